@@ -1,0 +1,90 @@
+# netroot — build, test, lab. Run `make help` for the list.
+SHELL := /bin/bash
+TARGET := x86_64-unknown-linux-musl
+BIN := target/$(TARGET)/release/netroot
+BUILD := build
+PREFIX ?= /usr
+DESTDIR ?=
+MODULES ?= default
+EXTRA_MODULES ?=
+ROOT ?= nfs
+
+# Debian packages the build, the tests, the lab and the benchmark need.
+APT_PACKAGES := build-essential musl-tools file cpio zstd xz-utils kmod iproute2 \
+	dnsmasq-base busybox-static klibc-utils udhcpc shellcheck \
+	qemu-system-x86 qemu-utils ipxe-qemu ovmf pxelinux syslinux-common \
+	grub-pc-bin grub-efi-amd64-bin grub-common \
+	nfs-ganesha nfs-ganesha-vfs nbd-server btrfs-progs \
+	debootstrap dracut-core dracut-network rpcbind util-linux procps python3
+
+.PHONY: all help deps build test test-unit test-qemu lint initramfs demo bench bench-dhcp install fuzz-build clean
+
+all: build
+
+help:
+	@echo "make deps        install Debian packages and the musl Rust target (idempotent)"
+	@echo "make build       static release binary: $(BIN)"
+	@echo "make test        every test: unit, property, netns (dnsmasq), QEMU end to end"
+	@echo "make lint        rustfmt --check, clippy -D warnings, shellcheck"
+	@echo "make initramfs   build/vmlinuz + build/initramfs.img (MODULES=default|generic, EXTRA_MODULES=)"
+	@echo "make demo        PXE-boot a diskless Debian client under QEMU (ROOT=nfs|nbd)"
+	@echo "make bench       side-by-side boot benchmark against the peers"
+	@echo "make install     hooks + binary into DESTDIR/PREFIX"
+
+deps:
+	@missing=$$(dpkg-query -W -f='$${Package} $${Status}\n' $(APT_PACKAGES) 2>/dev/null | awk '$$NF!="installed"{print $$1}'; \
+	  for p in $(APT_PACKAGES); do dpkg-query -W $$p >/dev/null 2>&1 || echo $$p; done | sort -u); \
+	if [ -n "$$missing" ]; then \
+	  echo "deps: installing $$(echo $$missing | tr '\n' ' ')"; \
+	  if [ ! -f /var/lib/apt/lists/lock ] || [ -z "$$(ls /var/lib/apt/lists/*Packages 2>/dev/null)" ]; then apt-get update -qq; fi; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; }; \
+	fi
+	@rustup target list --installed | grep -qx $(TARGET) || rustup target add $(TARGET)
+	@rustup component list --installed | grep -q '^clippy' || rustup component add clippy rustfmt
+
+build: $(BIN)
+
+$(BIN): $(shell find src -name '*.rs') Cargo.toml
+	cargo build --release --locked --target $(TARGET)
+	@file -L $(BIN) | grep -q 'statically linked\|static-pie linked' || { echo "error: $(BIN) is not static"; exit 1; }
+	@size=$$(stat -c %s $(BIN)); echo "netroot: $$size bytes"; [ $$size -le 1572864 ] || { echo "error: binary over 1.5 MiB"; exit 1; }
+
+test: build
+	cargo test --locked
+	tests/qemu/run.sh
+
+test-unit:
+	cargo test --locked
+
+test-qemu: build
+	tests/qemu/run.sh
+
+lint:
+	cargo fmt --check
+	cargo clippy --locked --all-targets -- -D warnings
+	shellcheck -x $$(git ls-files '*.sh' hooks/netroot install/netroot .ci/run)
+
+initramfs: build
+	qemu/mkinitramfs.sh --modules $(MODULES) --extra "$(EXTRA_MODULES)" --out $(BUILD)/initramfs.img
+
+demo: build
+	qemu/demo.sh --root $(ROOT)
+
+bench: build
+	bench/run.sh
+
+bench-dhcp: build
+	bench/dhcp.sh
+
+install: build
+	install -Dm755 $(BIN) $(DESTDIR)$(PREFIX)/bin/netroot
+	install -Dm644 install/netroot $(DESTDIR)$(PREFIX)/lib/initcpio/install/netroot
+	install -Dm644 hooks/netroot $(DESTDIR)$(PREFIX)/lib/initcpio/hooks/netroot
+
+fuzz-build:
+	cd fuzz && cargo +nightly fuzz build
+
+clean:
+	cargo clean
+	rm -rf $(BUILD)

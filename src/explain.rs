@@ -1,0 +1,1 @@
+//! `netroot explain`: what a command line will do, in words or JSON.

@@ -1,0 +1,1 @@
+//! Kernel modules: modules.dep / modules.alias parsers (pure), load plan, loader.

@@ -1,0 +1,22 @@
+//! netroot: an early-boot agent for diskless Linux clients.
+//!
+//! It reads the kernel command line, brings the network up (DHCP or a static
+//! `ip=`), mounts the root file system over NFS or NBD, and hands over to the
+//! real init. All logic lives in this library; `src/main.rs` only picks the mode.
+//!
+//! Layout (see `DESIGN.md` in the shared folder): pure parsers and protocol
+//! machines in `cmdline`, `kmod`, `net::dhcp`, `root::nbd`; every raw syscall in
+//! `sys`, the one module allowed to use `unsafe`.
+#![deny(unsafe_code)]
+
+pub mod boot;
+pub mod cmdline;
+pub mod explain;
+pub mod json;
+pub mod kmod;
+pub mod log;
+pub mod net;
+pub mod root;
+pub mod switch_root;
+#[allow(unsafe_code)]
+pub mod sys;

@@ -1,0 +1,1 @@
+//! Lease or static ip= -> addresses, routes, resolv.conf, hostname (the plan is pure data).

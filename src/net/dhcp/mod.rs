@@ -1,0 +1,6 @@
+//! DHCPv4 client: `wire` adapts dhcproto, `machine` is the sans-IO state
+//! machine, `driver` owns the sockets and the poll loop.
+
+pub mod driver;
+pub mod machine;
+pub mod wire;

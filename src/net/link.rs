@@ -1,0 +1,1 @@
+//! rtnetlink: list links, set them up, wait for carrier (events, not sleeps).

@@ -1,0 +1,5 @@
+//! Mounting the root: NFS, NBD, and per-host state on top.
+
+pub mod nbd;
+pub mod nfs;
+pub mod state;

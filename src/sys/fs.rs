@@ -1,0 +1,1 @@
+//! Mount, module loading, chroot, exec, reboot, ioctl: the PID 1 syscalls.

@@ -1,0 +1,7 @@
+//! The one syscall seam: every `unsafe` block and raw syscall of netroot lives
+//! under this module, each with a `// SAFETY:` line. The rest of the crate is
+//! `#![deny(unsafe_code)]`.
+
+pub mod netlink;
+pub mod packet;
+pub mod fs;

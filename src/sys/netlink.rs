@@ -1,0 +1,1 @@
+//! Netlink sockets (route and generic): open, bind, send, receive.

@@ -1,0 +1,1 @@
+//! AF_PACKET sockets for DHCP before the interface has an address.
