@@ -2,5 +2,8 @@
 //! machine, `driver` owns the sockets and the poll loop.
 
 pub mod driver;
+pub mod lease;
 pub mod machine;
 pub mod wire;
+
+pub use lease::Lease;
