@@ -229,7 +229,8 @@ fn split_server(text: &str) -> (Option<&str>, &str) {
 /// Parse the kernel's `nfsroot=[<server-ip>:]<root-dir>[,<nfs-options>]`
 /// (nfsroot.rst; nfs_root_setup() and root_nfs_parse_options() in
 /// fs/nfs/nfsroot.c). `%s` stays in the path; a path of `default` or an
-/// empty one leaves the path to the DHCP root-path or the default.
+/// empty one leaves the path to the DHCP root-path or the default. The
+/// server may be a host name, and options may also follow a `:`.
 pub fn parse_nfsroot(value: &str) -> Result<NfsRoot, Error> {
     const P: &str = "nfsroot";
     let (server, rest) = split_server(value);
@@ -239,7 +240,12 @@ pub fn parse_nfsroot(value: &str) -> Result<NfsRoot, Error> {
             field_err(P, 1, "server-ip", s, "is not an IPv4 address or host name")
         })?),
     };
-    let (dir, opts) = rest.split_once(',').unwrap_or((rest, ""));
+    // Options follow the first ',' (kernel) or ':' (dracut.cmdline(7)
+    // writes `nfsroot=[<server-ip>:]<root-dir>[:<nfs-options>]`).
+    let (dir, opts) = match rest.find([',', ':']) {
+        Some(i) => (&rest[..i], &rest[i + 1..]),
+        None => (rest, ""),
+    };
     let path = if dir.is_empty() || dir == "default" {
         None
     } else if dir.starts_with('/') {
@@ -275,7 +281,12 @@ pub fn parse_dracut_nfs(param: &str, value: &str) -> Result<NfsRoot, Error> {
     };
     let (server, rest) = match body.find(":/") {
         Some(i) => (Some(&body[..i]), &body[i + 1..]),
-        None => (None, body),
+        // No absolute path after a server: still split one off so that the
+        // error names the path, not the server.
+        None => match body.split_once(':') {
+            Some((s, r)) if !s.starts_with('/') => (Some(s), r),
+            _ => (None, body),
+        },
     };
     let server = match server {
         None | Some("") => None,
