@@ -16,7 +16,11 @@ fuzz_target!(|data: &[u8]| {
     }
     if let Ok(p) = ip::parse("ip", text) {
         let shown = p.to_string();
-        assert_eq!(ip::parse("ip", &shown), Ok(p), "{text:?} shown as {shown:?}");
+        assert_eq!(
+            ip::parse("ip", &shown),
+            Ok(p),
+            "{text:?} shown as {shown:?}"
+        );
     }
     let _ = root::parse_root_path(text);
 });
