@@ -99,13 +99,20 @@ mod tests {
 
     #[test]
     fn escapes_control_and_quotes() {
-        let v = Value::object([("a\"b", Value::Str("x\n\u{1}\\".into())), ("n", Value::Null)]);
+        let v = Value::object([
+            ("a\"b", Value::Str("x\n\u{1}\\".into())),
+            ("n", Value::Null),
+        ]);
         assert_eq!(v.render(), r#"{"a\"b":"x\n\u0001\\","n":null}"#);
     }
 
     #[test]
     fn arrays_and_scalars() {
-        let v = Value::Array(vec![Value::Int(-3), Value::Bool(true), Value::Array(vec![])]);
+        let v = Value::Array(vec![
+            Value::Int(-3),
+            Value::Bool(true),
+            Value::Array(vec![]),
+        ]);
         assert_eq!(v.render(), "[-3,true,[]]");
     }
 }
