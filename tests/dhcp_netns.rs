@@ -12,6 +12,7 @@ use std::os::fd::AsFd;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use netroot::net::dhcp::driver::{self, Iface, Params, Stats};
@@ -59,7 +60,7 @@ struct Lab {
     srv: String,
     cli: String,
     dir: PathBuf,
-    dnsmasq: Option<Child>,
+    dnsmasq: Mutex<Option<Child>>,
 }
 
 impl Lab {
@@ -70,7 +71,7 @@ impl Lab {
             srv: format!("nrt-dhcp-s-{tag}"),
             cli: format!("nrt-dhcp-c-{tag}"),
             dir: std::env::temp_dir().join(format!("nrt-dhcp-{tag}")),
-            dnsmasq: None,
+            dnsmasq: Mutex::new(None),
         };
         std::fs::create_dir_all(&lab.dir).unwrap();
         ip(&["netns", "add", &lab.srv]);
@@ -116,7 +117,7 @@ impl Lab {
         std::fs::read_to_string(self.dir.join("dnsmasq.log")).unwrap_or_default()
     }
 
-    fn start_dnsmasq(&mut self, extra: &[&str]) {
+    fn start_dnsmasq(&self, extra: &[&str]) {
         let dir = self.dir.display().to_string();
         let child = Command::new("ip")
             .args([
@@ -149,7 +150,7 @@ impl Lab {
             .stdout(Stdio::null())
             .spawn()
             .expect("spawn dnsmasq");
-        self.dnsmasq = Some(child);
+        *self.dnsmasq.lock().unwrap() = Some(child);
         // Ready once it logs that its DHCP socket is bound.
         let t = Instant::now();
         while !self.log().contains("sockets bound exclusively") {
@@ -204,7 +205,8 @@ fn mac_of(name: &str) -> [u8; 6] {
 
 impl Drop for Lab {
     fn drop(&mut self) {
-        if let Some(mut c) = self.dnsmasq.take() {
+        let child = self.dnsmasq.lock().map(|mut g| g.take());
+        if let Ok(Some(mut c)) = child {
             let _ = c.kill();
             let _ = c.wait();
         }
@@ -232,7 +234,7 @@ fn in_range(a: Option<Ipv4Addr>) -> bool {
 #[test]
 fn four_message_lease_then_init_reboot() {
     require_lab!();
-    let mut lab = Lab::new();
+    let lab = Lab::new();
     lab.start_dnsmasq(&[]);
     let t = Instant::now();
     let (r, stats) = lab.acquire(&["c0"], &params(Duration::from_secs(20)));
@@ -281,7 +283,7 @@ fn four_message_lease_then_init_reboot() {
 #[test]
 fn rapid_commit_is_one_exchange() {
     require_lab!();
-    let mut lab = Lab::new();
+    let lab = Lab::new();
     lab.start_dnsmasq(&["--dhcp-rapid-commit"]);
     let mut p = params(Duration::from_secs(20));
     p.rapid_commit = true;
@@ -301,7 +303,7 @@ fn rapid_commit_is_one_exchange() {
 #[test]
 fn first_lease_wins_across_interfaces() {
     require_lab!();
-    let mut lab = Lab::new();
+    let lab = Lab::new();
     lab.add_dead_iface();
     lab.start_dnsmasq(&[]);
     let (r, stats) = lab.acquire(&["c1", "c0"], &params(Duration::from_secs(20)));
@@ -332,4 +334,28 @@ fn no_server_times_out_naming_the_interfaces() {
         "{took:?}"
     );
     assert!(stats.sent.iter().all(|&n| n >= 1));
+}
+
+#[test]
+fn late_server_is_found_by_retransmission() {
+    require_lab!();
+    let lab = Lab::new();
+    let t = Instant::now();
+    let (r, stats) = std::thread::scope(|s| {
+        let h = s.spawn(|| lab.acquire(&["c0"], &params(Duration::from_secs(30))));
+        // The server comes up 1.5 s after the first DISCOVER went out; the
+        // first retransmission is due 3..5 s after it.
+        std::thread::sleep(Duration::from_millis(1500));
+        lab.start_dnsmasq(&[]);
+        h.join().expect("acquire thread")
+    });
+    let (_, lease) = r.expect("lease from the late server");
+    let took = t.elapsed();
+    assert!(in_range(lease.addr));
+    assert_eq!(stats.discovers, vec![2], "{stats:?}");
+    assert_eq!(stats.sent, vec![3], "{stats:?}");
+    assert!(
+        took >= Duration::from_secs(3) && took < Duration::from_secs(6),
+        "{took:?}"
+    );
 }

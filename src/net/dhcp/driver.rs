@@ -46,6 +46,8 @@ pub struct Params {
 pub struct Stats {
     /// DHCP messages sent.
     pub sent: Vec<u32>,
+    /// Of those, DISCOVERs (the rest are REQUESTs).
+    pub discovers: Vec<u32>,
     /// Packets received that passed the socket filter.
     pub received: Vec<u32>,
     /// Of those, the ones dropped (malformed, foreign, unexpected).
@@ -83,13 +85,14 @@ pub enum Error {
     /// Nothing usable arrived before the deadline.
     #[error("no DHCP {missing} on {ifaces} within {secs} s ({detail})")]
     Timeout {
-        /// "offer" when no interface got an offer, else "ack".
+        /// "offer" when DISCOVERs got no offer, else "ack".
         missing: &'static str,
         /// Comma-separated interface names.
         ifaces: String,
         /// The timeout.
         secs: u64,
-        /// Packet counts, e.g. "sent 7 discovers".
+        /// Packet counts, e.g. "sent 7 discovers" or
+        /// "sent 2 discovers, 4 requests, got 1 offers".
         detail: String,
     },
 }
@@ -123,6 +126,7 @@ pub fn acquire_with_stats(
     let n = ifaces.len();
     let mut stats = Stats {
         sent: vec![0; n],
+        discovers: vec![0; n],
         received: vec![0; n],
         dropped: vec![0; n],
         offers: vec![0; n],
@@ -182,18 +186,16 @@ fn run(ifaces: &[Iface], params: &Params, stats: &mut Stats) -> Result<(usize, L
         for (i, sock, client) in live.iter_mut() {
             while let Some(msg) = client.poll_transmit(now) {
                 let name = &ifaces[*i].name;
+                // The machine is in SELECTING exactly when it just sent a DISCOVER.
+                let discover = client.state() == machine::State::Selecting;
                 match sock.send_broadcast(&wire::frame_request(&msg)) {
                     Ok(()) => {
                         stats.sent[*i] += 1;
+                        stats.discovers[*i] += u32::from(discover);
                         crate::debug!(
-                            "dhcp: {name}: sent {} (xid {:#010x}, state {})",
-                            if client.state() == machine::State::Selecting {
-                                "DISCOVER"
-                            } else {
-                                "REQUEST"
-                            },
+                            "dhcp: {name}: sent {} (xid {:#010x})",
+                            if discover { "DISCOVER" } else { "REQUEST" },
                             client.xid(),
-                            client.state()
                         );
                     }
                     // A send failure (carrier lost, ENOBUFS) is a lost packet:
@@ -277,12 +279,22 @@ fn timeout_error(
         .join(", ");
     let offers: u32 = stats.offers.iter().sum();
     let naks: u32 = stats.naks.iter().sum();
-    let sent = stats.total_sent();
-    let mut detail = if offers == 0 {
-        format!("sent {sent} discovers")
-    } else {
-        format!("sent {sent} messages, got {offers} offers")
-    };
+    let discovers: u32 = stats.discovers.iter().sum();
+    let requests = stats.total_sent() - discovers;
+    let mut sent = Vec::new();
+    if discovers > 0 {
+        sent.push(format!("{discovers} discovers"));
+    }
+    if requests > 0 {
+        sent.push(format!("{requests} requests"));
+    }
+    if sent.is_empty() {
+        sent.push("nothing".into());
+    }
+    let mut detail = format!("sent {}", sent.join(", "));
+    if offers > 0 {
+        detail.push_str(&format!(", got {offers} offers"));
+    }
     if naks > 0 {
         detail.push_str(&format!(", {naks} naks"));
     }
@@ -291,7 +303,12 @@ fn timeout_error(
         detail.push_str(&format!(", dropped {dropped} packets"));
     }
     Error::Timeout {
-        missing: if offers == 0 { "offer" } else { "ack" },
+        // INIT-REBOOT that never fell back to DISCOVER waited for an ACK.
+        missing: if offers == 0 && discovers > 0 {
+            "offer"
+        } else {
+            "ack"
+        },
         ifaces: names,
         secs: timeout.as_secs(),
         detail,
