@@ -147,7 +147,12 @@ fn four_message_exchange_binds() {
     let t0 = Instant::now();
     let mut c = Client::new(config(0x1234, 1), t0);
     c.poll_transmit(t0).unwrap();
-    let t1 = t0 + Duration::from_millis(5);
+    // The first DISCOVER is lost; the retransmission is answered 2.5 s later.
+    let again = c.next_deadline().unwrap();
+    let d = decode(&c.poll_transmit(again).unwrap());
+    let discover_secs = d.secs();
+    assert!((3..=5).contains(&discover_secs), "{discover_secs}");
+    let t1 = again + Duration::from_millis(2500);
     assert_eq!(
         c.handle(t1, &offer(0x1234)),
         Event::Offered {
@@ -159,6 +164,8 @@ fn four_message_exchange_binds() {
     let req = decode(&c.poll_transmit(t1).expect("REQUEST right after the offer"));
     assert_eq!(req.opts().msg_type(), Some(MessageType::Request));
     assert_eq!(req.xid(), 0x1234);
+    // RFC 2131 §4.4.1: same secs as the DISCOVER.
+    assert_eq!(req.secs(), discover_secs);
     assert_eq!(
         req.opts().get(OptionCode::RequestedIpAddress),
         Some(&DhcpOption::RequestedIpAddress(ADDR))
@@ -185,7 +192,7 @@ fn four_message_exchange_binds() {
     assert_eq!(c.state(), State::Bound);
     assert_eq!(c.next_deadline(), None);
     assert!(c.poll_transmit(t1 + Duration::from_secs(1000)).is_none());
-    assert_eq!(c.sent(), 2);
+    assert_eq!(c.sent(), 3);
 }
 
 #[test]
@@ -404,14 +411,16 @@ fn init_reboot_is_one_request_one_ack() {
         MessageType::Discover
     );
 
-    // Nobody answers: after REQUEST_ATTEMPTS requests, INIT.
+    // Nobody answers (a server without a record of us stays silent): after
+    // REBOOT_ATTEMPTS requests, INIT, within about 4 s.
     let mut c = Client::new(cfg, t0);
     let mut now = t0;
-    for _ in 0..machine::REQUEST_ATTEMPTS {
+    for _ in 0..machine::REBOOT_ATTEMPTS {
         let m = c.poll_transmit(now).unwrap();
         assert_eq!(msg_type(&m), MessageType::Request);
         now = c.next_deadline().unwrap();
     }
+    assert!(now - t0 <= Duration::from_secs(5), "{:?}", now - t0);
     let m = decode(&c.poll_transmit(now).unwrap());
     assert_eq!(m.opts().msg_type(), Some(MessageType::Discover));
     assert_ne!(m.xid(), 0x99);

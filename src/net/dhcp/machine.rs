@@ -28,10 +28,16 @@ pub const INITIAL_BACKOFF: Duration = Duration::from_secs(4);
 pub const MAX_BACKOFF: Duration = Duration::from_secs(64);
 /// ... each randomized by a uniform draw from −1 s to +1 s.
 pub const JITTER: Duration = Duration::from_secs(1);
-/// REQUESTs sent (in REQUESTING or INIT-REBOOT) before giving up on that
-/// server or address and starting over from INIT (RFC 2131 §3.1 step 5 and
-/// §3.2 step 5 leave the count to the client).
-pub const REQUEST_ATTEMPTS: u32 = 4;
+/// REQUESTs sent in REQUESTING before giving up on the offering server and
+/// starting over from INIT (RFC 2131 §3.1 step 5 leaves the count to the
+/// client): at 0, ~4 and ~12 s, back to INIT at ~28 s.
+pub const REQUEST_ATTEMPTS: u32 = 3;
+/// REQUESTs sent in INIT-REBOOT before falling back to INIT, after ~4 s.
+/// One: a server with no record of us MUST stay silent (RFC 2131 §4.3.2, and
+/// dnsmasq does unless authoritative), which is the common reason for no
+/// answer, and a DISCOVER recovers from a lost packet as well as a second
+/// REQUEST would. dhcpcd's INIT-REBOOT likewise gives up after 5 s.
+pub const REBOOT_ATTEMPTS: u32 = 1;
 /// Upper bound on the pause before restarting after repeated NAKs, so a
 /// hostile or confused server cannot make us loop at wire speed.
 pub const MAX_NAK_PAUSE: Duration = Duration::from_secs(16);
@@ -195,6 +201,8 @@ pub struct Client {
     offer: Option<(Ipv4Addr, Ipv4Addr)>,
     naks: u32,
     sent: u32,
+    /// `secs` of the last DISCOVER, reused by the REQUEST that follows it.
+    discover_secs: u16,
 }
 
 impl Client {
@@ -216,6 +224,7 @@ impl Client {
             offer: None,
             naks: 0,
             sent: 0,
+            discover_secs: 0,
         }
     }
 
@@ -282,9 +291,12 @@ impl Client {
         if self.state == State::Bound || now < self.next_tx {
             return None;
         }
-        if matches!(self.state, State::Requesting | State::InitReboot)
-            && self.attempt >= REQUEST_ATTEMPTS
-        {
+        let give_up = match self.state {
+            State::Requesting => self.attempt >= REQUEST_ATTEMPTS,
+            State::InitReboot => self.attempt >= REBOOT_ATTEMPTS,
+            _ => false,
+        };
+        if give_up {
             crate::debug!(
                 "dhcp: no answer to {} requests in {}, back to INIT",
                 self.attempt,
@@ -306,10 +318,20 @@ impl Client {
             _ => (RequestKind::Request, self.cfg.requested_ip, None),
         };
         self.started.get_or_insert(now);
+        // RFC 2131 §4.4.1: the REQUEST answering an offer MUST carry the
+        // same `secs` as the DISCOVER.
+        let secs = match self.state {
+            State::Selecting => {
+                self.discover_secs = self.secs(now);
+                self.discover_secs
+            }
+            State::Requesting => self.discover_secs,
+            _ => self.secs(now),
+        };
         let msg = wire::build_request(&Request {
             kind,
             xid: self.xid,
-            secs: self.secs(now),
+            secs,
             mac: self.cfg.mac,
             client_id: &self.cfg.client_id,
             hostname: self.cfg.hostname.as_deref(),
