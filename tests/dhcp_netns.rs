@@ -15,6 +15,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use dhcproto::v4::{self, DhcpOption, MessageType, Opcode};
+use dhcproto::{Decodable, Decoder, Encodable, Encoder};
 use netroot::net::dhcp::driver::{self, Iface, Params, Stats};
 use netroot::net::dhcp::Lease;
 
@@ -358,4 +360,150 @@ fn late_server_is_found_by_retransmission() {
         took >= Duration::from_secs(3) && took < Duration::from_secs(6),
         "{took:?}"
     );
+}
+
+// --- a hostile server ---------------------------------------------------------
+
+fn enter_netns(name: &str) {
+    let f = File::open(format!("/var/run/netns/{name}")).expect("open netns");
+    rustix::thread::move_into_link_name_space(
+        f.as_fd(),
+        Some(rustix::thread::LinkNameSpaceType::Network),
+    )
+    .expect("setns");
+}
+
+/// A reply to `req` of type `kind`, with `raw` option bytes appended as is.
+fn hostile_reply(req: &v4::Message, kind: MessageType, raw: &[u8]) -> Vec<u8> {
+    let mut m = v4::Message::new_with_id(
+        req.xid(),
+        Ipv4Addr::UNSPECIFIED,
+        Ipv4Addr::new(10, 78, 0, 66),
+        Ipv4Addr::new(10, 78, 0, 1),
+        Ipv4Addr::UNSPECIFIED,
+        &req.chaddr()[..6],
+    );
+    m.set_opcode(Opcode::BootReply);
+    m.opts_mut().insert(DhcpOption::MessageType(kind));
+    m.opts_mut()
+        .insert(DhcpOption::ServerIdentifier(Ipv4Addr::new(10, 78, 0, 1)));
+    m.opts_mut()
+        .insert(DhcpOption::SubnetMask(Ipv4Addr::new(255, 255, 255, 0)));
+    let mut buf = Vec::new();
+    m.encode(&mut Encoder::new(&mut buf)).unwrap();
+    assert_eq!(buf.pop(), Some(255));
+    buf.extend_from_slice(raw);
+    buf.push(255);
+    buf
+}
+
+const EVIL_ROOT: &[u8] = b"10.78.0.1:/srv/'$(reboot)'\n`id`;\"x\"";
+const EVIL_FILE: &[u8] = b"boot/'; rm -rf / ; '.efi";
+
+fn evil_options() -> Vec<u8> {
+    let mut raw = Vec::new();
+    let mut opt = |code: u8, val: &[u8]| {
+        raw.push(code);
+        raw.push(val.len() as u8);
+        raw.extend_from_slice(val);
+    };
+    opt(12, b"node$(reboot)");
+    opt(15, b"example.test\nnameserver 6.6.6.6");
+    opt(17, EVIL_ROOT);
+    opt(67, EVIL_FILE);
+    opt(121, &[40, 1, 2, 3, 4, 5, 6, 7, 8]); // prefix length 40
+    opt(119, &[3, b'a', b'b']); // truncated label
+                                // A 600-byte hostname split over three instances (RFC 3396).
+    for _ in 0..3 {
+        opt(12, &[b'h'; 200]);
+    }
+    opt(51, &3600u32.to_be_bytes());
+    raw
+}
+
+/// Answers every DISCOVER/REQUEST on `s0` with a burst of junk followed by
+/// a valid reply full of hostile values, until `stop` is set.
+fn hostile_server(stop: &std::sync::atomic::AtomicBool) {
+    use socket2::{Domain, Socket, Type};
+    let s = Socket::new(Domain::IPV4, Type::DGRAM, None).unwrap();
+    s.set_reuse_address(true).unwrap();
+    s.set_broadcast(true).unwrap();
+    s.bind_device(Some(b"s0")).unwrap();
+    s.bind(&"0.0.0.0:67".parse::<std::net::SocketAddr>().unwrap().into())
+        .unwrap();
+    s.set_read_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
+    let s: std::net::UdpSocket = s.into();
+    let to = "255.255.255.255:68";
+    let mut buf = [0u8; 1500];
+    while !stop.load(Ordering::Relaxed) {
+        let Ok(n) = s.recv(&mut buf) else { continue };
+        let Ok(req) = v4::Message::decode(&mut Decoder::new(&buf[..n])) else {
+            continue;
+        };
+        let kind = match req.opts().msg_type() {
+            Some(MessageType::Discover) => MessageType::Offer,
+            Some(MessageType::Request) => MessageType::Ack,
+            _ => continue,
+        };
+        let good = hostile_reply(&req, kind, &evil_options());
+        // Junk first: garbage, a foreign xid, another chaddr, a truncated
+        // option, an absurd hlen, a NAK-less unknown type.
+        let mut junk: Vec<Vec<u8>> = vec![b"\x02garbage".to_vec()];
+        let mut j = good.clone();
+        j[4] ^= 0xff;
+        junk.push(j);
+        let mut j = good.clone();
+        j[33] ^= 0xff;
+        junk.push(j);
+        let mut j = good.clone();
+        j.pop();
+        j.extend_from_slice(&[17, 200, b'x']);
+        junk.push(j);
+        let mut j = good.clone();
+        j[2] = 200;
+        junk.push(j);
+        junk.push(hostile_reply(&req, MessageType::Inform, &[]));
+        for p in junk.iter().chain(std::iter::once(&good)) {
+            let _ = s.send_to(p, to);
+        }
+    }
+}
+
+#[test]
+fn hostile_server_values_are_dropped_or_kept_literally() {
+    require_lab!();
+    let lab = Lab::new();
+    ip(&["-n", &lab.srv, "link", "set", "lo", "up"]);
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let (r, stats) = std::thread::scope(|s| {
+        let srv = &lab.srv;
+        let stop = &stop;
+        s.spawn(move || {
+            enter_netns(srv);
+            hostile_server(stop);
+        });
+        let r = lab.acquire(&["c0"], &params(Duration::from_secs(20)));
+        stop.store(true, Ordering::Relaxed);
+        r
+    });
+    let (_, lease) = r.expect("a lease despite the junk");
+    eprintln!("{lease:?} {stats:?}");
+    assert_eq!(lease.addr, Some(Ipv4Addr::new(10, 78, 0, 66)));
+    assert_eq!(lease.hostname, None, "unsafe and over-long names dropped");
+    assert_eq!(lease.domain, None);
+    assert!(lease.domain_search.is_empty());
+    assert!(lease.classless_routes.is_empty());
+    assert_eq!(
+        lease.root_path.as_deref().map(str::as_bytes),
+        Some(EVIL_ROOT)
+    );
+    assert_eq!(
+        lease.bootfile.as_deref().map(str::as_bytes),
+        Some(EVIL_FILE)
+    );
+    assert_eq!(lease.lease_time, Some(Duration::from_secs(3600)));
+    // Six junk packets before each of the two good replies.
+    assert_eq!(stats.dropped, vec![12], "{stats:?}");
+    assert_eq!(stats.sent, vec![2]);
 }
