@@ -14,6 +14,9 @@ use super::wire;
 use super::Lease;
 use crate::sys::packet::{self, PacketSocket};
 
+/// Packets read from one socket per poll wakeup.
+const RECV_BATCH: usize = 64;
+
 /// A candidate interface.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Iface {
@@ -223,7 +226,9 @@ fn run(ifaces: &[Iface], params: &Params, stats: &mut Stats) -> Result<(usize, L
             }
             let (i, sock, client) = &mut live[k];
             let name = &ifaces[*i].name;
-            loop {
+            // A bounded batch per wakeup: a flood on one interface must not
+            // starve the others or keep us past the deadline.
+            for _ in 0..RECV_BATCH {
                 let got = match sock.recv(&mut buf) {
                     Ok(Some(got)) => got,
                     Ok(None) => break,
@@ -259,7 +264,19 @@ fn run(ifaces: &[Iface], params: &Params, stats: &mut Stats) -> Result<(usize, L
                             message.map_or(String::new(), |m| format!(": {m}"))
                         );
                     }
-                    Event::Bound(lease) => return Ok((*i, *lease)),
+                    Event::Bound(lease) => {
+                        crate::info!(
+                            "dhcp: {name}: bound to {} from {}{}",
+                            lease.addr.unwrap_or(Ipv4Addr::UNSPECIFIED),
+                            lease.server_id.unwrap_or(Ipv4Addr::UNSPECIFIED),
+                            if lease.rapid_commit {
+                                " (rapid commit)"
+                            } else {
+                                ""
+                            }
+                        );
+                        return Ok((*i, *lease));
+                    }
                 }
             }
         }
