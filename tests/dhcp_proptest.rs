@@ -88,6 +88,29 @@ proptest! {
     }
 
     #[test]
+    fn frames_round_trip_and_corruption_is_caught(
+        payload in prop::collection::vec(any::<u8>(), 0..1400),
+        flip in any::<prop::sample::Index>(),
+        bit in 0u8..8,
+    ) {
+        let mut f = wire::frame_request(&payload);
+        // Reply direction: swap the ports (the checksum is unchanged by a
+        // swap of two 16-bit words).
+        f.swap(20, 22);
+        f.swap(21, 23);
+        prop_assert_eq!(wire::unframe_reply(&f).unwrap(), &payload[..]);
+        // Any single flipped bit in the headers or payload is rejected
+        // (IP header checksum or UDP checksum), except in the UDP checksum
+        // field itself when it turns into the "no checksum" zero.
+        let i = flip.index(f.len());
+        f[i] ^= 1 << bit;
+        let zeroed = f[26] == 0 && f[27] == 0;
+        if !zeroed {
+            prop_assert!(wire::unframe_reply(&f).is_err(), "flip at {}", i);
+        }
+    }
+
+    #[test]
     fn machine_never_panics_on_arbitrary_bytes(
         bytes in prop::collection::vec(any::<u8>(), 0..700),
         requested in any::<bool>(),
