@@ -129,3 +129,20 @@ pub fn nbd_ioctl(dev: impl AsFd, request: u64, arg: u64) -> io::Result<()> {
         Ok(())
     }
 }
+
+/// NBD_DO_IT on an inherited descriptor (the ioctl-mode helper): blocks
+/// until the connection ends.
+pub fn nbd_do_it(fd: i32) -> io::Result<()> {
+    if fd < 0 {
+        return Err(io::Error::from_raw_os_error(libc::EBADF));
+    }
+    // SAFETY: NBD_DO_IT takes no argument memory; `fd` is a plain integer
+    // the kernel validates (EBADF/ENOTTY when it is not an open NBD device),
+    // and we neither close nor take ownership of it.
+    let r = unsafe { libc::ioctl(fd, nbd_ioctl::DO_IT as _, 0 as libc::c_ulong) };
+    if r < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(())
+    }
+}

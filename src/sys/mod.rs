@@ -2,6 +2,7 @@
 //! under this module, each with a `// SAFETY:` line. The rest of the crate is
 //! `#![deny(unsafe_code)]`.
 
+pub mod fs;
+pub mod genl;
 pub mod netlink;
 pub mod packet;
-pub mod fs;
