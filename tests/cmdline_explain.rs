@@ -1,0 +1,216 @@
+//! The shape of `netroot explain --json` (explain::plan_json) and the text
+//! plan, for the main kinds of command line.
+
+use netroot::cmdline::parse;
+use netroot::explain::{plan_json, plan_text};
+use netroot::json::Value;
+
+/// Look up a dotted path (`net.mode`) in a JSON object.
+fn get<'a>(v: &'a Value, path: &str) -> &'a Value {
+    let mut cur = v;
+    for key in path.split('.') {
+        cur = match cur {
+            Value::Object(pairs) => match pairs.iter().find(|(k, _)| k == key) {
+                Some((_, v)) => v,
+                None => panic!("no key {key} (in {path}) in {}", cur.render()),
+            },
+            other => panic!("{path}: {} is not an object", other.render()),
+        };
+    }
+    cur
+}
+
+fn s(v: &str) -> Value {
+    Value::Str(v.to_string())
+}
+
+fn strs(v: &[&str]) -> Value {
+    Value::Array(v.iter().map(|x| s(x)).collect())
+}
+
+fn plan(line: &str) -> Value {
+    plan_json(&parse(line).unwrap_or_else(|e| panic!("{line}: {e}")))
+}
+
+/// Keys the issue requires, present on every plan.
+const REQUIRED: &[&str] = &[
+    "net.mode",
+    "net.device",
+    "net.client_ip",
+    "net.server_ip",
+    "net.gateway",
+    "net.netmask",
+    "net.hostname",
+    "net.dns",
+    "root.kind",
+    "root.server",
+    "root.path",
+    "root.nfs_version",
+    "root.options",
+    "root.port",
+    "root.export",
+    "root.fstype",
+    "root.flags",
+    "init",
+];
+
+#[test]
+fn every_plan_has_the_required_keys() {
+    for line in [
+        "",
+        "ip=dhcp nfsroot=10.0.0.1:/arch",
+        "root=nbd:10.0.0.1:10809",
+        "ip=10.0.0.5::10.0.0.1:255.255.255.0::eth0:off root=/dev/sda1",
+    ] {
+        let v = plan(line);
+        for key in REQUIRED {
+            let _ = get(&v, key);
+        }
+        assert!(matches!(get(&v, "net.dns"), Value::Array(_)), "{line}");
+    }
+}
+
+#[test]
+fn seed_line_json_exactly() {
+    let v = plan("ip=:::::eth0:dhcp nfsroot=10.0.0.1:/arch");
+    assert_eq!(get(&v, "net.mode"), &s("dhcp"));
+    assert_eq!(get(&v, "net.device"), &s("eth0"));
+    assert_eq!(get(&v, "net.client_ip"), &Value::Null);
+    assert_eq!(get(&v, "root.kind"), &s("nfs"));
+    assert_eq!(get(&v, "root.server"), &s("10.0.0.1"));
+    assert_eq!(get(&v, "root.path"), &s("/arch"));
+    assert_eq!(get(&v, "root.nfs_version"), &Value::Null);
+    assert_eq!(get(&v, "root.options"), &strs(&[]));
+    assert_eq!(get(&v, "root.port"), &Value::Null);
+    assert_eq!(get(&v, "init"), &Value::Null);
+    assert_eq!(
+        v.render(),
+        concat!(
+            r#"{"net":{"mode":"dhcp","autoconf":"dhcp","device":"eth0","client_ip":null,"server_ip":null,"#,
+            r#""gateway":null,"netmask":null,"hostname":null,"nis_domain":null,"dns":[],"ntp":null,"mtu":null,"#,
+            r#""mac":null,"client_id":null,"bootif":null,"interfaces":[{"mode":"dhcp","autoconf":"dhcp","#,
+            r#""device":"eth0","client_ip":null,"server_ip":null,"gateway":null,"netmask":null,"hostname":null,"#,
+            r#""nis_domain":null,"dns":[],"ntp":null,"mtu":null,"mac":null,"client_id":null}]},"#,
+            r#""root":{"kind":"nfs","server":"10.0.0.1","path":"/arch","nfs_version":null,"options":[],"#,
+            r#""port":null,"export":null,"fstype":null,"flags":null,"read_only":true},"#,
+            r#""init":null,"init_path":"/sbin/init","init_args":[],"state":[],"overlay":null,"timeout":90,"#,
+            r#""debug":false,"shell":false,"quiet":false,"panic":null,"#,
+            r#""on_failure":{"action":"retry","after":null}}"#
+        )
+    );
+}
+
+#[test]
+fn static_network_values() {
+    let v = plan(
+        "ip=10.0.0.5:10.0.0.1:10.0.0.254:255.255.255.0:node5.lab:eth1:none:10.0.0.53:10.0.0.54 \
+         nfsroot=/srv/%s,vers=4.2,noatime init=/bin/init -- single",
+    );
+    assert_eq!(get(&v, "net.mode"), &s("static"));
+    assert_eq!(get(&v, "net.device"), &s("eth1"));
+    assert_eq!(get(&v, "net.client_ip"), &s("10.0.0.5"));
+    assert_eq!(get(&v, "net.server_ip"), &s("10.0.0.1"));
+    assert_eq!(get(&v, "net.gateway"), &s("10.0.0.254"));
+    assert_eq!(get(&v, "net.netmask"), &s("255.255.255.0"));
+    assert_eq!(get(&v, "net.hostname"), &s("node5"));
+    assert_eq!(get(&v, "net.nis_domain"), &s("lab"));
+    assert_eq!(get(&v, "net.dns"), &strs(&["10.0.0.53", "10.0.0.54"]));
+    assert_eq!(
+        get(&v, "root.server"),
+        &Value::Null,
+        "server left to DHCP/ip="
+    );
+    assert_eq!(get(&v, "root.path"), &s("/srv/%s"));
+    assert_eq!(get(&v, "root.nfs_version"), &s("4.2"));
+    assert_eq!(get(&v, "root.options"), &strs(&["noatime"]));
+    assert_eq!(get(&v, "init"), &s("/bin/init"));
+    assert_eq!(get(&v, "init_args"), &strs(&["single"]));
+}
+
+#[test]
+fn nbd_values_and_rootfstype_fallback() {
+    let v = plan(
+        "ip=dhcp nbd_host=nbd.lab nbd_name=arch root=/dev/nbd0 rootfstype=ext4 rootflags=discard",
+    );
+    assert_eq!(get(&v, "root.kind"), &s("nbd"));
+    assert_eq!(get(&v, "root.server"), &s("nbd.lab"));
+    assert_eq!(get(&v, "root.port"), &Value::Int(10809));
+    assert_eq!(get(&v, "root.export"), &s("arch"));
+    assert_eq!(get(&v, "root.fstype"), &s("ext4"));
+    assert_eq!(get(&v, "root.flags"), &s("discard"));
+    assert_eq!(get(&v, "root.path"), &Value::Null);
+    assert_eq!(get(&v, "root.nfs_version"), &Value::Null);
+    let v = plan("root=nbd:10.0.0.1:10810/x:btrfs:compress=lzo:timeout=5 rootfstype=ext4");
+    assert_eq!(
+        get(&v, "root.fstype"),
+        &s("btrfs"),
+        "root=nbd: beats rootfstype="
+    );
+    assert_eq!(get(&v, "root.options"), &strs(&["timeout=5"]));
+}
+
+#[test]
+fn no_network_and_implied_dhcp() {
+    let v = plan("root=/dev/sda1 quiet");
+    assert_eq!(get(&v, "net.mode"), &s("off"));
+    assert_eq!(get(&v, "root.kind"), &s("none"));
+    for key in [
+        "server",
+        "path",
+        "nfs_version",
+        "options",
+        "port",
+        "export",
+        "fstype",
+        "flags",
+    ] {
+        assert_eq!(get(&v, &format!("root.{key}")), &Value::Null, "{key}");
+    }
+    // A network root without ip=: DHCP everywhere.
+    let v = plan("root=/dev/nfs BOOTIF=01-52-54-00-12-34-56");
+    assert_eq!(get(&v, "net.mode"), &s("dhcp"));
+    assert_eq!(get(&v, "net.device"), &Value::Null);
+    assert_eq!(get(&v, "net.bootif"), &s("52:54:00:12:34:56"));
+    assert_eq!(get(&v, "net.interfaces"), &Value::Array(vec![]));
+    assert_eq!(get(&v, "root.kind"), &s("nfs"));
+}
+
+#[test]
+fn options_and_failure_outcome() {
+    let v = plan(
+        "root=/dev/nfs netroot.timeout=30 netroot.debug netroot.state=/var/log netroot.overlay=tmpfs panic=5",
+    );
+    assert_eq!(get(&v, "timeout"), &Value::Int(30));
+    assert_eq!(get(&v, "debug"), &Value::Bool(true));
+    assert_eq!(get(&v, "state"), &strs(&["/var/log"]));
+    assert_eq!(get(&v, "overlay"), &s("tmpfs"));
+    assert_eq!(get(&v, "on_failure.action"), &s("reboot"));
+    assert_eq!(get(&v, "on_failure.after"), &Value::Int(5));
+    let v = plan("root=/dev/nfs netroot.shell panic=5");
+    assert_eq!(get(&v, "on_failure.action"), &s("shell"));
+    assert_eq!(get(&v, "on_failure.after"), &Value::Null);
+}
+
+#[test]
+fn text_plan_mentions_dhcp_sources_when_the_server_is_not_given() {
+    let t = plan_text(&parse("ip=10.0.0.5:10.0.0.1::::eth0:off root=/dev/nfs").unwrap());
+    assert!(
+        t.contains("server: from the DHCP root-path (option 17), else 10.0.0.1 (server-ip of ip=)"),
+        "{t}"
+    );
+    assert!(
+        t.contains("path: from the DHCP root-path (option 17), else /tftpboot/%s"),
+        "{t}"
+    );
+    let t = plan_text(&parse("ip=off root=/dev/nfs").unwrap());
+    assert!(
+        t.contains("warning: the root is on the network but ip= turns the network off"),
+        "{t}"
+    );
+    let t = plan_text(&parse("ip=dhcp,1,node7 root=/dev/nfs BOOTIF=01-52-54-00-12-34-56").unwrap());
+    assert!(
+        t.contains("DHCP on the interface with MAC 52:54:00:12:34:56 (BOOTIF)"),
+        "{t}"
+    );
+    assert!(t.contains("client identifier type 1 \"node7\""), "{t}");
+}
