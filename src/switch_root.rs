@@ -223,7 +223,9 @@ pub fn switch_root(new_root: &Path, init: &str, args: &[String]) -> Result<(), E
         }
     }
     std::env::set_current_dir(new_root).map_err(step(format!("chdir {}", new_root.display())))?;
-    if root_is_initramfs() {
+    // Only PID 1 on a ramfs/tmpfs root frees it: a helper run by mistake on
+    // a live system must never delete its files.
+    if rustix::process::getpid().is_init() && root_is_initramfs() {
         let dev = std::fs::symlink_metadata("/")
             .map(|m| m.dev())
             .map_err(step("stat /"))?;
@@ -300,6 +302,17 @@ mod tests {
             check_init(&r, "/sbin"),
             Err(Error::InitNotExecutable { .. })
         ));
+        std::fs::remove_dir_all(&r).unwrap();
+    }
+
+    #[test]
+    fn missing_init_stops_before_touching_anything() {
+        let r = tmp("noinit");
+        let e = switch_root(&r, "/sbin/init", &[]).unwrap_err();
+        assert!(matches!(e, Error::InitMissing { .. }), "{e}");
+        assert!(Path::new("/proc/self").exists(), "nothing was moved");
+        let e = switch_root(&r.join("absent"), "/sbin/init", &[]).unwrap_err();
+        assert!(matches!(e, Error::BadRoot { .. }), "{e}");
         std::fs::remove_dir_all(&r).unwrap();
     }
 

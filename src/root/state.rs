@@ -487,4 +487,95 @@ mod tests {
         assert_eq!(stat_dir(&d.join("t/sticky")).unwrap().mode & 0o7777, 0o1777);
         std::fs::remove_dir_all(&d).unwrap();
     }
+
+    /// Run the real mounts as root inside a private mount namespace: the
+    /// test re-executes itself under `unshare -m` (a multi-threaded test
+    /// process cannot unshare its own mount namespace).
+    #[test]
+    fn overlay_and_state_mounts_in_a_namespace() {
+        if std::env::var_os("NETROOT_STATE_NS").is_some() {
+            in_namespace();
+            return;
+        }
+        if !rustix::process::geteuid().is_root() {
+            eprintln!("skipped: needs root for mount(2)");
+            return;
+        }
+        let Ok(exe) = std::env::current_exe() else {
+            return;
+        };
+        let out = std::process::Command::new("unshare")
+            .args(["-m", "--propagation", "private"])
+            .arg(exe)
+            .args([
+                "--exact",
+                "root::state::tests::overlay_and_state_mounts_in_a_namespace",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env("NETROOT_STATE_NS", "1")
+            .output();
+        let Ok(out) = out else {
+            eprintln!("skipped: unshare(1) not available");
+            return;
+        };
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        if text.contains("unshare failed") || text.contains("Operation not permitted") {
+            eprintln!("skipped: cannot create a mount namespace here: {text}");
+            return;
+        }
+        assert!(out.status.success(), "{text}");
+        assert!(text.contains("1 passed"), "{text}");
+    }
+
+    fn in_namespace() {
+        use std::os::unix::fs::MetadataExt;
+        let base = std::env::temp_dir().join(format!("netroot-ns-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        let lower = base.join("lower");
+        std::fs::create_dir_all(lower.join("var/log/apt")).unwrap();
+        std::fs::create_dir_all(lower.join("sbin")).unwrap();
+        std::fs::write(lower.join("var/log/old.log"), b"shared").unwrap();
+        std::fs::write(lower.join("sbin/init"), b"#!/bin/sh\n").unwrap();
+        let dirs = OverlayDirs {
+            lower: lower.clone(),
+            rw: base.join("rw"),
+        };
+        let new = base.join("new");
+        std::fs::create_dir_all(&new).unwrap();
+        apply(&plan_overlay(&dirs, &new)).unwrap();
+        std::fs::write(new.join("hello"), b"mine").unwrap();
+        assert!(dirs.rw.join("upper/hello").exists());
+        assert!(
+            !lower.join("hello").exists(),
+            "the lower layer stays untouched"
+        );
+        assert!(new.join("sbin/init").exists());
+
+        let paths: Vec<String> = vec!["/var/log".into(), "/var/log/cups".into(), "/srv/new".into()];
+        let plan = plan_state(&new, &paths, true, &stat_dir).unwrap();
+        apply(&plan.actions).unwrap();
+        let log = new.join("var/log");
+        assert_ne!(
+            std::fs::metadata(&log).unwrap().dev(),
+            std::fs::metadata(&new).unwrap().dev()
+        );
+        assert!(!log.join("old.log").exists(), "tmpfs hides the shared log");
+        assert!(log.join("apt").is_dir(), "skeleton recreated");
+        assert!(log.join("cups").is_dir());
+        assert!(new.join("srv/new").is_dir());
+        std::fs::write(log.join("mine.log"), b"x").unwrap();
+        assert!(!dirs.rw.join("upper/var/log/mine.log").exists());
+        for m in [
+            log.join("cups"),
+            log.clone(),
+            new.join("srv/new"),
+            new.clone(),
+            dirs.rw.clone(),
+        ] {
+            crate::sys::fs::umount(&m, false).unwrap();
+        }
+        std::fs::remove_dir_all(&base).unwrap();
+    }
 }
