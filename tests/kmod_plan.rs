@@ -112,6 +112,36 @@ fn coldplug_from_fake_sysfs() {
 }
 
 #[test]
+fn coldplug_rescans_after_bus_drivers() {
+    let sys = tmpdir("coldplug");
+    let pci = sys.join("bus/pci/devices/0000:00:03.0");
+    std::fs::create_dir_all(&pci).unwrap();
+    std::fs::write(
+        pci.join("modalias"),
+        "pci:v00001AF4d00001000sv00001AF4sd00000001bc02sc00i00\n",
+    )
+    .unwrap();
+    let t = Tree::open(&fixture()).unwrap();
+    // Loading virtio_pci makes the virtio device appear, as in the kernel.
+    let sys2 = sys.clone();
+    let load = move |m: &Module| -> Result<(), String> {
+        if m.name == "virtio_pci" {
+            let d = sys2.join("bus/virtio/devices/virtio0");
+            std::fs::create_dir_all(&d).unwrap();
+            std::fs::write(d.join("modalias"), "virtio:d00000001v00001AF4\n").unwrap();
+        }
+        Ok(())
+    };
+    let (loaded, failed) = kmod::coldplug(&t, &sys, Arc::new(load));
+    assert!(failed.is_empty(), "{failed:?}");
+    assert!(loaded.contains(&"virtio_pci".to_string()), "{loaded:?}");
+    assert!(loaded.contains(&"virtio_net".to_string()), "{loaded:?}");
+    // virtio and virtio_ring are shared: loaded once.
+    assert_eq!(loaded.iter().filter(|n| *n == "virtio_ring").count(), 1);
+    let _ = std::fs::remove_dir_all(&sys);
+}
+
+#[test]
 fn loader_respects_deps_and_overlaps_independent_modules() {
     let t = Tree::open(&fixture()).unwrap();
     let p = t.plan(&["virtio_net", "nfsv4"], &[]).unwrap();
@@ -173,7 +203,10 @@ fn loader_failure_propagates_to_dependents() {
 /// The real depmod output of the lab kernel, when `make initramfs` fetched it.
 #[test]
 fn real_debian_kernel_tree() {
-    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("build/kernel/lib/modules");
+    // NETROOT_KERNEL_MODULES overrides the location (e.g. another checkout's build/).
+    let base = std::env::var_os("NETROOT_KERNEL_MODULES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("build/kernel/lib/modules"));
     let Some(dir) = std::fs::read_dir(&base)
         .ok()
         .and_then(|mut d| d.find_map(|e| e.ok().map(|e| e.path())))

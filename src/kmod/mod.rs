@@ -230,6 +230,17 @@ impl Tree {
     /// ignored, most devices need none). Built-in and already loaded modules
     /// are skipped.
     pub fn plan(&self, wanted: &[&str], aliases: &[String]) -> Result<Plan> {
+        self.plan_excluding(wanted, aliases, &HashSet::new())
+    }
+
+    /// [`Tree::plan`], also treating the (normalised) names in `exclude` as
+    /// loaded: a second coldplug round skips what the first one loaded.
+    pub fn plan_excluding(
+        &self,
+        wanted: &[&str],
+        aliases: &[String],
+        exclude: &HashSet<String>,
+    ) -> Result<Plan> {
         let mut roots: Vec<String> = Vec::new();
         let mut skipped: Vec<String> = Vec::new();
         for w in wanted {
@@ -252,11 +263,12 @@ impl Tree {
         }
         let mut b = Builder {
             tree: self,
+            exclude,
             plan: Plan::default(),
             state: HashMap::new(),
         };
         for r in roots {
-            if self.builtin.contains(&r) || self.loaded.contains(&r) {
+            if self.builtin.contains(&r) || self.loaded.contains(&r) || exclude.contains(&r) {
                 if !skipped.contains(&r) {
                     skipped.push(r);
                 }
@@ -277,6 +289,7 @@ enum Mark {
 
 struct Builder<'a> {
     tree: &'a Tree,
+    exclude: &'a HashSet<String>,
     plan: Plan,
     state: HashMap<String, Mark>,
 }
@@ -294,7 +307,10 @@ impl Builder<'_> {
             }
             None => {}
         }
-        if self.tree.builtin.contains(name) || self.tree.loaded.contains(name) {
+        if self.tree.builtin.contains(name)
+            || self.tree.loaded.contains(name)
+            || self.exclude.contains(name)
+        {
             self.state.insert(name.to_string(), Mark::Done(None));
             return Ok(None);
         }
@@ -315,12 +331,29 @@ impl Builder<'_> {
         };
         self.state.insert(name.to_string(), Mark::Visiting);
         let mut deps = Vec::new();
-        // Soft pre-dependencies first, and only when the image has them.
+        // Soft pre-dependencies first, and only those the image has. They
+        // matter: without a modprobe for the kernel's request_module(),
+        // libcrc32c cannot pull in "crc32c" itself. An entry may be a
+        // module name or an alias (`crypto-crc32c`: every match is loaded,
+        // as modprobe does).
         if let Some(pre) = self.tree.softdeps.get(name) {
             for p in pre {
-                if self.tree.modules.contains_key(p) && self.state.get(p) != Some(&Mark::Visiting) {
-                    if let Some(i) = self.visit(p, Some(name))? {
-                        deps.push(i);
+                let n = parse::normalize(p);
+                let cands = if self.tree.modules.contains_key(&n) {
+                    vec![n]
+                } else {
+                    self.tree.resolve_alias(p)
+                };
+                for c in cands {
+                    if !self.tree.modules.contains_key(&c)
+                        || self.state.get(&c) == Some(&Mark::Visiting)
+                    {
+                        continue;
+                    }
+                    if let Some(i) = self.visit(&c, Some(name))? {
+                        if !deps.contains(&i) {
+                            deps.push(i);
+                        }
                     }
                 }
             }
@@ -379,6 +412,55 @@ pub fn coldplug_aliases(sys_root: &Path) -> Vec<String> {
     out
 }
 
+/// Coldplug: load the drivers of every device in `<sys_root>/bus/*/devices`,
+/// then scan again, because loading a bus driver makes new devices appear
+/// (virtio_pci creates the virtio devices that virtio_net drives). Stops
+/// when a scan finds nothing new (at most 4 rounds). Runs the loader with
+/// `load` (use [`loader::load_file`]). Returns the modules loaded and the
+/// failures; a failed driver does not stop the others.
+pub fn coldplug(
+    tree: &Tree,
+    sys_root: &Path,
+    load: std::sync::Arc<loader::LoadFn>,
+) -> (Vec<String>, Vec<Error>) {
+    let mut done: HashSet<String> = HashSet::new();
+    let mut loaded = Vec::new();
+    let mut failed = Vec::new();
+    for round in 0..4 {
+        let aliases = coldplug_aliases(sys_root);
+        let plan = match tree.plan_excluding(&[], &aliases, &done) {
+            Ok(p) => p,
+            Err(e) => {
+                failed.push(e);
+                break;
+            }
+        };
+        if plan.modules.is_empty() {
+            break;
+        }
+        crate::debug!("coldplug round {round}: {}", plan.names().join(" "));
+        done.extend(plan.modules.iter().map(|m| m.name.clone()));
+        let names: Vec<String> = plan.modules.iter().map(|m| m.name.clone()).collect();
+        let h = Loader::spawn_with(plan, loader::THREADS, load.clone());
+        let _ = h.wait_all();
+        let errs = h.failures();
+        loaded.extend(names.into_iter().filter(|n| {
+            !errs.iter().any(|e| {
+                matches!(e, Error::Load { module, .. } | Error::DependencyFailed { module, .. } if module == n)
+            })
+        }));
+        failed.extend(errs);
+    }
+    (loaded, failed)
+}
+
+/// The running kernel's modules directory under `root`:
+/// `<root>/lib/modules/<uname -r>`.
+pub fn running_modules_dir(root: &Path) -> PathBuf {
+    let u = rustix::system::uname();
+    modules_dir(root, &u.release().to_string_lossy())
+}
+
 /// The modules the kernel has loaded, from `<proc_root>/modules`
 /// (`/proc` at boot). Empty when the file cannot be read.
 pub fn loaded_modules(proc_root: &Path) -> Vec<String> {
@@ -416,6 +498,7 @@ kernel/a/broken.ko: kernel/a/absent.ko
 alias virtio:d00000001v* virtio_net
 alias fs-nfs4 nfsv4
 alias pci:v00008086d0000100Esv*sd*bc*sc*i* e1000
+alias crypto-foo crc32c_intel
 ";
 
     fn tree() -> Tree {
@@ -423,7 +506,7 @@ alias pci:v00008086d0000100Esv*sd*bc*sc*i* e1000
             Path::new("/m"),
             DEP,
             ALIAS,
-            "softdep btrfs pre: crc32c_intel missing_soft\n",
+            "softdep btrfs pre: crc32c_intel missing_soft\nsoftdep nfs pre: crypto-foo\n",
             "kernel/fs/ext4/ext4.ko\n",
         )
     }
@@ -435,7 +518,8 @@ alias pci:v00008086d0000100Esv*sd*bc*sc*i* e1000
     #[test]
     fn deps_first_and_shared_once() {
         let p = tree().plan(&["virtio-net", "nfsv4"], &[]).unwrap();
-        assert_eq!(p.modules.len(), 6, "{:?}", p.names());
+        // 6 hard dependencies + crc32c_intel, nfs's soft dependency.
+        assert_eq!(p.modules.len(), 7, "{:?}", p.names());
         assert!(before(&p, "failover", "net_failover"));
         assert!(before(&p, "net_failover", "virtio_net"));
         assert!(before(&p, "sunrpc", "nfs"));
@@ -461,6 +545,8 @@ alias pci:v00008086d0000100Esv*sd*bc*sc*i* e1000
         assert!(before(&p, "crc32c_intel", "btrfs"));
         assert!(p.index("virtio_net").is_some());
         assert!(p.index("nfsv4").is_some());
+        let q = tree().plan(&["nfs"], &[]).unwrap();
+        assert!(before(&q, "crc32c_intel", "nfs"), "softdep via an alias");
     }
 
     #[test]

@@ -65,6 +65,8 @@ pub fn modules_alias(text: &str) -> Vec<(String, String)> {
 
 /// Parse modules.softdep: `softdep <module> pre: a b post: c`. Returns
 /// `(module, pre-modules)`; post dependencies do not order anything we need.
+/// The pre entries stay as written: they may be aliases (`crypto-crc32c`),
+/// which `-`/`_` normalisation would break.
 pub fn modules_softdep(text: &str) -> Vec<(String, Vec<String>)> {
     text.lines()
         .filter_map(|l| {
@@ -79,7 +81,7 @@ pub fn modules_softdep(text: &str) -> Vec<(String, Vec<String>)> {
                 match word {
                     "pre:" => in_pre = true,
                     "post:" => in_pre = false,
-                    m if in_pre => pre.push(normalize(m)),
+                    m if in_pre => pre.push(m.to_string()),
                     _ => {}
                 }
             }
@@ -276,8 +278,8 @@ mod tests {
                 ("p:*".into(), "net_failover".into())
             ]
         );
-        let s = modules_softdep("softdep btrfs pre: crc32c post: foo\n");
-        assert_eq!(s, vec![("btrfs".into(), vec!["crc32c".to_string()])]);
+        let s = modules_softdep("softdep ext4 pre: crypto-crc32c post: foo\n");
+        assert_eq!(s, vec![("ext4".into(), vec!["crypto-crc32c".to_string()])]);
         assert_eq!(modules_builtin("kernel/fs/ext4/ext4.ko\n\n"), vec!["ext4"]);
         assert_eq!(
             proc_modules("nfsv4 1 0 - Live 0x0\nvirtio_net 2 0 net_failover, Live 0x0\n"),
