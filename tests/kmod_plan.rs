@@ -168,7 +168,7 @@ fn loader_respects_deps_and_overlaps_independent_modules() {
     let log = log.lock().unwrap();
     let at = |n: &str, start: bool| log.iter().position(|(m, s)| m == n && *s == start).unwrap();
     for m in &plan.modules {
-        for &d in &m.deps {
+        for &d in m.deps.iter().chain(&m.soft) {
             let dep = &plan.modules[d].name;
             assert!(
                 at(dep, false) < at(&m.name, true),
@@ -178,6 +178,48 @@ fn loader_respects_deps_and_overlaps_independent_modules() {
         }
     }
     assert_eq!(log.len(), plan.modules.len() * 2);
+}
+
+#[test]
+fn soft_dependency_failure_does_not_block() {
+    let dir = tmpdir("softdep");
+    std::fs::write(
+        dir.join("modules.dep"),
+        "k/libcrc32c.ko:\nk/crc32c_intel.ko:\nk/crc32c_generic.ko:\nk/btrfs.ko: k/libcrc32c.ko\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("modules.alias"),
+        "alias crc32c crc32c_intel\nalias crc32c crc32c_generic\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("modules.softdep"),
+        "softdep libcrc32c pre: crc32c\n",
+    )
+    .unwrap();
+    let p = Tree::open(&dir).unwrap().plan(&["btrfs"], &[]).unwrap();
+    assert_eq!(p.modules.len(), 4, "{:?}", p.names());
+    let lib = &p.modules[pos(&p, "libcrc32c")];
+    assert_eq!(lib.soft.len(), 2);
+    assert!(lib.deps.is_empty());
+    let order: Arc<Mutex<Vec<String>>> = Arc::default();
+    let o2 = Arc::clone(&order);
+    let load = move |m: &Module| -> Result<(), String> {
+        o2.lock().unwrap().push(m.name.clone());
+        if m.name == "crc32c_intel" {
+            Err("no such device (CPU lacks SSE4.2)".into())
+        } else {
+            Ok(())
+        }
+    };
+    let h = Loader::spawn_with(p, 1, Arc::new(load));
+    h.wait_for(&["btrfs"]).unwrap();
+    let order = order.lock().unwrap();
+    let at = |n: &str| order.iter().position(|x| x == n).unwrap();
+    assert!(at("crc32c_generic") < at("libcrc32c") && at("crc32c_intel") < at("libcrc32c"));
+    assert_eq!(h.failures().len(), 1);
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

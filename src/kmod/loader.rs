@@ -139,7 +139,8 @@ fn worker(s: &Shared, load: &LoadFn) {
                 s.changed.notify_all();
                 continue;
             }
-            if m.deps.iter().all(|&d| st.status[d] == Status::Done) {
+            let settled = |d: &usize| matches!(st.status[*d], Status::Done | Status::Failed(_));
+            if m.deps.iter().all(|&d| st.status[d] == Status::Done) && m.soft.iter().all(settled) {
                 next = Some(i);
                 break;
             }

@@ -108,6 +108,9 @@ pub struct Module {
     pub path: PathBuf,
     /// Indices into [`Plan::modules`] that must be loaded first.
     pub deps: Vec<usize>,
+    /// Soft pre-dependencies (modules.softdep): tried first, but their
+    /// failure (e.g. crc32c_intel on a CPU without SSE4.2) does not block.
+    pub soft: Vec<usize>,
 }
 
 /// What to load, dependencies before dependents.
@@ -331,6 +334,7 @@ impl Builder<'_> {
         };
         self.state.insert(name.to_string(), Mark::Visiting);
         let mut deps = Vec::new();
+        let mut soft = Vec::new();
         // Soft pre-dependencies first, and only those the image has. They
         // matter: without a modprobe for the kernel's request_module(),
         // libcrc32c cannot pull in "crc32c" itself. An entry may be a
@@ -351,8 +355,8 @@ impl Builder<'_> {
                         continue;
                     }
                     if let Some(i) = self.visit(&c, Some(name))? {
-                        if !deps.contains(&i) {
-                            deps.push(i);
+                        if !soft.contains(&i) {
+                            soft.push(i);
                         }
                     }
                 }
@@ -376,6 +380,7 @@ impl Builder<'_> {
         self.plan.modules.push(Module {
             name: name.to_string(),
             path,
+            soft: soft.into_iter().filter(|i| !deps.contains(i)).collect(),
             deps,
         });
         self.state.insert(name.to_string(), Mark::Done(Some(idx)));
