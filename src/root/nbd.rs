@@ -979,6 +979,13 @@ pub const PROBE_LEN: usize = 0x10040 + 8;
 /// Negotiate, attach `/dev/nbd0`, and mount its filesystem at `target`.
 pub fn mount(req: &Request, target: &Path, deadline: Instant) -> Result<Mounted, Error> {
     let device = PathBuf::from(DEVICE);
+    if !device.exists() {
+        // devtmpfs makes the node when nbd loads; without devtmpfs, make it
+        // (block major 43, Documentation/admin-guide/devices.txt).
+        if let Err(e) = crate::sys::fs::mknod_block(&device, 43, 0) {
+            crate::warn!("cannot create {}: {e}", device.display());
+        }
+    }
     let (stream, export) = connect(req.server, req.port, &req.export, deadline)?;
     let netlink = match attach_netlink(&stream, &export, 0) {
         Ok(()) => {
