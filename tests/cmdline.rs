@@ -205,6 +205,9 @@ fn nfsroot_rst_ip_lone_autoconf_values() {
         );
     }
     assert!(!ok("ip=off").wants_network());
+    assert!(!ok("root=/dev/sda1").wants_network());
+    assert!(ok("ip=10.0.0.5:::::eth0:off root=/dev/sda1").wants_network());
+    assert!(ok("ip=off root=/dev/nfs").wants_network());
     assert!(ok("ip=dhcp").wants_network());
 }
 

@@ -644,3 +644,82 @@ impl fmt::Display for IpParam {
         f.write_str(&fields.join(":"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv4_is_strict_dotted_decimal() {
+        assert_eq!(parse_ipv4("10.0.0.1"), Some(Ipv4Addr::new(10, 0, 0, 1)));
+        assert_eq!(parse_ipv4("010.000.0.09"), Some(Ipv4Addr::new(10, 0, 0, 9)));
+        for bad in [
+            "",
+            "1.2.3",
+            "1.2.3.4.5",
+            "1.2.3.256",
+            "1..3.4",
+            "a.b.c.d",
+            "1.2.3.4 ",
+            "0x1.2.3.4",
+            "1234.1.1.1",
+        ] {
+            assert_eq!(parse_ipv4(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn netmask_contiguity() {
+        for ok in ["255.255.255.0", "255.255.255.255", "255.128.0.0", "0.0.0.0"] {
+            assert!(is_contiguous_netmask(ok.parse().unwrap()), "{ok}");
+        }
+        for bad in ["255.0.255.0", "0.255.255.255", "255.255.255.1"] {
+            assert!(!is_contiguous_netmask(bad.parse().unwrap()), "{bad}");
+        }
+    }
+
+    #[test]
+    fn client_id_type_like_kstrtou8_base0() {
+        assert_eq!(parse_u8_base0("0"), Some(0));
+        assert_eq!(parse_u8_base0("255"), Some(255));
+        assert_eq!(parse_u8_base0("0x1f"), Some(31));
+        assert_eq!(parse_u8_base0("017"), Some(15));
+        for bad in ["", "256", "0x", "08", "-1", "1a"] {
+            assert_eq!(parse_u8_base0(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn mac_forms() {
+        let m = [0x52, 0x54, 0, 0xab, 0xcd, 0xef];
+        assert_eq!(parse_mac("52:54:00:ab:cd:ef"), Some(m));
+        assert_eq!(parse_mac("52-54-00-AB-CD-EF"), Some(m));
+        assert_eq!(format_mac(&m), "52:54:00:ab:cd:ef");
+        for bad in [
+            "52:54:00:ab:cd",
+            "52:54:00:ab:cd:ef:01",
+            "5:54:00:ab:cd:ef",
+            "52:54-00:ab:cd:ef",
+        ] {
+            assert_eq!(parse_mac(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn interface_names() {
+        assert!(is_ifname("eth0"));
+        assert!(is_ifname("enp0s31f6"));
+        assert!(is_ifname("123456789012345"));
+        for bad in ["", ".", "..", "a/b", "a b", "1234567890123456"] {
+            assert!(!is_ifname(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn field_count_limits() {
+        // 14 fields only as <mtu>:<6-part MAC>.
+        assert!(parse("ip", "::::::off:1500:52:54:00:12:34:56").is_ok());
+        assert!(parse("ip", "::::::off:1.1.1.1:52:54:00:12:34:56").is_err());
+        assert!(parse("ip", ":::::::::::::::").is_err());
+    }
+}

@@ -184,9 +184,13 @@ impl BootConfig {
     }
 
     /// Whether the network must be configured (a network root, or an `ip=`
-    /// that is not `off`).
+    /// that is not `off`, or `off` with a static address).
     pub fn wants_network(&self) -> bool {
-        !matches!(self.root, RootSpec::None) || self.ip.iter().any(|p| p.autoconf != Autoconf::Off)
+        !matches!(self.root, RootSpec::None)
+            || self
+                .ip
+                .iter()
+                .any(|p| p.autoconf != Autoconf::Off || p.client.is_some())
     }
 }
 

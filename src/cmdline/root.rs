@@ -484,3 +484,69 @@ pub fn merge_nfs(
         version: cmdline.version.or(dhcp.version),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts() {
+        assert_eq!(
+            parse_host("10.0.0.1"),
+            Some(Host::Addr(Ipv4Addr::new(10, 0, 0, 1)))
+        );
+        assert_eq!(
+            parse_host("nfs-1.lab"),
+            Some(Host::Name("nfs-1.lab".into()))
+        );
+        for bad in [
+            "",
+            "10.0.0.256",
+            "1.2.3",
+            "-x",
+            "x-",
+            ".x",
+            "a..b",
+            "a b",
+            "a/b",
+            "a:b",
+        ] {
+            assert_eq!(parse_host(bad), None, "{bad:?}");
+        }
+        assert_eq!(parse_host(&"a".repeat(254)), None);
+    }
+
+    #[test]
+    fn versions() {
+        for v in ["3", "4", "4.0", "4.1", "4.2"] {
+            assert_eq!(NfsVersion::parse(v).map(NfsVersion::as_str), Some(v));
+        }
+        assert_eq!(NfsVersion::parse("2"), None);
+        assert!(!NfsVersion::V3.is_v4());
+        assert!(NfsVersion::V4Any.is_v4());
+        let (opts, v) =
+            split_nfs_options("nfsroot", 3, "nfs-options", "v3,,hard,nfsvers=4.1").unwrap();
+        assert_eq!(
+            (opts, v),
+            (vec!["hard".to_string()], Some(NfsVersion::V4_1))
+        );
+    }
+
+    #[test]
+    fn nbd_port_field() {
+        assert_eq!(
+            parse_port_export("root", "10809").unwrap(),
+            (10809, String::new())
+        );
+        assert_eq!(
+            parse_port_export("root", "1/a/b").unwrap(),
+            (1, "a/b".into())
+        );
+        assert_eq!(
+            parse_port_export("root", "arch").unwrap(),
+            (NBD_PORT, "arch".into())
+        );
+        assert!(parse_port_export("root", "/arch").is_err());
+        assert!(parse_port_export("root", "65536").is_err());
+    }
+}
