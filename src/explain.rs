@@ -1,1 +1,664 @@
 //! `netroot explain`: what a command line will do, in words or JSON.
+//!
+//! `netroot explain [--cmdline STRING | --file PATH] [--json]` reads
+//! /proc/cmdline unless told otherwise, parses it with [`crate::cmdline`]
+//! and prints the plan, changing nothing. Exit status 0 when the command
+//! line is valid, 2 (with the error on stderr) when it is not or when the
+//! arguments are wrong.
+
+use std::fmt::Write as _;
+use std::io::Write;
+use std::net::Ipv4Addr;
+use std::path::Path;
+
+use crate::cmdline::ip::{autoconf_name, classful_netmask, format_mac};
+use crate::cmdline::root::DEFAULT_NFS_PATH;
+use crate::cmdline::{
+    Autoconf, BootConfig, IpParam, OnFailure, Overlay, RootSpec, DEFAULT_TIMEOUT,
+};
+use crate::json::Value;
+
+const USAGE: &str = "usage: netroot explain [--cmdline STRING | --file PATH] [--json]\n\
+\n\
+Print what netroot would do with a kernel command line (default: /proc/cmdline),\n\
+changing nothing. Exit status: 0 valid, 2 invalid.\n";
+
+/// Entry point of `netroot explain`. `args` are the words after `explain`
+/// (a leading `explain` is skipped too). Returns the exit status.
+pub fn run(args: &[String]) -> i32 {
+    let stdout = std::io::stdout();
+    let stderr = std::io::stderr();
+    run_in(Path::new("/"), args, &mut stdout.lock(), &mut stderr.lock())
+}
+
+/// [`run`] with the file system root (for /proc/cmdline) and the output
+/// streams given, so tests can drive it.
+pub fn run_in(root: &Path, args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let mut args = args;
+    if args.first().map(String::as_str) == Some("explain") {
+        args = &args[1..];
+    }
+    let mut json = false;
+    let mut cmdline: Option<String> = None;
+    let mut file: Option<String> = None;
+    let mut i = 0;
+    while i < args.len() {
+        let a = args[i].as_str();
+        let mut take = |name: &str| -> Option<String> {
+            if let Some(v) = a.strip_prefix(name).and_then(|r| r.strip_prefix('=')) {
+                return Some(v.to_string());
+            }
+            i += 1;
+            args.get(i).cloned()
+        };
+        match a {
+            "--json" => json = true,
+            "-h" | "--help" => {
+                let _ = out.write_all(USAGE.as_bytes());
+                return 0;
+            }
+            _ if a == "--cmdline" || a.starts_with("--cmdline=") => match take("--cmdline") {
+                Some(v) => cmdline = Some(v),
+                None => return usage_error(err, "--cmdline needs a value"),
+            },
+            _ if a == "--file" || a.starts_with("--file=") => match take("--file") {
+                Some(v) => file = Some(v),
+                None => return usage_error(err, "--file needs a path"),
+            },
+            _ => return usage_error(err, &format!("unknown argument \"{a}\"")),
+        }
+        i += 1;
+    }
+    let text = match (cmdline, file) {
+        (Some(_), Some(_)) => return usage_error(err, "give --cmdline or --file, not both"),
+        (Some(c), None) => c,
+        (None, Some(path)) => match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) => {
+                let _ = writeln!(err, "netroot explain: cannot read {path}: {e}");
+                return 2;
+            }
+        },
+        (None, None) => {
+            let path = root.join("proc/cmdline");
+            match std::fs::read_to_string(&path) {
+                Ok(t) => t,
+                Err(e) => {
+                    let _ = writeln!(err, "netroot explain: cannot read {}: {e}", path.display());
+                    return 2;
+                }
+            }
+        }
+    };
+    match crate::cmdline::parse(&text) {
+        Ok(cfg) => {
+            let shown = if json {
+                let mut s = plan_json(&cfg).render();
+                s.push('\n');
+                s
+            } else {
+                plan_text(&cfg)
+            };
+            let _ = out.write_all(shown.as_bytes());
+            0
+        }
+        Err(e) => {
+            let _ = writeln!(err, "netroot explain: {e}");
+            2
+        }
+    }
+}
+
+fn usage_error(err: &mut dyn Write, msg: &str) -> i32 {
+    let _ = writeln!(err, "netroot explain: {msg}\n{USAGE}");
+    2
+}
+
+/// How one `ip=` configures the network: `dhcp`, `static` or `off`.
+pub fn ip_mode(p: &IpParam) -> &'static str {
+    match p.autoconf {
+        Autoconf::Any | Autoconf::Dhcp | Autoconf::Bootp => "dhcp",
+        Autoconf::Static => "static",
+        Autoconf::Off if p.client.is_some() => "static",
+        Autoconf::Off | Autoconf::Rarp => "off",
+    }
+}
+
+/// The `ip=` whose values the summary fields of [`plan_json`] show: the
+/// first one (ip= parameters for other interfaces are listed in full under
+/// `net.interfaces`).
+fn primary(cfg: &BootConfig) -> Option<&IpParam> {
+    cfg.ip.first()
+}
+
+fn addr(a: Option<Ipv4Addr>) -> Value {
+    Value::opt_str(a)
+}
+
+/// The JSON object for one `ip=`.
+fn ip_json(p: &IpParam) -> Vec<(&'static str, Value)> {
+    vec![
+        ("mode", Value::Str(ip_mode(p).into())),
+        ("autoconf", Value::Str(autoconf_name(p.autoconf).into())),
+        ("device", Value::opt_str(p.device.as_deref())),
+        ("client_ip", addr(p.client)),
+        ("server_ip", addr(p.server)),
+        ("gateway", addr(p.gateway)),
+        ("netmask", addr(p.netmask)),
+        ("hostname", Value::opt_str(p.hostname.as_deref())),
+        ("nis_domain", Value::opt_str(p.nis_domain.as_deref())),
+        (
+            "dns",
+            Value::Array(p.dns.iter().map(|d| Value::Str(d.to_string())).collect()),
+        ),
+        ("ntp", addr(p.ntp)),
+        ("mtu", p.mtu.map_or(Value::Null, |m| Value::Int(m.into()))),
+        ("mac", Value::opt_str(p.mac.as_ref().map(format_mac))),
+        (
+            "client_id",
+            match &p.client_id {
+                Some((ty, id)) => Value::object([
+                    ("type", Value::Int((*ty).into())),
+                    ("value", Value::Str(id.clone())),
+                ]),
+                None => Value::Null,
+            },
+        ),
+    ]
+}
+
+/// The plan as one JSON object (the shape is documented in docs/cmdline.md).
+pub fn plan_json(cfg: &BootConfig) -> Value {
+    let mut net: Vec<(&str, Value)> = match primary(cfg) {
+        Some(p) => ip_json(p),
+        None => {
+            let implied = IpParam {
+                autoconf: if cfg.wants_network() {
+                    Autoconf::Dhcp
+                } else {
+                    Autoconf::Off
+                },
+                ..IpParam::default()
+            };
+            ip_json(&implied)
+        }
+    };
+    net.push((
+        "bootif",
+        Value::opt_str(cfg.bootif.as_ref().map(format_mac)),
+    ));
+    net.push((
+        "interfaces",
+        Value::Array(cfg.ip.iter().map(|p| Value::object(ip_json(p))).collect()),
+    ));
+
+    let null_root = || -> Vec<(&'static str, Value)> {
+        vec![
+            ("kind", Value::Str("none".into())),
+            ("server", Value::Null),
+            ("path", Value::Null),
+            ("nfs_version", Value::Null),
+            ("options", Value::Null),
+            ("port", Value::Null),
+            ("export", Value::Null),
+            ("fstype", Value::Null),
+            ("flags", Value::Null),
+            ("read_only", Value::Bool(cfg.mount_read_only())),
+        ]
+    };
+    let mut root = null_root();
+    let mut set = |key: &str, v: Value| {
+        if let Some(slot) = root.iter_mut().find(|(k, _)| *k == key) {
+            slot.1 = v;
+        }
+    };
+    match &cfg.root {
+        RootSpec::None => {}
+        RootSpec::Nfs(n) => {
+            set("kind", Value::Str("nfs".into()));
+            set("server", Value::opt_str(n.server.as_ref()));
+            set("path", Value::opt_str(n.path.as_deref()));
+            set("nfs_version", Value::opt_str(n.version));
+            set(
+                "options",
+                Value::Array(n.options.iter().map(|o| Value::Str(o.clone())).collect()),
+            );
+            set("flags", Value::opt_str(cfg.rootflags.as_deref()));
+        }
+        RootSpec::Nbd(b) => {
+            set("kind", Value::Str("nbd".into()));
+            set("server", Value::Str(b.server.to_string()));
+            set("port", Value::Int(b.port.into()));
+            set("export", Value::Str(b.export.clone()));
+            set(
+                "options",
+                Value::Array(
+                    b.nbd_options
+                        .iter()
+                        .map(|o| Value::Str(o.clone()))
+                        .collect(),
+                ),
+            );
+            set(
+                "fstype",
+                Value::opt_str(b.fstype.as_deref().or(cfg.rootfstype.as_deref())),
+            );
+            set(
+                "flags",
+                Value::opt_str(b.flags.as_deref().or(cfg.rootflags.as_deref())),
+            );
+        }
+    }
+
+    let (action, after) = match cfg.on_failure() {
+        OnFailure::Shell => ("shell", Value::Null),
+        OnFailure::Reboot(n) => ("reboot", Value::Int(n.into())),
+        OnFailure::Retry => ("retry", Value::Null),
+    };
+    Value::object([
+        ("net", Value::object(net)),
+        ("root", Value::object(root)),
+        ("init", Value::opt_str(cfg.init.as_deref())),
+        ("init_path", Value::Str(cfg.init_path().to_string())),
+        (
+            "init_args",
+            Value::Array(
+                cfg.init_args
+                    .iter()
+                    .map(|a| Value::Str(a.clone()))
+                    .collect(),
+            ),
+        ),
+        (
+            "state",
+            Value::Array(
+                cfg.options
+                    .state
+                    .iter()
+                    .map(|s| Value::Str(s.clone()))
+                    .collect(),
+            ),
+        ),
+        (
+            "overlay",
+            match cfg.options.overlay {
+                Some(Overlay::Tmpfs) => Value::Str("tmpfs".into()),
+                None => Value::Null,
+            },
+        ),
+        (
+            "timeout",
+            Value::Int(i64::try_from(cfg.options.timeout.as_secs()).unwrap_or(i64::MAX)),
+        ),
+        ("debug", Value::Bool(cfg.options.debug)),
+        ("shell", Value::Bool(cfg.options.shell)),
+        ("quiet", Value::Bool(cfg.quiet)),
+        (
+            "panic",
+            cfg.panic.map_or(Value::Null, |p| Value::Int(p.into())),
+        ),
+        (
+            "on_failure",
+            Value::object([("action", Value::Str(action.into())), ("after", after)]),
+        ),
+    ])
+}
+
+/// Where an `ip=` without a device is applied, in words.
+fn which_interface(cfg: &BootConfig, p: &IpParam) -> String {
+    match (&p.device, &cfg.bootif) {
+        (Some(d), _) => format!("interface {d}"),
+        (None, Some(mac)) => format!("the interface with MAC {} (BOOTIF)", format_mac(mac)),
+        (None, None) if ip_mode(p) == "dhcp" => {
+            "every interface with a link (the first to get a lease is used)".to_string()
+        }
+        (None, None) => "the first interface with a link".to_string(),
+    }
+}
+
+fn describe_ip(cfg: &BootConfig, p: &IpParam, out: &mut String) {
+    let on = which_interface(cfg, p);
+    let mut extra: Vec<String> = Vec::new();
+    match ip_mode(p) {
+        "off" => {
+            let _ = writeln!(
+                out,
+                "  no automatic configuration (ip={})",
+                p.autoconf_word()
+            );
+        }
+        "static" => {
+            let _ = writeln!(out, "  static address on {on}:");
+            if let Some(c) = p.client {
+                let (mask, note) = match p.netmask {
+                    Some(m) => (m, ""),
+                    None => (classful_netmask(c), " (classful default)"),
+                };
+                let _ = writeln!(out, "    address {c}, netmask {mask}{note}");
+            } else {
+                let _ = writeln!(
+                    out,
+                    "    no client address given: the network cannot be configured"
+                );
+            }
+        }
+        _ => {
+            let what = match p.autoconf {
+                Autoconf::Bootp => "DHCP (asked for BOOTP; a DHCP server answers both)",
+                _ => "DHCP",
+            };
+            let _ = writeln!(out, "  {what} on {on}");
+            if let Some((ty, id)) = &p.client_id {
+                extra.push(format!("client identifier type {ty} \"{id}\""));
+            }
+            if let Some(c) = p.client {
+                extra.push(format!("asks for address {c}"));
+            }
+            if let Some(m) = p.netmask {
+                extra.push(format!("netmask {m}"));
+            }
+        }
+    }
+    if let Some(g) = p.gateway {
+        extra.push(format!("gateway {g}"));
+    }
+    if let Some(s) = p.server {
+        extra.push(format!("server-ip {s}"));
+    }
+    if let Some(h) = &p.hostname {
+        extra.push(format!("hostname {h}"));
+    }
+    if let Some(d) = &p.nis_domain {
+        extra.push(format!("NIS domain {d}"));
+    }
+    if !p.dns.is_empty() {
+        let list: Vec<String> = p.dns.iter().map(|d| d.to_string()).collect();
+        extra.push(format!("DNS {}", list.join(", ")));
+    }
+    if let Some(n) = p.ntp {
+        extra.push(format!("NTP {n}"));
+    }
+    if let Some(m) = p.mtu {
+        extra.push(format!("MTU {m}"));
+    }
+    if let Some(mac) = &p.mac {
+        extra.push(format!("MAC set to {}", format_mac(mac)));
+    }
+    for e in extra {
+        let _ = writeln!(out, "    {e}");
+    }
+}
+
+/// The plan in plain words, one fact per line.
+pub fn plan_text(cfg: &BootConfig) -> String {
+    let mut out = String::new();
+    let secs = cfg.options.timeout.as_secs();
+    out.push_str("Network:\n");
+    if cfg.ip.is_empty() {
+        if cfg.wants_network() {
+            let implied = IpParam {
+                autoconf: Autoconf::Dhcp,
+                ..IpParam::default()
+            };
+            let _ = writeln!(
+                out,
+                "  DHCP on {} (no ip= given; the root is on the network)",
+                which_interface(cfg, &implied)
+            );
+        } else {
+            out.push_str("  not configured (no ip= and no network root)\n");
+        }
+    } else {
+        for p in &cfg.ip {
+            describe_ip(cfg, p, &mut out);
+        }
+        if !matches!(cfg.root, RootSpec::None) && cfg.ip.iter().all(|p| ip_mode(p) == "off") {
+            out.push_str("  warning: the root is on the network but ip= turns the network off\n");
+        }
+    }
+    if cfg.ip.iter().any(|p| ip_mode(p) == "dhcp") || (cfg.ip.is_empty() && cfg.wants_network()) {
+        let _ = writeln!(out, "  DHCP keeps trying for up to {secs} s");
+    }
+
+    out.push_str("Root:\n");
+    let mode = if cfg.mount_read_only() {
+        "read-only"
+    } else {
+        "read-write"
+    };
+    match &cfg.root {
+        RootSpec::None => {
+            out.push_str("  no network root (root= names a local device or is not given): netroot mounts nothing\n");
+        }
+        RootSpec::Nfs(n) => {
+            out.push_str("  NFS\n");
+            let ip_server = cfg.ip.iter().find_map(|p| p.server);
+            match (&n.server, ip_server) {
+                (Some(s), _) => {
+                    let _ = writeln!(out, "  server: {s}");
+                }
+                (None, Some(s)) => {
+                    let _ = writeln!(
+                        out,
+                        "  server: from the DHCP root-path (option 17), else {s} (server-ip of ip=)"
+                    );
+                }
+                (None, None) => out.push_str(
+                    "  server: from the DHCP root-path (option 17), else the DHCP server\n",
+                ),
+            }
+            match &n.path {
+                Some(p) if p.contains("%s") => {
+                    let _ = writeln!(out, "  path: {p} (%s = the client's IP address)");
+                }
+                Some(p) => {
+                    let _ = writeln!(out, "  path: {p}");
+                }
+                None => {
+                    let _ = writeln!(
+                        out,
+                        "  path: from the DHCP root-path (option 17), else {DEFAULT_NFS_PATH} (%s = the client's IP address)"
+                    );
+                }
+            }
+            match n.version {
+                Some(v) if v.as_str() == "4" => {
+                    out.push_str("  NFS version: 4 (tries 4.2, 4.1, then 4.0)\n")
+                }
+                Some(v) => {
+                    let _ = writeln!(out, "  NFS version: {v}");
+                }
+                None => out.push_str(
+                    "  NFS version: tries 4.2, 4.1, 4.0, then 3 (the DHCP root-path may name one)\n",
+                ),
+            }
+            if n.options.is_empty() {
+                out.push_str("  options: netroot's defaults (the DHCP root-path may add some)\n");
+            } else {
+                let _ = writeln!(out, "  options: {}", n.options.join(","));
+            }
+            if let Some(f) = &cfg.rootflags {
+                let _ = writeln!(out, "  rootflags: {f}");
+            }
+            let _ = writeln!(out, "  mounted {mode}, retried for up to {secs} s");
+        }
+        RootSpec::Nbd(b) => {
+            out.push_str("  NBD\n");
+            let _ = writeln!(out, "  server: {}, port {}", b.server, b.port);
+            if b.export.is_empty() {
+                out.push_str("  export: the server's default export\n");
+            } else {
+                let _ = writeln!(out, "  export: {}", b.export);
+            }
+            match b.fstype.as_deref().or(cfg.rootfstype.as_deref()) {
+                Some(t) => {
+                    let _ = writeln!(out, "  file system: {t}");
+                }
+                None => out.push_str("  file system: detected from the device\n"),
+            }
+            if let Some(f) = b.flags.as_deref().or(cfg.rootflags.as_deref()) {
+                let _ = writeln!(out, "  mount flags: {f}");
+            }
+            if !b.nbd_options.is_empty() {
+                let _ = writeln!(out, "  NBD options: {}", b.nbd_options.join(","));
+            }
+            let _ = writeln!(
+                out,
+                "  attached as /dev/nbd0, mounted {mode}, retried for up to {secs} s"
+            );
+        }
+    }
+
+    out.push_str("Then:\n");
+    if cfg.options.overlay == Some(Overlay::Tmpfs) {
+        out.push_str("  overlay: the network root read-only below a tmpfs upper layer (changes are lost at reboot)\n");
+    }
+    if !cfg.options.state.is_empty() {
+        let _ = writeln!(
+            out,
+            "  state dirs: tmpfs on {}",
+            cfg.options.state.join(", ")
+        );
+    }
+    let _ = write!(out, "  init: {}", cfg.init_path());
+    if cfg.init.is_none() {
+        out.push_str(" (default)");
+    }
+    if !cfg.init_args.is_empty() {
+        let _ = write!(out, " with arguments {}", cfg.init_args.join(" "));
+    }
+    out.push('\n');
+    let failure = match cfg.on_failure() {
+        OnFailure::Shell => {
+            "start a rescue shell (/bin/sh) if the image has one (netroot.shell)".to_string()
+        }
+        OnFailure::Reboot(n) => format!("reboot after {n} s (panic={n})"),
+        OnFailure::Retry => {
+            "wait and retry with backoff (no netroot.shell, no panic=N)".to_string()
+        }
+    };
+    let _ = writeln!(out, "  on failure after {secs} s: {failure}");
+    if cfg.options.timeout != DEFAULT_TIMEOUT {
+        let _ = writeln!(out, "  timeout: {secs} s (netroot.timeout)");
+    }
+    if cfg.options.debug {
+        out.push_str("  logging: debug (every dropped packet and retry)\n");
+    } else if cfg.quiet {
+        out.push_str("  logging: quiet (errors only on the console)\n");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cmdline::parse;
+
+    fn run_capture(args: &[&str]) -> (i32, String, String) {
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let code = run_in(Path::new("/nonexistent"), &args, &mut out, &mut err);
+        (
+            code,
+            String::from_utf8(out).unwrap(),
+            String::from_utf8(err).unwrap(),
+        )
+    }
+
+    #[test]
+    fn valid_cmdline_exits_zero_and_names_the_plan() {
+        let (code, out, err) =
+            run_capture(&["--cmdline", "ip=:::::eth0:dhcp nfsroot=10.0.0.1:/arch"]);
+        assert_eq!(code, 0, "stderr: {err}");
+        assert!(err.is_empty());
+        assert!(out.contains("DHCP on interface eth0"), "{out}");
+        assert!(out.contains("server: 10.0.0.1"), "{out}");
+        assert!(out.contains("path: /arch"), "{out}");
+        assert!(out.contains("tries 4.2, 4.1, 4.0, then 3"), "{out}");
+        assert!(out.contains("init: /sbin/init (default)"), "{out}");
+        assert!(out.contains("wait and retry with backoff"), "{out}");
+    }
+
+    #[test]
+    fn invalid_cmdline_exits_two_with_the_error() {
+        let (code, out, err) = run_capture(&["--cmdline=ip=10.0.0.2::10.0.0.1:255.0.300.0"]);
+        assert_eq!(code, 2);
+        assert!(out.is_empty());
+        assert_eq!(
+            err.trim_end(),
+            "netroot explain: ip=: field 4 (netmask) \"255.0.300.0\" is not an IPv4 address"
+        );
+    }
+
+    #[test]
+    fn argument_errors_exit_two() {
+        assert_eq!(run_capture(&["--bogus"]).0, 2);
+        assert_eq!(run_capture(&["--cmdline"]).0, 2);
+        assert_eq!(run_capture(&["--cmdline", "x", "--file", "y"]).0, 2);
+        let (code, _, err) = run_capture(&[]);
+        assert_eq!(code, 2, "no /proc/cmdline under /nonexistent");
+        assert!(err.contains("/nonexistent/proc/cmdline"), "{err}");
+        let (code, out, _) = run_capture(&["explain", "--help"]);
+        assert_eq!(code, 0);
+        assert!(out.starts_with("usage: netroot explain"));
+    }
+
+    #[test]
+    fn reads_proc_cmdline_under_the_given_root_and_files() {
+        let dir = std::env::temp_dir().join(format!("netroot-explain-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("proc")).unwrap();
+        std::fs::write(
+            dir.join("proc/cmdline"),
+            "root=nbd:10.0.0.1:10809/arch:btrfs:compress=lzo quiet\n",
+        )
+        .unwrap();
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let code = run_in(&dir, &["--json".to_string()], &mut out, &mut err);
+        assert_eq!(code, 0);
+        let out = String::from_utf8(out).unwrap();
+        assert!(out.contains(r#""kind":"nbd","server":"10.0.0.1""#), "{out}");
+        assert!(
+            out.contains(r#""port":10809,"export":"arch","fstype":"btrfs","flags":"compress=lzo""#),
+            "{out}"
+        );
+        let file = dir.join("cmdline.txt");
+        std::fs::write(&file, "ip=off").unwrap();
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let args = vec!["--file".to_string(), file.display().to_string()];
+        assert_eq!(run_in(&dir, &args, &mut out, &mut err), 0);
+        assert!(String::from_utf8(out)
+            .unwrap()
+            .contains("no automatic configuration (ip=off)"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn text_for_static_nbd_state_and_failure() {
+        let cfg = parse(
+            "ip=10.0.0.5:10.0.0.1:10.0.0.254::node5.lab:eth1:off:10.0.0.53 \
+             nbd_host=srv nbd_name=root root=/dev/nbd0 rootfstype=ext4 rw \
+             netroot.state=/var/log,/var/lib/dhcp netroot.overlay=tmpfs panic=10 \
+             netroot.timeout=30 init=/lib/systemd/systemd -- single",
+        )
+        .unwrap();
+        let t = plan_text(&cfg);
+        for want in [
+            "static address on interface eth1:",
+            "address 10.0.0.5, netmask 255.0.0.0 (classful default)",
+            "gateway 10.0.0.254",
+            "hostname node5",
+            "NIS domain lab",
+            "DNS 10.0.0.53",
+            "server: srv, port 10809",
+            "export: root",
+            "file system: ext4",
+            "mounted read-write, retried for up to 30 s",
+            "state dirs: tmpfs on /var/log, /var/lib/dhcp",
+            "overlay: the network root read-only below a tmpfs upper layer",
+            "init: /lib/systemd/systemd with arguments single",
+            "on failure after 30 s: reboot after 10 s (panic=10)",
+        ] {
+            assert!(t.contains(want), "missing {want:?} in\n{t}");
+        }
+    }
+}

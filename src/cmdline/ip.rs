@@ -1,8 +1,25 @@
 //! The `ip=` / `nfsaddrs=` parameter: the kernel's ten colon-separated fields
 //! (Documentation/admin-guide/nfs/nfsroot.rst), klibc's extra autoconf values,
 //! and dracut's `ip=<iface>:<method>[:<mtu>[:<macaddr>]]` form.
+//!
+//! Grammar accepted by [`parse`] (see docs/cmdline.md for the full reference):
+//!
+//! - a lone autoconf value: `ip=dhcp`, `ip=off`, ... and the kernel's
+//!   `ip=dhcp,<client-id-type>,<client-id-value>`; an empty `ip=` means off;
+//! - the kernel's fields
+//!   `<client-ip>:<server-ip>:<gw-ip>:<netmask>:<hostname>:<device>:<autoconf>:<dns0-ip>:<dns1-ip>:<ntp0-ip>`
+//!   (any trailing fields may be left out; empty or `0.0.0.0` means unset);
+//! - dracut.cmdline(7)'s `<client-IP>:[<peer>]:<gateway-IP>:<netmask>:<client_hostname>:<interface>:<autoconf>[:[<mtu>][:<macaddr>]]`
+//!   and `...:<autoconf>[:[<dns1>][:<dns2>]]` (field 8 is an MTU when it is
+//!   a bare number, a name server when it is an address);
+//! - dracut's `<interface>:<autoconf>[:[<mtu>][:<macaddr>]]`.
+//!
+//! The MAC address may be written with colons (dracut) or dashes.
 
+use std::fmt;
 use std::net::Ipv4Addr;
+
+use super::Error;
 
 /// The `<autoconf>` field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,7 +32,9 @@ pub enum Autoconf {
     Dhcp,
     /// `bootp`: netroot answers it with DHCP (a DHCP server answers BOOTP clients too).
     Bootp,
-    /// `rarp`: not supported by netroot; reported as an error at run time.
+    /// `rarp`: not supported by netroot. [`parse`] rejects it, so a
+    /// configuration from the command line never holds it; kept so that the
+    /// model names every value of nfsroot.rst.
     Rarp,
     /// klibc's `static` / dracut's `none`-with-address: use the given values only.
     Static,
@@ -75,7 +94,10 @@ impl Default for IpParam {
 impl IpParam {
     /// Whether this parameter asks for DHCP (rather than static or off).
     pub fn uses_dhcp(&self) -> bool {
-        matches!(self.autoconf, Autoconf::Any | Autoconf::Dhcp | Autoconf::Bootp)
+        matches!(
+            self.autoconf,
+            Autoconf::Any | Autoconf::Dhcp | Autoconf::Bootp
+        )
     }
 }
 
@@ -89,5 +111,536 @@ pub fn classful_netmask(addr: Ipv4Addr) -> Ipv4Addr {
         Ipv4Addr::new(255, 255, 0, 0)
     } else {
         Ipv4Addr::new(255, 255, 255, 0)
+    }
+}
+
+/// Field names by 1-based position, as nfsroot.rst spells them.
+const FIELDS: [&str; 10] = [
+    "client-ip",
+    "server-ip",
+    "gw-ip",
+    "netmask",
+    "hostname",
+    "device",
+    "autoconf",
+    "dns0-ip",
+    "dns1-ip",
+    "ntp0-ip",
+];
+
+/// Longest host name / NIS domain the kernel keeps (`__NEW_UTS_LEN`).
+pub const MAX_HOSTNAME: usize = 64;
+/// Longest interface name (`IFNAMSIZ` - 1).
+pub const MAX_IFNAME: usize = 15;
+/// Longest DHCP client identifier value the kernel sends (ipconfig.c copies
+/// at most 251 bytes after the type byte).
+pub const MAX_CLIENT_ID: usize = 251;
+
+/// The values the `<autoconf>` field accepts, for error messages.
+const AUTOCONF_VALUES: &str = "off, none, on, any, dhcp, bootp, both, static, all";
+
+fn field_err(param: &str, index: usize, field: &'static str, value: &str, reason: &str) -> Error {
+    Error::Field {
+        param: param.to_string(),
+        index,
+        field,
+        value: value.to_string(),
+        reason: reason.to_string(),
+    }
+}
+
+/// A dotted-quad IPv4 address. Like the kernel's `in_aton()` each part is
+/// decimal (a leading zero does not mean octal), but unlike it anything
+/// else is refused instead of read as garbage.
+pub fn parse_ipv4(s: &str) -> Option<Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut parts = s.split('.');
+    for o in &mut octets {
+        let part = parts.next()?;
+        if part.is_empty() || part.len() > 3 || !part.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        *o = part.parse().ok()?;
+    }
+    if parts.next().is_some() {
+        return None;
+    }
+    Some(Ipv4Addr::from(octets))
+}
+
+/// An optional address field: empty and `0.0.0.0` mean unset (nfsroot.rst;
+/// ipconfig.c turns `ANY` into `NONE`).
+fn opt_addr(param: &str, index: usize, value: &str) -> Result<Option<Ipv4Addr>, Error> {
+    if value.is_empty() {
+        return Ok(None);
+    }
+    match parse_ipv4(value) {
+        Some(a) if a.is_unspecified() => Ok(None),
+        Some(a) => Ok(Some(a)),
+        None => Err(field_err(
+            param,
+            index,
+            FIELDS[index - 1],
+            value,
+            "is not an IPv4 address",
+        )),
+    }
+}
+
+/// Whether a netmask has its one bits contiguous from the top.
+pub fn is_contiguous_netmask(mask: Ipv4Addr) -> bool {
+    let m = u32::from(mask);
+    m.leading_ones() + m.trailing_zeros() == 32
+}
+
+/// A host name label set: letters, digits, `-` and `_` (RFC 1123 plus the
+/// underscore some sites use), plus `.` where `dots` is allowed.
+fn is_host_text(s: &str, dots: bool) -> bool {
+    s.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || (dots && b == b'.'))
+}
+
+/// Whether `s` is usable as a network interface name.
+pub fn is_ifname(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= MAX_IFNAME
+        && s != "."
+        && s != ".."
+        && s.chars()
+            .all(|c| !c.is_whitespace() && !c.is_control() && c != '/' && c != ':')
+}
+
+fn parse_device(
+    param: &str,
+    index: usize,
+    field: &'static str,
+    value: &str,
+) -> Result<Option<String>, Error> {
+    if value.is_empty() {
+        return Ok(None);
+    }
+    if !is_ifname(value) {
+        return Err(field_err(
+            param,
+            index,
+            field,
+            value,
+            "is not an interface name (at most 15 characters, no '/', ':' or spaces)",
+        ));
+    }
+    Ok(Some(value.to_string()))
+}
+
+/// `<hostname>`: "if a '.' character is present, anything before the first
+/// '.' is used as the client's hostname, and anything after it is used as
+/// its NIS domain name" (nfsroot.rst).
+fn parse_hostname(param: &str, value: &str) -> Result<(Option<String>, Option<String>), Error> {
+    let (host, nis) = match value.split_once('.') {
+        Some((h, d)) => (h, d),
+        None => (value, ""),
+    };
+    let ok = host.len() <= MAX_HOSTNAME
+        && nis.len() <= MAX_HOSTNAME
+        && is_host_text(host, false)
+        && is_host_text(nis, true);
+    if !ok {
+        return Err(field_err(
+            param,
+            5,
+            FIELDS[4],
+            value,
+            "is not a host name (letters, digits, '-' and '_', at most 64 characters, then an optional .<nis-domain>)",
+        ));
+    }
+    let some = |s: &str| (!s.is_empty()).then(|| s.to_string());
+    Ok((some(host), some(nis)))
+}
+
+/// The kernel's `kstrtou8(s, 0, ..)`: decimal, `0x` hexadecimal or
+/// leading-zero octal.
+fn parse_u8_base0(s: &str) -> Option<u8> {
+    let (digits, radix) = if let Some(h) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        (h, 16)
+    } else if s.len() > 1 && s.starts_with('0') {
+        (&s[1..], 8)
+    } else {
+        (s, 10)
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    u8::from_str_radix(digits, radix).ok()
+}
+
+/// What an autoconf word asks for, with the DHCP client identifier of
+/// `dhcp,<client-id-type>,<client-id-value>`.
+type Method = (Autoconf, Option<(u8, String)>);
+
+/// Whether a word is meant as an autoconf method (including ones netroot
+/// refuses, so that they get a precise error rather than a wrong guess).
+fn is_method_word(s: &str) -> bool {
+    matches!(
+        s,
+        "off"
+            | "none"
+            | "on"
+            | "any"
+            | "both"
+            | "all"
+            | "dhcp"
+            | "dhcp4"
+            | "single-dhcp"
+            | "bootp"
+            | "rarp"
+            | "static"
+            | "dhcp6"
+            | "auto6"
+            | "either6"
+            | "link6"
+            | "ibft"
+    ) || s.starts_with("dhcp,")
+}
+
+/// Parse a non-empty autoconf word (field 7, or a lone value).
+fn parse_method(param: &str, index: usize, value: &str) -> Result<Method, Error> {
+    let field = FIELDS[6];
+    let err = |reason: &str| field_err(param, index, field, value, reason);
+    let autoconf = match value {
+        "off" | "none" => Autoconf::Off,
+        // `both` is BOOTP + RARP in the kernel; a DHCP server answers the
+        // BOOTP half, and RARP is not offered, so it means "any" here.
+        "on" | "any" | "both" | "all" => Autoconf::Any,
+        // dracut's `single-dhcp` (all interfaces in parallel, first answer
+        // wins) is what netroot's DHCP does anyway.
+        "dhcp" | "dhcp4" | "single-dhcp" => Autoconf::Dhcp,
+        "bootp" => Autoconf::Bootp,
+        "static" => Autoconf::Static,
+        "rarp" => {
+            return Err(err(
+                "is not supported by netroot (use dhcp or a static address)",
+            ))
+        }
+        "dhcp6" | "auto6" | "either6" | "link6" => {
+            return Err(err("is not supported by netroot (IPv4 only)"))
+        }
+        "ibft" => return Err(err("is not supported by netroot (no iBFT)")),
+        _ => {
+            if let Some(rest) = value.strip_prefix("dhcp,") {
+                // ipconfig.c ic_proto_name(): type byte, then the value.
+                let Some((ty, id)) = rest.split_once(',') else {
+                    return Err(err(
+                        "has no client-id value (dhcp,<client-id-type>,<client-id-value>)",
+                    ));
+                };
+                let Some(ty) = parse_u8_base0(ty) else {
+                    return Err(err(
+                        "has a client-id type that is not a number from 0 to 255",
+                    ));
+                };
+                if id.is_empty() || id.len() > MAX_CLIENT_ID {
+                    return Err(err(
+                        "has a client-id value that is empty or longer than 251 bytes",
+                    ));
+                }
+                return Ok((Autoconf::Dhcp, Some((ty, id.to_string()))));
+            }
+            return Err(err(&format!(
+                "is not an autoconf method ({AUTOCONF_VALUES})"
+            )));
+        }
+    };
+    Ok((autoconf, None))
+}
+
+/// A MAC address as `aa:bb:cc:dd:ee:ff` or `aa-bb-cc-dd-ee-ff`, any case.
+pub fn parse_mac(s: &str) -> Option<[u8; 6]> {
+    let sep = if s.contains(':') { ':' } else { '-' };
+    let mut mac = [0u8; 6];
+    let mut parts = s.split(sep);
+    for b in &mut mac {
+        let part = parts.next()?;
+        if part.len() != 2 {
+            return None;
+        }
+        *b = u8::from_str_radix(part, 16).ok()?;
+    }
+    if parts.next().is_some() {
+        return None;
+    }
+    Some(mac)
+}
+
+/// Format a MAC address as lowercase `aa:bb:cc:dd:ee:ff`.
+pub fn format_mac(mac: &[u8; 6]) -> String {
+    let m = mac;
+    format!(
+        "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+        m[0], m[1], m[2], m[3], m[4], m[5]
+    )
+}
+
+fn parse_mtu(param: &str, index: usize, value: &str) -> Result<Option<u16>, Error> {
+    if value.is_empty() {
+        return Ok(None);
+    }
+    // 68: the smallest MTU IPv4 allows (RFC 791).
+    match value.parse::<u16>() {
+        Ok(m) if m >= 68 => Ok(Some(m)),
+        _ => Err(field_err(
+            param,
+            index,
+            "mtu",
+            value,
+            "is not an MTU (68 to 65535)",
+        )),
+    }
+}
+
+/// The MAC of dracut's `[:<macaddr>]`, given as one field (dashes) or as
+/// the six colon-separated fields it splits into.
+fn parse_mac_fields(param: &str, index: usize, fields: &[&str]) -> Result<Option<[u8; 6]>, Error> {
+    let text = fields.join(":");
+    if text.is_empty() {
+        return Ok(None);
+    }
+    if fields.len() != 1 && fields.len() != 6 {
+        return Err(field_err(
+            param,
+            index,
+            "macaddr",
+            &text,
+            "is not a MAC address",
+        ));
+    }
+    match parse_mac(&text) {
+        Some(m) => Ok(Some(m)),
+        None => Err(field_err(
+            param,
+            index,
+            "macaddr",
+            &text,
+            "is not a MAC address",
+        )),
+    }
+}
+
+/// Parse the value of one `ip=` (or `nfsaddrs=`, named by `param`).
+pub fn parse(param: &str, value: &str) -> Result<IpParam, Error> {
+    let value_err = |reason: &str| Error::Value {
+        param: param.to_string(),
+        value: value.to_string(),
+        reason: reason.to_string(),
+    };
+    if value.contains('[') {
+        return Err(value_err(
+            "has an IPv6 address; netroot configures IPv4 only",
+        ));
+    }
+    // The kernel tries the whole value as an autoconf word first, so
+    // `dhcp,<type>,<value>` may carry colons in its value.
+    if value.is_empty() {
+        return Ok(IpParam {
+            autoconf: Autoconf::Off,
+            ..IpParam::default()
+        });
+    }
+    if !value.contains(':') || value.starts_with("dhcp,") {
+        if is_method_word(value) {
+            let (autoconf, client_id) = parse_method(param, 7, value)?;
+            return Ok(IpParam {
+                autoconf,
+                client_id,
+                ..IpParam::default()
+            });
+        }
+        if !value.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+            return Err(value_err(&format!(
+                "is not an autoconf method ({AUTOCONF_VALUES}) nor an IPv4 address"
+            )));
+        }
+        // A lone address: the client-ip field alone.
+    }
+    let fields: Vec<&str> = value.split(':').collect();
+    let n = fields.len();
+
+    // dracut: <interface>:<autoconf>[:[<mtu>][:<macaddr>]]
+    if n >= 2 && is_method_word(fields[1]) && parse_ipv4(fields[0]).is_none() {
+        if !matches!(n, 2..=4 | 9) {
+            return Err(value_err(&format!(
+                "has {n} fields; <interface>:<autoconf>[:<mtu>[:<macaddr>]] takes 2 to 4"
+            )));
+        }
+        let device = parse_device(param, 1, "interface", fields[0])?;
+        let (autoconf, client_id) = parse_method(param, 2, fields[1])?;
+        let mtu = parse_mtu(param, 3, fields.get(2).copied().unwrap_or(""))?;
+        let mac = parse_mac_fields(param, 4, fields.get(3..).unwrap_or(&[]))?;
+        return Ok(IpParam {
+            device,
+            autoconf,
+            client_id,
+            mtu,
+            mac,
+            ..IpParam::default()
+        });
+    }
+
+    // dracut's MTU + colon-separated MAC makes 14 fields; otherwise the
+    // kernel's ten are the most.
+    if n > 10 && n != 14 {
+        return Err(value_err(&format!(
+            "has {n} fields; at most 10 (<client-ip>:...:<ntp0-ip>) or 14 (...:<autoconf>:<mtu>:<macaddr>)"
+        )));
+    }
+    let f = |i: usize| fields.get(i - 1).copied().unwrap_or("");
+    let client = opt_addr(param, 1, f(1))?;
+    let server = opt_addr(param, 2, f(2))?;
+    let gateway = opt_addr(param, 3, f(3))?;
+    let netmask = opt_addr(param, 4, f(4))?;
+    if let Some(m) = netmask {
+        if !is_contiguous_netmask(m) {
+            return Err(field_err(
+                param,
+                4,
+                FIELDS[3],
+                f(4),
+                "is not a contiguous netmask",
+            ));
+        }
+    }
+    let (hostname, nis_domain) = parse_hostname(param, f(5))?;
+    let device = parse_device(param, 6, FIELDS[5], f(6))?;
+    let (autoconf, client_id) = if f(7).is_empty() {
+        // An empty autoconf field defaults to "any", but the kernel only
+        // autoconfigures when information is missing: a given client
+        // address means the values given are used as they are.
+        let a = if client.is_some() {
+            Autoconf::Static
+        } else {
+            Autoconf::Any
+        };
+        (a, None)
+    } else {
+        parse_method(param, 7, f(7))?
+    };
+    let mut p = IpParam {
+        client,
+        server,
+        gateway,
+        netmask,
+        hostname,
+        nis_domain,
+        device,
+        autoconf,
+        client_id,
+        ..IpParam::default()
+    };
+    if n <= 7 {
+        return Ok(p);
+    }
+    let rest = &fields[8..];
+    let f8 = f(8);
+    if !f8.is_empty() && f8.bytes().all(|b| b.is_ascii_digit()) {
+        // dracut: ...:<autoconf>:<mtu>[:<macaddr>]
+        p.mtu = parse_mtu(param, 8, f8)?;
+        p.mac = parse_mac_fields(param, 9, rest)?;
+        return Ok(p);
+    }
+    let mac_follows = f8.is_empty()
+        && (rest.len() == 6
+            || (rest.len() == 1 && parse_ipv4(rest[0]).is_none() && parse_mac(rest[0]).is_some()));
+    if mac_follows {
+        p.mac = parse_mac_fields(param, 9, rest)?;
+        return Ok(p);
+    }
+    if n > 10 {
+        return Err(value_err(&format!(
+            "has {n} fields; at most 10 (<client-ip>:...:<ntp0-ip>)"
+        )));
+    }
+    p.dns = [opt_addr(param, 8, f(8))?, opt_addr(param, 9, f(9))?]
+        .into_iter()
+        .flatten()
+        .collect();
+    p.ntp = opt_addr(param, 10, f(10))?;
+    Ok(p)
+}
+
+impl IpParam {
+    /// The autoconf field as written back (`dhcp,<type>,<value>` included).
+    pub fn autoconf_word(&self) -> String {
+        match (&self.autoconf, &self.client_id) {
+            (Autoconf::Dhcp, Some((ty, id))) => format!("dhcp,{ty},{id}"),
+            (a, _) => autoconf_name(*a).to_string(),
+        }
+    }
+
+    /// Whether only the autoconf field (and client id) is set, so the
+    /// parameter can be written as a lone `ip=<autoconf>`.
+    fn is_lone(&self) -> bool {
+        self.client.is_none()
+            && self.server.is_none()
+            && self.gateway.is_none()
+            && self.netmask.is_none()
+            && self.hostname.is_none()
+            && self.nis_domain.is_none()
+            && self.device.is_none()
+            && self.dns.is_empty()
+            && self.ntp.is_none()
+            && self.mtu.is_none()
+            && self.mac.is_none()
+    }
+}
+
+/// The canonical word for an autoconf method.
+pub fn autoconf_name(a: Autoconf) -> &'static str {
+    match a {
+        Autoconf::Off => "off",
+        Autoconf::Any => "any",
+        Autoconf::Dhcp => "dhcp",
+        Autoconf::Bootp => "bootp",
+        Autoconf::Rarp => "rarp",
+        Autoconf::Static => "static",
+    }
+}
+
+/// Formats back into the kernel's `ip=` syntax (without the `ip=`), in a
+/// form [`parse`] reads back to the same value: a lone autoconf word when
+/// nothing else is set, else the colon fields, ending in dracut's
+/// `<mtu>:<macaddr>` when either is set, else in the kernel's DNS and NTP
+/// fields. Only two DNS servers fit the syntax; more are not written.
+impl fmt::Display for IpParam {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_lone() {
+            return f.write_str(&self.autoconf_word());
+        }
+        let addr = |a: Option<Ipv4Addr>| a.map(|a| a.to_string()).unwrap_or_default();
+        let host = match (&self.hostname, &self.nis_domain) {
+            (None, None) => String::new(),
+            (h, None) => h.clone().unwrap_or_default(),
+            (h, Some(d)) => format!("{}.{d}", h.as_deref().unwrap_or("")),
+        };
+        let mut fields = vec![
+            addr(self.client),
+            addr(self.server),
+            addr(self.gateway),
+            addr(self.netmask),
+            host,
+            self.device.clone().unwrap_or_default(),
+            self.autoconf_word(),
+        ];
+        if self.mtu.is_some() || self.mac.is_some() {
+            fields.push(self.mtu.map(|m| m.to_string()).unwrap_or_default());
+            if let Some(mac) = &self.mac {
+                fields.push(format_mac(mac));
+            }
+        } else {
+            fields.push(addr(self.dns.first().copied()));
+            fields.push(addr(self.dns.get(1).copied()));
+            fields.push(addr(self.ntp));
+        }
+        while fields.len() > 7 && fields.last().is_some_and(|s| s.is_empty()) {
+            fields.pop();
+        }
+        f.write_str(&fields.join(":"))
     }
 }

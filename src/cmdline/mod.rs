@@ -13,7 +13,7 @@ use std::net::Ipv4Addr;
 use std::time::Duration;
 
 pub use ip::{Autoconf, IpParam};
-pub use root::{NbdRoot, NfsRoot, NfsVersion, RootSpec};
+pub use root::{merge_nfs, NbdRoot, NfsRoot, NfsVersion, ResolvedNfs, RootSpec};
 pub use tokenize::tokenize;
 
 /// A parse error that names what was wrong. Rendered as e.g.
@@ -44,9 +44,21 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
-    /// Two parameters contradict each other.
+    /// Two parameters (or two parts of one) contradict each other.
     #[error("{0}")]
     Conflict(String),
+    /// The DHCP root-path (option 17) is malformed; it arrives at run time
+    /// and is read with the `nfsroot=` grammar.
+    #[error("DHCP root-path (option 17) \"{value}\" {reason}")]
+    RootPath {
+        /// The root-path as received.
+        value: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// No source names the NFS server.
+    #[error("no NFS server: none of nfsroot=, root=nfs:, the DHCP root-path, the server-ip field of ip= or the DHCP server gives one")]
+    NoServer,
 }
 
 /// A host given as an address or a name (names are resolved at run time
@@ -174,8 +186,7 @@ impl BootConfig {
     /// Whether the network must be configured (a network root, or an `ip=`
     /// that is not `off`).
     pub fn wants_network(&self) -> bool {
-        !matches!(self.root, RootSpec::None)
-            || self.ip.iter().any(|p| p.autoconf != Autoconf::Off)
+        !matches!(self.root, RootSpec::None) || self.ip.iter().any(|p| p.autoconf != Autoconf::Off)
     }
 }
 
@@ -184,11 +195,242 @@ pub fn parse(cmdline: &str) -> Result<BootConfig, Error> {
     parse_tokens(&tokenize(cmdline))
 }
 
-/// Parse already-split parameters.
-pub fn parse_tokens(tokens: &tokenize::Tokens) -> Result<BootConfig, Error> {
-    todo_parse(tokens)
+fn value_err(param: &str, value: &str, reason: &str) -> Error {
+    Error::Value {
+        param: param.to_string(),
+        value: value.to_string(),
+        reason: reason.to_string(),
+    }
 }
 
-fn todo_parse(_tokens: &tokenize::Tokens) -> Result<BootConfig, Error> {
-    Ok(BootConfig::default())
+/// A boolean option: bare (`netroot.debug`) or with a value.
+fn parse_bool(param: &str, value: Option<&str>) -> Result<bool, Error> {
+    match value {
+        None | Some("1" | "y" | "yes" | "true" | "on") => Ok(true),
+        Some("0" | "n" | "no" | "false" | "off") => Ok(false),
+        Some(v) => Err(value_err(
+            param,
+            v,
+            "is not a boolean (1, yes, true, on, 0, no, false, off)",
+        )),
+    }
+}
+
+/// `netroot.state=/var/log,/var/lib/dhcp`: absolute paths without `..`.
+fn parse_state(value: &str, into: &mut Vec<String>) -> Result<(), Error> {
+    for path in value.split(',').filter(|p| !p.is_empty()) {
+        let ok = path.starts_with('/')
+            && path != "/"
+            && !path.split('/').any(|c| c == "..")
+            && !path.chars().any(|c| c.is_control());
+        if !ok {
+            return Err(value_err(
+                "netroot.state",
+                path,
+                "is not an absolute path below / (without '..')",
+            ));
+        }
+        let path = path.trim_end_matches('/').to_string();
+        if !into.contains(&path) {
+            into.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Whether `root=` names an NBD device (`/dev/nbd0`, `/dev/nbd1`, ...).
+fn is_nbd_device(root: &str) -> bool {
+    root.strip_prefix("/dev/nbd")
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Whether `root=` is dracut's bare `<server>:/<path>` NFS form (not a
+/// device path, and not `UUID=`-style).
+fn is_bare_nfs(root: &str) -> bool {
+    match root.split_once(":/") {
+        Some((server, _)) => {
+            !server.is_empty() && !root.starts_with('/') && !server.contains(['=', '/'])
+        }
+        None => false,
+    }
+}
+
+/// A network root named by `root=` or `netroot=` (dracut's forms), or
+/// None when the value names something else (a local device).
+fn network_root(param: &str, value: &str) -> Result<Option<RootSpec>, Error> {
+    if value.starts_with("nfs:") || value.starts_with("nfs4:") || is_bare_nfs(value) {
+        return Ok(Some(RootSpec::Nfs(root::parse_dracut_nfs(param, value)?)));
+    }
+    if value.starts_with("nbd:") {
+        return Ok(Some(RootSpec::Nbd(root::parse_dracut_nbd(param, value)?)));
+    }
+    match value {
+        // dracut: the root comes from the DHCP root-path. netroot reads
+        // NFS root-paths only.
+        "dhcp" => Ok(Some(RootSpec::Nfs(NfsRoot::default()))),
+        "dhcp6" => Err(value_err(
+            param,
+            value,
+            "is not supported by netroot (IPv4 only)",
+        )),
+        _ => Ok(None),
+    }
+}
+
+/// Parse already-split parameters.
+///
+/// Later parameters override earlier ones (the kernel's rule), except
+/// `ip=`, which may be given once per interface (dracut): a later `ip=`
+/// replaces an earlier one for the same device (or for no device).
+pub fn parse_tokens(tokens: &tokenize::Tokens) -> Result<BootConfig, Error> {
+    let mut cfg = BootConfig {
+        init_args: tokens.init_args.clone(),
+        ..BootConfig::default()
+    };
+    let mut root: Option<&str> = None;
+    let mut netroot: Option<&str> = None;
+    let mut nfsroot: Option<NfsRoot> = None;
+    let mut nbd_host: Option<Host> = None;
+    let mut nbd_name: Option<String> = None;
+    let mut nbd_port: Option<u16> = None;
+
+    for (key, value) in &tokens.params {
+        let v = value.as_deref();
+        match (key.as_str(), v) {
+            ("ip" | "nfsaddrs", Some(v)) => {
+                let p = ip::parse(key, v)?;
+                cfg.ip.retain(|old| old.device != p.device);
+                cfg.ip.push(p);
+            }
+            (k, Some(v)) if k.eq_ignore_ascii_case("bootif") => {
+                cfg.bootif = Some(parse_bootif(k, v)?);
+            }
+            ("nfsroot", Some(v)) => nfsroot = Some(root::parse_nfsroot(v)?),
+            ("root", Some(v)) => root = Some(v),
+            ("netroot", Some(v)) => netroot = Some(v),
+            ("nbd_host", Some(v)) => nbd_host = Some(root::parse_host_param(key, v)?),
+            ("nbd_name", Some(v)) => nbd_name = Some(v.to_string()),
+            ("nbd_port", Some(v)) => nbd_port = Some(root::parse_port(key, v)?),
+            ("rootfstype", Some(v)) => cfg.rootfstype = (!v.is_empty()).then(|| v.to_string()),
+            ("rootflags", Some(v)) => cfg.rootflags = (!v.is_empty()).then(|| v.to_string()),
+            ("ro", None) => cfg.read_only = Some(true),
+            ("rw", None) => cfg.read_only = Some(false),
+            ("init", Some(v)) => {
+                if v.is_empty() {
+                    return Err(value_err(
+                        key,
+                        v,
+                        "is empty (give the path of the init program)",
+                    ));
+                }
+                cfg.init = Some(v.to_string());
+            }
+            ("quiet", None) => cfg.quiet = true,
+            ("panic", Some(v)) => {
+                cfg.panic = Some(
+                    v.parse()
+                        .map_err(|_| value_err(key, v, "is not a number of seconds"))?,
+                );
+            }
+            ("netroot.timeout", Some(v)) => {
+                let secs: u64 = v
+                    .parse()
+                    .ok()
+                    .filter(|s| (1..=86_400).contains(s))
+                    .ok_or_else(|| {
+                        value_err(key, v, "is not a number of seconds from 1 to 86400")
+                    })?;
+                cfg.options.timeout = Duration::from_secs(secs);
+            }
+            ("netroot.debug", v) => cfg.options.debug = parse_bool(key, v)?,
+            ("netroot.shell", v) => cfg.options.shell = parse_bool(key, v)?,
+            ("netroot.state", Some(v)) => parse_state(v, &mut cfg.options.state)?,
+            ("netroot.overlay", v) => {
+                cfg.options.overlay = match v {
+                    None | Some("tmpfs") => Some(Overlay::Tmpfs),
+                    Some("none" | "off") => None,
+                    Some(v) => {
+                        return Err(value_err(key, v, "is not an overlay type (tmpfs, none)"))
+                    }
+                }
+            }
+            _ => {} // not ours: the kernel's or another program's
+        }
+    }
+
+    cfg.root = match root {
+        Some("/dev/nfs") => RootSpec::Nfs(nfsroot.unwrap_or_default()),
+        Some(r) if is_nbd_device(r) => match nbd_host {
+            Some(server) => RootSpec::Nbd(mkinitcpio_nbd(server, nbd_name, nbd_port)),
+            None => {
+                return Err(value_err(
+                    "root",
+                    r,
+                    "needs nbd_host= (and nbd_name=) or root=nbd:<server>:<port>",
+                ))
+            }
+        },
+        Some(r) => match network_root("root", r)? {
+            Some(spec) => spec,
+            None => match netroot {
+                Some(n) => network_root("netroot", n)?.ok_or_else(|| {
+                    value_err(
+                        "netroot",
+                        n,
+                        "is not supported by netroot (nfs:, nfs4:, nbd:, dhcp)",
+                    )
+                })?,
+                None => RootSpec::None,
+            },
+        },
+        None => {
+            if let Some(n) = netroot {
+                network_root("netroot", n)?.ok_or_else(|| {
+                    value_err(
+                        "netroot",
+                        n,
+                        "is not supported by netroot (nfs:, nfs4:, nbd:, dhcp)",
+                    )
+                })?
+            } else if let Some(server) = nbd_host {
+                RootSpec::Nbd(mkinitcpio_nbd(server, nbd_name, nbd_port))
+            } else if let Some(n) = nfsroot {
+                // nfs_root_setup(): nfsroot= alone selects the NFS root.
+                RootSpec::Nfs(n)
+            } else {
+                RootSpec::None
+            }
+        }
+    };
+    Ok(cfg)
+}
+
+/// mkinitcpio-nbd's `nbd_host=`, `nbd_name=`, `nbd_port=`: fstype and
+/// flags come from `rootfstype=` / `rootflags=`.
+fn mkinitcpio_nbd(server: Host, name: Option<String>, port: Option<u16>) -> NbdRoot {
+    NbdRoot {
+        server,
+        port: port.unwrap_or(root::NBD_PORT),
+        export: name.unwrap_or_default(),
+        fstype: None,
+        flags: None,
+        nbd_options: Vec::new(),
+    }
+}
+
+/// `BOOTIF=01-aa-bb-cc-dd-ee-ff` (pxelinux IPAPPEND 2): the ARP hardware
+/// type `01` (Ethernet) and the MAC, any case. A bare MAC is accepted too.
+pub fn parse_bootif(param: &str, value: &str) -> Result<[u8; 6], Error> {
+    let mac = match value.split_once('-') {
+        Some((ty, rest)) if value.len() == 20 => (ty == "01").then_some(rest),
+        _ if value.len() == 17 => Some(value),
+        _ => None,
+    };
+    mac.and_then(ip::parse_mac).ok_or_else(|| {
+        value_err(
+            param,
+            value,
+            "is not an Ethernet MAC address (01-aa-bb-cc-dd-ee-ff)",
+        )
+    })
 }

@@ -2,7 +2,9 @@
 //! `root=nfs:`/`root=nfs4:`/`root=nbd:`, and mkinitcpio-nbd's `nbd_host=`,
 //! `nbd_name=`, `nbd_port=`.
 
-use super::Host;
+use std::net::Ipv4Addr;
+
+use super::{ip, Error, Host};
 
 /// NFS protocol version requested.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,4 +72,404 @@ pub enum RootSpec {
     Nfs(NfsRoot),
     /// An NBD root.
     Nbd(NbdRoot),
+}
+
+impl NfsVersion {
+    /// The version as `vers=` spells it (`4` for [`NfsVersion::V4Any`]).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NfsVersion::V3 => "3",
+            NfsVersion::V4_0 => "4.0",
+            NfsVersion::V4_1 => "4.1",
+            NfsVersion::V4_2 => "4.2",
+            NfsVersion::V4Any => "4",
+        }
+    }
+
+    /// Whether this is some NFSv4.
+    pub fn is_v4(self) -> bool {
+        !matches!(self, NfsVersion::V3)
+    }
+
+    /// Parse `vers=`/`nfsvers=` values (nfs(5)).
+    pub fn parse(s: &str) -> Option<NfsVersion> {
+        Some(match s {
+            "3" => NfsVersion::V3,
+            "4" => NfsVersion::V4Any,
+            "4.0" => NfsVersion::V4_0,
+            "4.1" => NfsVersion::V4_1,
+            "4.2" => NfsVersion::V4_2,
+            _ => return None,
+        })
+    }
+}
+
+impl std::fmt::Display for NfsVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Replace every `%s` in an NFS path with the client's address in dotted
+/// form (nfsroot.rst: "If there is a "%s" token in the string, it will be
+/// replaced by the ASCII-representation of the client's IP address").
+pub fn expand_percent_s(path: &str, client_ip: Ipv4Addr) -> String {
+    path.replace("%s", &client_ip.to_string())
+}
+
+impl NfsRoot {
+    /// The export path to mount before DHCP is consulted: the command
+    /// line's path, else the kernel default `/tftpboot/%s`, with `%s`
+    /// replaced by `client_ip`. (The DHCP root-path sits between the two;
+    /// [`merge_nfs`] applies it.)
+    pub fn expand_path(&self, client_ip: Ipv4Addr) -> String {
+        expand_percent_s(self.path.as_deref().unwrap_or(DEFAULT_NFS_PATH), client_ip)
+    }
+}
+
+/// An NFS root with every source merged, ready to mount.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedNfs {
+    /// The server to mount from.
+    pub server: Host,
+    /// Export path, `%s` already replaced by the client address.
+    pub path: String,
+    /// Mount options in order: the DHCP root-path's, then the command
+    /// line's (a later option overrides an earlier one at mount time, as in
+    /// the kernel's nfsroot.c), without `vers=`/`nfsvers=`.
+    pub options: Vec<String>,
+    /// Version asked for (None: try 4.2, 4.1, 4.0, then 3).
+    pub version: Option<NfsVersion>,
+}
+
+fn value_err(param: &str, value: &str, reason: &str) -> Error {
+    Error::Value {
+        param: param.to_string(),
+        value: value.to_string(),
+        reason: reason.to_string(),
+    }
+}
+
+fn field_err(param: &str, index: usize, field: &'static str, value: &str, reason: &str) -> Error {
+    Error::Field {
+        param: param.to_string(),
+        index,
+        field,
+        value: value.to_string(),
+        reason: reason.to_string(),
+    }
+}
+
+/// A server given as an IPv4 address or a DNS name (RFC 1123 letters,
+/// digits, `-`, `.`, `_`; at most 253 characters). Text made only of digits
+/// and dots must be a valid address.
+pub fn parse_host(s: &str) -> Option<Host> {
+    if let Some(a) = ip::parse_ipv4(s) {
+        return Some(Host::Addr(a));
+    }
+    let name_ok = !s.is_empty()
+        && s.len() <= 253
+        && !s.starts_with(['.', '-'])
+        && !s.ends_with('-')
+        && !s.contains("..")
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_')
+        && !s.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+    name_ok.then(|| Host::Name(s.to_string()))
+}
+
+/// Split NFS options, pulling `vers=`/`nfsvers=` (and the kernel's `v3`,
+/// `v4`, `v4.N` flags) into a version. `param`, `index` and `field` name the
+/// options field in errors.
+fn split_nfs_options(
+    param: &str,
+    index: usize,
+    field: &'static str,
+    text: &str,
+) -> Result<(Vec<String>, Option<NfsVersion>), Error> {
+    let mut options = Vec::new();
+    let mut version = None;
+    for opt in text.split(',').filter(|o| !o.is_empty()) {
+        let v = opt
+            .strip_prefix("vers=")
+            .or_else(|| opt.strip_prefix("nfsvers="))
+            .or_else(|| {
+                opt.strip_prefix('v')
+                    .filter(|v| v.starts_with(['2', '3', '4']))
+            });
+        match v {
+            Some(v) => match NfsVersion::parse(v) {
+                Some(ver) => version = Some(ver),
+                None => {
+                    return Err(field_err(
+                        param,
+                        index,
+                        field,
+                        opt,
+                        "is not an NFS version netroot mounts (3, 4, 4.0, 4.1, 4.2)",
+                    ))
+                }
+            },
+            None => options.push(opt.to_string()),
+        }
+    }
+    Ok((options, version))
+}
+
+/// `[<server>:]<root-dir>[,<nfs-options>]`: split off a server prefix.
+/// The kernel only recognises a dotted-quad prefix; netroot also takes a
+/// host name: anything before the first `:` that holds no `/` or `,`.
+fn split_server(text: &str) -> (Option<&str>, &str) {
+    match text.split_once(':') {
+        Some((s, rest)) if !s.contains(['/', ',']) => (Some(s), rest),
+        _ => (None, text),
+    }
+}
+
+/// Parse the kernel's `nfsroot=[<server-ip>:]<root-dir>[,<nfs-options>]`
+/// (nfsroot.rst; nfs_root_setup() and root_nfs_parse_options() in
+/// fs/nfs/nfsroot.c). `%s` stays in the path; a path of `default` or an
+/// empty one leaves the path to the DHCP root-path or the default.
+pub fn parse_nfsroot(value: &str) -> Result<NfsRoot, Error> {
+    const P: &str = "nfsroot";
+    let (server, rest) = split_server(value);
+    let server = match server {
+        None => None,
+        Some(s) => Some(parse_host(s).ok_or_else(|| {
+            field_err(P, 1, "server-ip", s, "is not an IPv4 address or host name")
+        })?),
+    };
+    let (dir, opts) = rest.split_once(',').unwrap_or((rest, ""));
+    let path = if dir.is_empty() || dir == "default" {
+        None
+    } else if dir.starts_with('/') {
+        Some(dir.to_string())
+    } else if server.is_none() {
+        // nfs_root_setup(): a value that starts with neither '/', ',' nor a
+        // digit is a name below the default directory.
+        Some(DEFAULT_NFS_PATH.replace("%s", dir))
+    } else {
+        return Err(field_err(P, 2, "root-dir", dir, "is not an absolute path"));
+    };
+    let (options, version) = split_nfs_options(P, 3, "nfs-options", opts)?;
+    Ok(NfsRoot {
+        server,
+        path,
+        options,
+        version,
+    })
+}
+
+/// Parse dracut's `nfs:[<server>:]<root-dir>[:<nfs-options>]` or
+/// `nfs4:...` (the part after `root=` / `netroot=` / the DHCP root-path),
+/// the way dracut's nfsroot_to_var() (modules.d/95nfs/nfs-lib.sh) reads it:
+/// the server is what comes before `:/`, options follow the path after `:`
+/// or, kernel style, after `,`.
+pub fn parse_dracut_nfs(param: &str, value: &str) -> Result<NfsRoot, Error> {
+    let (v4, body) = if let Some(b) = value.strip_prefix("nfs4:") {
+        (true, b)
+    } else if let Some(b) = value.strip_prefix("nfs:") {
+        (false, b)
+    } else {
+        (false, value)
+    };
+    let (server, rest) = match body.find(":/") {
+        Some(i) => (Some(&body[..i]), &body[i + 1..]),
+        None => (None, body),
+    };
+    let server = match server {
+        None | Some("") => None,
+        Some(s) => Some(parse_host(s).ok_or_else(|| {
+            field_err(param, 1, "server", s, "is not an IPv4 address or host name")
+        })?),
+    };
+    let (path, opts) = rest.split_once(':').unwrap_or((rest, ""));
+    let (path, legacy_opts) = path.split_once(',').unwrap_or((path, ""));
+    if !path.is_empty() && !path.starts_with('/') {
+        return Err(field_err(
+            param,
+            2,
+            "root-dir",
+            path,
+            "is not an absolute path",
+        ));
+    }
+    let mut text = legacy_opts.to_string();
+    if !opts.is_empty() {
+        if !text.is_empty() {
+            text.push(',');
+        }
+        text.push_str(opts);
+    }
+    let (options, mut version) = split_nfs_options(param, 3, "nfs-options", &text)?;
+    if v4 {
+        match version {
+            None => version = Some(NfsVersion::V4Any),
+            Some(NfsVersion::V3) => {
+                return Err(Error::Conflict(format!(
+                    "{param}=: \"{value}\" asks for nfs4 but its options say NFS version 3"
+                )))
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(NfsRoot {
+        server,
+        path: (!path.is_empty()).then(|| path.to_string()),
+        options,
+        version,
+    })
+}
+
+/// Parse dracut's `nbd:<server>:<port>[/<export>][:<fstype>[:<rootflags>[:<nbdopts>]]]`
+/// (modules.d/95nbd/nbdroot.sh). The second field may also be an export
+/// name alone (dracut.cmdline(7): "If "exportname" instead of "port" is
+/// given the standard port is used").
+pub fn parse_dracut_nbd(param: &str, value: &str) -> Result<NbdRoot, Error> {
+    let body = value.strip_prefix("nbd:").unwrap_or(value);
+    let mut fields = body.splitn(5, ':');
+    let server_text = fields.next().unwrap_or("");
+    let port_text = fields.next().unwrap_or("");
+    let fstype = fields.next().filter(|s| !s.is_empty()).map(str::to_string);
+    let flags = fields.next().filter(|s| !s.is_empty()).map(str::to_string);
+    let nbd_options: Vec<String> = fields
+        .next()
+        .unwrap_or("")
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    if server_text.starts_with('[') {
+        return Err(field_err(
+            param,
+            1,
+            "server",
+            server_text,
+            "is an IPv6 address; netroot connects over IPv4 only",
+        ));
+    }
+    let server = parse_host(server_text).ok_or_else(|| {
+        field_err(
+            param,
+            1,
+            "server",
+            server_text,
+            "is not an IPv4 address or host name",
+        )
+    })?;
+    let (port, export) = parse_port_export(param, port_text)?;
+    Ok(NbdRoot {
+        server,
+        port,
+        export,
+        fstype,
+        flags,
+        nbd_options,
+    })
+}
+
+/// `<port>`, `<port>/<export>` or `<export>`.
+fn parse_port_export(param: &str, text: &str) -> Result<(u16, String), Error> {
+    let err = |reason: &str| field_err(param, 2, "port", text, reason);
+    if text.is_empty() {
+        return Err(err("is missing (nbd:<server>:<port>[/<export>])"));
+    }
+    let (port, export) = match text.split_once('/') {
+        Some((p, e)) => (p, e),
+        None if text.bytes().all(|b| b.is_ascii_digit()) => (text, ""),
+        None => return Ok((NBD_PORT, text.to_string())),
+    };
+    match port.parse::<u16>() {
+        Ok(p) if p > 0 => Ok((p, export.to_string())),
+        _ => Err(err("is not a TCP port (1 to 65535)")),
+    }
+}
+
+/// Parse a TCP port (`nbd_port=`).
+pub fn parse_port(param: &str, value: &str) -> Result<u16, Error> {
+    match value.parse::<u16>() {
+        Ok(p) if p > 0 => Ok(p),
+        _ => Err(value_err(param, value, "is not a TCP port (1 to 65535)")),
+    }
+}
+
+/// Parse a host (`nbd_host=`).
+pub fn parse_host_param(param: &str, value: &str) -> Result<Host, Error> {
+    parse_host(value).ok_or_else(|| value_err(param, value, "is not an IPv4 address or host name"))
+}
+
+/// What a DHCP root-path (option 17) says, parsed like `nfsroot=`, with
+/// dracut's `nfs:`/`nfs4:` prefixes also accepted.
+pub fn parse_root_path(text: &str) -> Result<NfsRoot, Error> {
+    let to_rp = |e: Error| {
+        let reason = match e {
+            Error::Field {
+                field,
+                value,
+                reason,
+                ..
+            } => format!("has {field} \"{value}\" that {reason}"),
+            Error::Value { reason, .. } => reason,
+            Error::Conflict(c) => c,
+            other => other.to_string(),
+        };
+        Error::RootPath {
+            value: text.to_string(),
+            reason,
+        }
+    };
+    if text.starts_with("nfs:") || text.starts_with("nfs4:") {
+        return parse_dracut_nfs("root-path", text).map_err(to_rp);
+    }
+    if text.contains("://") || text.starts_with("nbd:") || text.starts_with("iscsi:") {
+        return Err(Error::RootPath {
+            value: text.to_string(),
+            reason: "is not an NFS root path".to_string(),
+        });
+    }
+    parse_nfsroot(text).map_err(to_rp)
+}
+
+/// Merge the sources of an NFS root in the kernel's order of precedence
+/// (fs/nfs/nfsroot.c root_nfs_data(), net/ipv4/ipconfig.c): defaults <
+/// DHCP root-path (option 17) < the command line (`nfsroot=` /
+/// `root=nfs:`).
+///
+/// - server: the command line's, else the root-path's, else the server-ip
+///   field of `ip=`, else the DHCP server (siaddr / server identifier);
+/// - path: the command line's, else the root-path's (unless empty or
+///   `default`), else `/tftpboot/%s`; `%s` becomes `client_ip`;
+/// - options: the root-path's, then the command line's (later wins);
+/// - version: the command line's, else the root-path's.
+pub fn merge_nfs(
+    cmdline: &NfsRoot,
+    dhcp_root_path: Option<&str>,
+    ip_server: Option<Ipv4Addr>,
+    dhcp_server: Option<Ipv4Addr>,
+    client_ip: Ipv4Addr,
+) -> Result<ResolvedNfs, Error> {
+    let dhcp = match dhcp_root_path.filter(|s| !s.is_empty()) {
+        Some(rp) => parse_root_path(rp)?,
+        None => NfsRoot::default(),
+    };
+    let server = cmdline
+        .server
+        .clone()
+        .or(dhcp.server)
+        .or(ip_server.map(Host::Addr))
+        .or(dhcp_server.map(Host::Addr))
+        .ok_or(Error::NoServer)?;
+    let path = cmdline
+        .path
+        .as_deref()
+        .or(dhcp.path.as_deref())
+        .unwrap_or(DEFAULT_NFS_PATH);
+    let mut options = dhcp.options;
+    options.extend(cmdline.options.iter().cloned());
+    Ok(ResolvedNfs {
+        server,
+        path: expand_percent_s(path, client_ip),
+        options,
+        version: cmdline.version.or(dhcp.version),
+    })
 }
