@@ -1,45 +1,298 @@
-//! STUB with the agreed API, replaced by the `dhcp` branch on merge.
+//! The DHCP driver: one packet socket per candidate interface, one
+//! single-threaded poll(2) loop serving all of them, one [`Client`] state
+//! machine per interface. The first interface to be bound wins; the others
+//! simply stop (their machines are dropped, nothing was configured on them).
+//!
+//! The interfaces must already be up; `acquire` configures no address.
 
+use std::hash::{BuildHasher, Hasher};
 use std::net::Ipv4Addr;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use super::machine::{self, Client, Config, Event};
+use super::wire;
 use super::Lease;
+use crate::sys::packet::{self, PacketSocket};
 
-/// One candidate interface.
-#[derive(Debug, Clone)]
+/// A candidate interface.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Iface {
-    /// Name.
+    /// Kernel name (eth0).
     pub name: String,
-    /// ifindex.
+    /// Kernel interface index.
     pub index: u32,
-    /// MAC.
+    /// Ethernet address.
     pub mac: [u8; 6],
 }
 
-/// What the client asks for.
-#[derive(Debug, Clone, Default)]
+/// How to ask for a lease.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Params {
-    /// Client identifier (option 61); None: MAC based.
+    /// Full option-61 payload; None = type 1 + MAC (RFC 2132 §9.14).
     pub client_id: Option<Vec<u8>>,
-    /// Hostname to send (option 12).
+    /// Option 12.
     pub hostname: Option<String>,
-    /// INIT-REBOOT address.
+    /// Known address: INIT-REBOOT (RFC 2131 §3.2).
     pub requested_ip: Option<Ipv4Addr>,
-    /// Ask for rapid commit.
+    /// Ask for RFC 4039 rapid commit.
     pub rapid_commit: bool,
-    /// Overall timeout.
+    /// Overall time limit.
     pub timeout: Duration,
 }
 
-/// Driver failure.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    /// Nobody answered.
-    #[error("no DHCP server answered within {0} s")]
-    Timeout(u64),
+/// Packet counts of one `acquire` run, per interface (same order as the
+/// interfaces passed in).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// DHCP messages sent.
+    pub sent: Vec<u32>,
+    /// Packets received that passed the socket filter.
+    pub received: Vec<u32>,
+    /// Of those, the ones dropped (malformed, foreign, unexpected).
+    pub dropped: Vec<u32>,
+    /// OFFERs accepted.
+    pub offers: Vec<u32>,
+    /// NAKs received.
+    pub naks: Vec<u32>,
 }
 
-/// Acquire a lease on any of `ifaces`.
-pub fn acquire(_ifaces: &[Iface], params: &Params) -> Result<(usize, Lease), Error> {
-    Err(Error::Timeout(params.timeout.as_secs()))
+impl Stats {
+    /// Messages sent over all interfaces.
+    pub fn total_sent(&self) -> u32 {
+        self.sent.iter().sum()
+    }
+}
+
+/// Why no lease was obtained.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Called with no interfaces.
+    #[error("no candidate interface for DHCP")]
+    NoInterfaces,
+    /// No packet socket could be opened on any interface.
+    #[error("cannot open a packet socket on {iface}: {source}")]
+    Socket {
+        /// The interface (the last one that failed).
+        iface: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// poll(2) failed.
+    #[error("poll on DHCP sockets failed: {0}")]
+    Poll(std::io::Error),
+    /// Nothing usable arrived before the deadline.
+    #[error("no DHCP {missing} on {ifaces} within {secs} s ({detail})")]
+    Timeout {
+        /// "offer" when no interface got an offer, else "ack".
+        missing: &'static str,
+        /// Comma-separated interface names.
+        ifaces: String,
+        /// The timeout.
+        secs: u64,
+        /// Packet counts, e.g. "sent 7 discovers".
+        detail: String,
+    },
+}
+
+/// Seed material from the OS: std's `RandomState` keys come from
+/// getrandom(2) with GRND_INSECURE where available, which never blocks
+/// early in boot. The MAC is mixed in so that two machines whose entropy
+/// pools start alike still pick different xids and jitter.
+fn seed(mac: [u8; 6], salt: u64) -> u64 {
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write(&mac);
+    h.write_u64(salt);
+    if let Ok(d) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+        h.write_u128(d.as_nanos());
+    }
+    h.write_u32(std::process::id());
+    h.finish()
+}
+
+/// Acquire a lease on the first of `ifaces` that gets one. Returns its index
+/// and the lease.
+pub fn acquire(ifaces: &[Iface], params: &Params) -> Result<(usize, Lease), Error> {
+    acquire_with_stats(ifaces, params).0
+}
+
+/// [`acquire`], also returning packet counts (for the benchmark and logs).
+pub fn acquire_with_stats(
+    ifaces: &[Iface],
+    params: &Params,
+) -> (Result<(usize, Lease), Error>, Stats) {
+    let n = ifaces.len();
+    let mut stats = Stats {
+        sent: vec![0; n],
+        received: vec![0; n],
+        dropped: vec![0; n],
+        offers: vec![0; n],
+        naks: vec![0; n],
+    };
+    let r = run(ifaces, params, &mut stats);
+    (r, stats)
+}
+
+fn run(ifaces: &[Iface], params: &Params, stats: &mut Stats) -> Result<(usize, Lease), Error> {
+    if ifaces.is_empty() {
+        return Err(Error::NoInterfaces);
+    }
+    let start = Instant::now();
+    let deadline = start + params.timeout;
+
+    // (interface index, socket, machine) for every interface we could open.
+    let mut live: Vec<(usize, PacketSocket, Client)> = Vec::new();
+    let mut last_err = None;
+    for (i, ifc) in ifaces.iter().enumerate() {
+        match PacketSocket::open(ifc.index) {
+            Ok(s) => {
+                let seed = seed(ifc.mac, i as u64);
+                let cfg = Config {
+                    mac: ifc.mac,
+                    client_id: params
+                        .client_id
+                        .clone()
+                        .unwrap_or_else(|| machine::default_client_id(ifc.mac)),
+                    hostname: params.hostname.clone(),
+                    requested_ip: params.requested_ip,
+                    rapid_commit: params.rapid_commit,
+                    xid: (seed >> 32) as u32,
+                    rng_seed: seed,
+                };
+                live.push((i, s, Client::new(cfg, start)));
+            }
+            Err(e) => {
+                crate::warn!("dhcp: cannot open packet socket on {}: {e}", ifc.name);
+                last_err = Some((ifc.name.clone(), e));
+            }
+        }
+    }
+    if live.is_empty() {
+        let (iface, source) = last_err.unwrap_or_else(|| {
+            (
+                String::new(),
+                std::io::Error::other("no interface could be opened"),
+            )
+        });
+        return Err(Error::Socket { iface, source });
+    }
+
+    let mut buf = vec![0u8; 65536];
+    loop {
+        let now = Instant::now();
+        for (i, sock, client) in live.iter_mut() {
+            while let Some(msg) = client.poll_transmit(now) {
+                let name = &ifaces[*i].name;
+                match sock.send_broadcast(&wire::frame_request(&msg)) {
+                    Ok(()) => {
+                        stats.sent[*i] += 1;
+                        crate::debug!(
+                            "dhcp: {name}: sent {} (xid {:#010x}, state {})",
+                            if client.state() == machine::State::Selecting {
+                                "DISCOVER"
+                            } else {
+                                "REQUEST"
+                            },
+                            client.xid(),
+                            client.state()
+                        );
+                    }
+                    // A send failure (carrier lost, ENOBUFS) is a lost packet:
+                    // the retransmission schedule covers it.
+                    Err(e) => crate::debug!("dhcp: {name}: send failed: {e}"),
+                }
+            }
+        }
+        if now >= deadline {
+            return Err(timeout_error(ifaces, &live, params.timeout, stats));
+        }
+        let wake = live
+            .iter()
+            .filter_map(|(_, _, c)| c.next_deadline())
+            .chain(std::iter::once(deadline))
+            .min()
+            .unwrap_or(deadline);
+        // Round up to whole milliseconds so we do not spin just short of it.
+        let wait = wake.saturating_duration_since(now) + Duration::from_micros(999);
+        let socks: Vec<&PacketSocket> = live.iter().map(|(_, s, _)| s).collect();
+        let ready = packet::poll_readable(&socks, wait).map_err(Error::Poll)?;
+        for (k, is_ready) in ready.into_iter().enumerate() {
+            if !is_ready {
+                continue;
+            }
+            let (i, sock, client) = &mut live[k];
+            let name = &ifaces[*i].name;
+            loop {
+                let len = match sock.recv(&mut buf) {
+                    Ok(Some(len)) => len,
+                    Ok(None) => break,
+                    Err(e) => {
+                        crate::debug!("dhcp: {name}: receive failed: {e}");
+                        break;
+                    }
+                };
+                stats.received[*i] += 1;
+                let payload = match wire::unframe_reply(&buf[..len]) {
+                    Ok(p) => p,
+                    Err(e) => {
+                        stats.dropped[*i] += 1;
+                        crate::debug!("dhcp: {name}: dropped packet: {e}");
+                        continue;
+                    }
+                };
+                match client.handle(Instant::now(), payload) {
+                    Event::Ignored(e) => {
+                        stats.dropped[*i] += 1;
+                        crate::debug!("dhcp: {name}: dropped packet: {e}");
+                    }
+                    Event::Offered { server, addr } => {
+                        stats.offers[*i] += 1;
+                        crate::debug!("dhcp: {name}: offer of {addr} from {server}");
+                    }
+                    Event::Nak { server, message } => {
+                        stats.naks[*i] += 1;
+                        crate::info!(
+                            "dhcp: {name}: NAK from {}{}, restarting",
+                            server.map_or("unknown server".to_string(), |s| s.to_string()),
+                            message.map_or(String::new(), |m| format!(": {m}"))
+                        );
+                    }
+                    Event::Bound(lease) => return Ok((*i, *lease)),
+                }
+            }
+        }
+    }
+}
+
+fn timeout_error(
+    ifaces: &[Iface],
+    live: &[(usize, PacketSocket, Client)],
+    timeout: Duration,
+    stats: &Stats,
+) -> Error {
+    let names = live
+        .iter()
+        .map(|(i, _, _)| ifaces[*i].name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let offers: u32 = stats.offers.iter().sum();
+    let naks: u32 = stats.naks.iter().sum();
+    let sent = stats.total_sent();
+    let mut detail = if offers == 0 {
+        format!("sent {sent} discovers")
+    } else {
+        format!("sent {sent} messages, got {offers} offers")
+    };
+    if naks > 0 {
+        detail.push_str(&format!(", {naks} naks"));
+    }
+    let dropped: u32 = stats.dropped.iter().sum();
+    if dropped > 0 {
+        detail.push_str(&format!(", dropped {dropped} packets"));
+    }
+    Error::Timeout {
+        missing: if offers == 0 { "offer" } else { "ack" },
+        ifaces: names,
+        secs: timeout.as_secs(),
+        detail,
+    }
 }

@@ -1,1 +1,448 @@
-//! (to be written)
+//! The DHCPv4 client state machine (RFC 2131 §4.4), sans IO: it is given the
+//! current time and received DHCP payloads, and answers with payloads to send
+//! and the time it next wants to be polled. It owns no socket, reads no clock
+//! and draws randomness only from a generator seeded by its caller, so tests
+//! drive it with scripted time and replay it exactly.
+//!
+//! States: INIT → SELECTING → REQUESTING → BOUND, and INIT-REBOOT → BOUND
+//! when an address is already known. RENEWING/REBINDING are not needed: the
+//! lease is handed to the booted system, which renews it.
+//!
+//! Deliberate departures from RFC 2131, for boot speed:
+//! - §4.4.1 suggests waiting 1–10 s before the first DISCOVER; we send at
+//!   once. Desynchronisation of a thousand nodes comes from the randomized
+//!   retransmission schedule instead (every retry draws its own ±1 s).
+//! - The first OFFER is taken; we do not wait to collect several.
+//! - No ARP probe of the offered address (the §4.4.1 SHOULD), and no reuse of
+//!   an INIT-REBOOT address when nobody answers: we fall back to INIT.
+
+use std::net::Ipv4Addr;
+use std::time::{Duration, Instant};
+
+use super::wire::{self, ReplyKind, Request, RequestKind};
+use super::Lease;
+
+/// RFC 2131 §4.1: the first retransmission comes after 4 s ...
+pub const INITIAL_BACKOFF: Duration = Duration::from_secs(4);
+/// ... doubling up to 64 s ...
+pub const MAX_BACKOFF: Duration = Duration::from_secs(64);
+/// ... each randomized by a uniform draw from −1 s to +1 s.
+pub const JITTER: Duration = Duration::from_secs(1);
+/// REQUESTs sent (in REQUESTING or INIT-REBOOT) before giving up on that
+/// server or address and starting over from INIT (RFC 2131 §3.1 step 5 and
+/// §3.2 step 5 leave the count to the client).
+pub const REQUEST_ATTEMPTS: u32 = 4;
+/// Upper bound on the pause before restarting after repeated NAKs, so a
+/// hostile or confused server cannot make us loop at wire speed.
+pub const MAX_NAK_PAUSE: Duration = Duration::from_secs(16);
+
+/// What the client is configured with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// Ethernet address (chaddr).
+    pub mac: [u8; 6],
+    /// Option 61 payload; see [`default_client_id`].
+    pub client_id: Vec<u8>,
+    /// Option 12, sent when set.
+    pub hostname: Option<String>,
+    /// A known address: start in INIT-REBOOT instead of INIT.
+    pub requested_ip: Option<Ipv4Addr>,
+    /// Ask for RFC 4039 rapid commit in DISCOVERs.
+    pub rapid_commit: bool,
+    /// The first transaction id.
+    pub xid: u32,
+    /// Seed for backoff jitter and later transaction ids.
+    pub rng_seed: u64,
+}
+
+/// The MAC-based client identifier (RFC 2132 §9.14: hardware type 1 followed
+/// by the address), the same identity PXE firmware uses.
+pub fn default_client_id(mac: [u8; 6]) -> Vec<u8> {
+    let mut v = vec![1];
+    v.extend_from_slice(&mac);
+    v
+}
+
+/// RFC 2131 §4.4 client states (those a booting client goes through).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// Nothing sent yet (or restarting): the next poll sends a DISCOVER.
+    Init,
+    /// DISCOVER sent, waiting for an OFFER (or a rapid-commit ACK).
+    Selecting,
+    /// REQUEST for an offer sent, waiting for ACK/NAK.
+    Requesting,
+    /// REQUEST for a known address sent, waiting for ACK/NAK.
+    InitReboot,
+    /// A lease is held; nothing more to send.
+    Bound,
+}
+
+impl std::fmt::Display for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            State::Init => "INIT",
+            State::Selecting => "SELECTING",
+            State::Requesting => "REQUESTING",
+            State::InitReboot => "INIT-REBOOT",
+            State::Bound => "BOUND",
+        })
+    }
+}
+
+/// Why a received message was ignored.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// Not a well-formed DHCP reply.
+    #[error("malformed: {0}")]
+    Malformed(#[from] wire::Error),
+    /// For another transaction (another client, or an old exchange).
+    #[error("foreign xid {got:#010x} (ours {want:#010x})")]
+    WrongXid {
+        /// Received xid.
+        got: u32,
+        /// Ours.
+        want: u32,
+    },
+    /// Carries the right xid but another client's hardware address.
+    #[error("chaddr {got} is not ours")]
+    WrongChaddr {
+        /// Received chaddr, formatted.
+        got: String,
+    },
+    /// A message type that makes no sense in the current state.
+    #[error("unexpected {kind:?} in state {state}")]
+    Unexpected {
+        /// What arrived.
+        kind: ReplyKind,
+        /// Where we were.
+        state: State,
+    },
+    /// An ACK in SELECTING without option 80, or when we did not ask for it.
+    #[error("ack in SELECTING without rapid commit")]
+    NotRapid,
+    /// An OFFER without option 54: we could not address a REQUEST to it.
+    #[error("offer without server identifier")]
+    NoServerId,
+    /// ACK/NAK from a server other than the one we asked.
+    #[error("reply from server {got} while talking to {want}")]
+    WrongServer {
+        /// Option 54 received.
+        got: Ipv4Addr,
+        /// The server we selected.
+        want: Ipv4Addr,
+    },
+    /// ACK for another address than the one we requested.
+    #[error("ack for {got}, requested {want}")]
+    WrongAddress {
+        /// yiaddr received.
+        got: Ipv4Addr,
+        /// What we asked for.
+        want: Ipv4Addr,
+    },
+}
+
+/// What handling a received message did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// Dropped, with the reason.
+    Ignored(Error),
+    /// An OFFER was accepted; a REQUEST is due now.
+    Offered {
+        /// Option 54 of the offer.
+        server: Ipv4Addr,
+        /// yiaddr of the offer.
+        addr: Ipv4Addr,
+    },
+    /// A NAK: starting over from INIT.
+    Nak {
+        /// Option 54 of the NAK, if any.
+        server: Option<Ipv4Addr>,
+        /// Option 56, sanitized.
+        message: Option<String>,
+    },
+    /// Bound: the lease (its `rapid_commit` says how).
+    Bound(Box<Lease>),
+}
+
+/// Small deterministic generator (SplitMix64): good enough for jitter and
+/// transaction ids, and reproducible from the seed in tests.
+#[derive(Debug, Clone)]
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+}
+
+/// A DHCPv4 client for one interface.
+#[derive(Debug, Clone)]
+pub struct Client {
+    cfg: Config,
+    state: State,
+    xid: u32,
+    rng: Rng,
+    started: Option<Instant>,
+    /// Transmissions made in the current state.
+    attempt: u32,
+    next_tx: Instant,
+    /// (server id, offered address) chosen in SELECTING.
+    offer: Option<(Ipv4Addr, Ipv4Addr)>,
+    naks: u32,
+    sent: u32,
+}
+
+impl Client {
+    /// A client that sends its first message at the first poll at or after `now`.
+    pub fn new(cfg: Config, now: Instant) -> Self {
+        let state = if cfg.requested_ip.is_some() {
+            State::InitReboot
+        } else {
+            State::Init
+        };
+        Client {
+            xid: cfg.xid,
+            rng: Rng(cfg.rng_seed),
+            cfg,
+            state,
+            started: None,
+            attempt: 0,
+            next_tx: now,
+            offer: None,
+            naks: 0,
+            sent: 0,
+        }
+    }
+
+    /// Current state.
+    pub fn state(&self) -> State {
+        self.state
+    }
+
+    /// Current transaction id.
+    pub fn xid(&self) -> u32 {
+        self.xid
+    }
+
+    /// Messages produced by `poll_transmit` so far.
+    pub fn sent(&self) -> u32 {
+        self.sent
+    }
+
+    /// When `poll_transmit` next has something to do; None once bound.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        (self.state != State::Bound).then_some(self.next_tx)
+    }
+
+    /// RFC 2131 §4.1 backoff for the `n`-th retransmission interval
+    /// (0-based): 4 s · 2ⁿ capped at 64 s, plus uniform jitter in [−1 s, +1 s]
+    /// at millisecond resolution.
+    fn backoff(&mut self, n: u32) -> Duration {
+        let base = INITIAL_BACKOFF
+            .saturating_mul(1u32 << n.min(5))
+            .min(MAX_BACKOFF);
+        let span = JITTER.as_millis() as u64 * 2 + 1;
+        let offset = Duration::from_millis(self.rng.next() % span);
+        (base + offset).saturating_sub(JITTER)
+    }
+
+    fn secs(&self, now: Instant) -> u16 {
+        self.started
+            .map(|s| now.saturating_duration_since(s).as_secs())
+            .unwrap_or(0)
+            .min(u64::from(u16::MAX)) as u16
+    }
+
+    fn new_xid(&mut self) {
+        // Never reuse the current xid: late replies to the old exchange must
+        // not be taken for the new one.
+        let old = self.xid;
+        while self.xid == old {
+            self.xid = self.rng.next() as u32;
+        }
+    }
+
+    /// Go back to INIT with a fresh transaction, sending at `at`.
+    fn restart(&mut self, at: Instant) {
+        self.state = State::Init;
+        self.offer = None;
+        self.attempt = 0;
+        self.next_tx = at;
+        self.new_xid();
+    }
+
+    /// The message to send now, if one is due. Call it again until it
+    /// returns None, then wait until `next_deadline` or a received packet.
+    pub fn poll_transmit(&mut self, now: Instant) -> Option<Vec<u8>> {
+        if self.state == State::Bound || now < self.next_tx {
+            return None;
+        }
+        if matches!(self.state, State::Requesting | State::InitReboot)
+            && self.attempt >= REQUEST_ATTEMPTS
+        {
+            crate::debug!(
+                "dhcp: no answer to {} requests in {}, back to INIT",
+                self.attempt,
+                self.state
+            );
+            self.restart(now);
+        }
+        if self.state == State::Init {
+            self.state = State::Selecting;
+            self.attempt = 0;
+        }
+        let (kind, requested_ip, server_id) = match self.state {
+            State::Selecting => (RequestKind::Discover, None, None),
+            State::Requesting => (
+                RequestKind::Request,
+                self.offer.map(|o| o.1),
+                self.offer.map(|o| o.0),
+            ),
+            _ => (RequestKind::Request, self.cfg.requested_ip, None),
+        };
+        self.started.get_or_insert(now);
+        let msg = wire::build_request(&Request {
+            kind,
+            xid: self.xid,
+            secs: self.secs(now),
+            mac: self.cfg.mac,
+            client_id: &self.cfg.client_id,
+            hostname: self.cfg.hostname.as_deref(),
+            requested_ip,
+            server_id,
+            rapid_commit: self.cfg.rapid_commit,
+        });
+        let msg = match msg {
+            Ok(m) => m,
+            Err(e) => {
+                // Only an over-long hostname or client id can get here; a
+                // later retry would fail the same way, so retry slowly.
+                crate::debug!("dhcp: {e}");
+                self.next_tx = now + MAX_BACKOFF;
+                return None;
+            }
+        };
+        let wait = self.backoff(self.attempt);
+        self.attempt += 1;
+        self.next_tx = now + wait;
+        self.sent += 1;
+        Some(msg)
+    }
+
+    /// Handle one received DHCP payload (the UDP payload).
+    pub fn handle(&mut self, now: Instant, payload: &[u8]) -> Event {
+        match self.handle_inner(now, payload) {
+            Ok(ev) => ev,
+            Err(e) => Event::Ignored(e),
+        }
+    }
+
+    fn handle_inner(&mut self, now: Instant, payload: &[u8]) -> Result<Event, Error> {
+        let reply = wire::parse_reply(payload)?;
+        if reply.xid != self.xid {
+            return Err(Error::WrongXid {
+                got: reply.xid,
+                want: self.xid,
+            });
+        }
+        if reply.chaddr != self.cfg.mac {
+            let c = reply.chaddr;
+            return Err(Error::WrongChaddr {
+                got: format!(
+                    "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+                    c[0], c[1], c[2], c[3], c[4], c[5]
+                ),
+            });
+        }
+        for why in &reply.ignored {
+            crate::debug!("dhcp: xid {:#010x}: ignored {why}", reply.xid);
+        }
+        let server = reply.lease.server_id;
+        match (self.state, reply.kind) {
+            (State::Selecting, ReplyKind::Offer) => {
+                let server = server.ok_or(Error::NoServerId)?;
+                let addr = reply.lease.addr.ok_or(Error::Unexpected {
+                    kind: reply.kind,
+                    state: self.state,
+                })?;
+                self.offer = Some((server, addr));
+                self.state = State::Requesting;
+                self.attempt = 0;
+                self.next_tx = now;
+                Ok(Event::Offered { server, addr })
+            }
+            // RFC 4039 §4: in SELECTING, an ACK with Rapid Commit binds.
+            (State::Selecting, ReplyKind::Ack) => {
+                if !(self.cfg.rapid_commit && reply.rapid_commit) {
+                    return Err(Error::NotRapid);
+                }
+                Ok(self.bind(reply.lease, true))
+            }
+            (State::Requesting, ReplyKind::Ack) => {
+                let (want_server, want_addr) = self.offer.ok_or(Error::Unexpected {
+                    kind: reply.kind,
+                    state: self.state,
+                })?;
+                check_server(server, want_server)?;
+                let got = reply.lease.addr.unwrap_or(Ipv4Addr::UNSPECIFIED);
+                if got != want_addr {
+                    return Err(Error::WrongAddress {
+                        got,
+                        want: want_addr,
+                    });
+                }
+                let mut lease = reply.lease;
+                lease.server_id.get_or_insert(want_server);
+                Ok(self.bind(lease, false))
+            }
+            (State::InitReboot, ReplyKind::Ack) => {
+                let want = self.cfg.requested_ip.unwrap_or(Ipv4Addr::UNSPECIFIED);
+                let got = reply.lease.addr.unwrap_or(Ipv4Addr::UNSPECIFIED);
+                if got != want {
+                    return Err(Error::WrongAddress { got, want });
+                }
+                Ok(self.bind(reply.lease, false))
+            }
+            (State::Requesting | State::InitReboot, ReplyKind::Nak) => {
+                if let (State::Requesting, Some((want, _))) = (self.state, self.offer) {
+                    if let Some(got) = server {
+                        check_server(Some(got), want)?;
+                    }
+                }
+                // RFC 2131 §3.1 step 5 / §3.2 step 4: on NAK restart from
+                // INIT. The first restart is immediate; repeated NAKs pause
+                // 1, 2, 4 ... 16 s so a NAK loop cannot run at wire speed.
+                self.naks += 1;
+                let pause = if self.naks <= 1 {
+                    Duration::ZERO
+                } else {
+                    Duration::from_secs(1u64 << (self.naks - 2).min(4)).min(MAX_NAK_PAUSE)
+                };
+                self.restart(now + pause);
+                Ok(Event::Nak {
+                    server,
+                    message: reply.message,
+                })
+            }
+            (state, kind) => Err(Error::Unexpected { kind, state }),
+        }
+    }
+
+    fn bind(&mut self, mut lease: Lease, rapid: bool) -> Event {
+        lease.rapid_commit = rapid;
+        self.state = State::Bound;
+        Event::Bound(Box::new(lease))
+    }
+}
+
+fn check_server(got: Option<Ipv4Addr>, want: Ipv4Addr) -> Result<(), Error> {
+    match got {
+        Some(got) if got != want => Err(Error::WrongServer { got, want }),
+        _ => Ok(()),
+    }
+}
