@@ -3,8 +3,7 @@
 //! the link-layer header, we read and write from the IP header on.
 
 use std::io;
-use std::mem::MaybeUninit;
-use std::os::fd::{AsFd, BorrowedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 use std::time::Duration;
 
 use socket2::{Domain, Protocol, SockAddr, SockAddrStorage, SockFilter, Socket, Type};
@@ -75,6 +74,23 @@ impl PacketSocket {
             .map(|&(c, jt, jf, k)| SockFilter::new(c, jt, jf, k))
             .collect();
         sock.attach_filter(&prog)?;
+        // packet(7) PACKET_AUXDATA: tells per packet whether its checksum is
+        // still to be filled in by offload (veth, virtio), see `recv`.
+        let one: libc::c_int = 1;
+        // SAFETY: valid socket fd, option value points to a c_int of the
+        // given size for the duration of the call.
+        let rc = unsafe {
+            libc::setsockopt(
+                sock.as_raw_fd(),
+                libc::SOL_PACKET,
+                libc::PACKET_AUXDATA,
+                (&one as *const libc::c_int).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            )
+        };
+        if rc != 0 {
+            return Err(io::Error::last_os_error());
+        }
         sock.bind(&link_addr(ifindex, None)?)?;
         sock.set_nonblocking(true)?;
         Ok(PacketSocket { sock, ifindex })
@@ -92,17 +108,66 @@ impl PacketSocket {
 
     /// Receive one packet into `buf`; None when nothing is queued. Longer
     /// packets are truncated to `buf` (and then fail the IP length check).
-    pub fn recv(&self, buf: &mut [u8]) -> io::Result<Option<usize>> {
-        // SAFETY: u8 and MaybeUninit<u8> have the same layout, and recv only
-        // writes initialized bytes into the buffer, which is initialized anyway.
-        let uninit = unsafe { &mut *(buf as *mut [u8] as *mut [MaybeUninit<u8>]) };
-        match self.sock.recv(uninit) {
-            Ok(n) => Ok(Some(n)),
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(None),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(None),
-            Err(e) => Err(e),
+    pub fn recv(&self, buf: &mut [u8]) -> io::Result<Option<Received>> {
+        // Room for one cmsg carrying tpacket_auxdata (and some slack).
+        let mut control = [0u64; 16];
+        let mut iov = libc::iovec {
+            iov_base: buf.as_mut_ptr().cast(),
+            iov_len: buf.len(),
+        };
+        // SAFETY: an all-zero msghdr is a valid "no name, no iov" header.
+        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+        msg.msg_iov = &mut iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control.as_mut_ptr().cast();
+        msg.msg_controllen = std::mem::size_of_val(&control) as _;
+        // SAFETY: msg points to a live iovec over `buf` and a live control
+        // buffer, both of the lengths given; the kernel writes within them.
+        let n = unsafe { libc::recvmsg(self.sock.as_raw_fd(), &mut msg, libc::MSG_DONTWAIT) };
+        if n < 0 {
+            let e = io::Error::last_os_error();
+            return match e.kind() {
+                io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted => Ok(None),
+                _ => Err(e),
+            };
         }
+        let mut checksum_pending = false;
+        // SAFETY: msg was filled by recvmsg; the CMSG_* macros walk the
+        // control buffer within msg_controllen, and the auxdata cmsg's data
+        // is a tpacket_auxdata (read unaligned to be safe).
+        unsafe {
+            let mut c = libc::CMSG_FIRSTHDR(&msg);
+            while !c.is_null() {
+                if (*c).cmsg_level == libc::SOL_PACKET
+                    && (*c).cmsg_type == libc::PACKET_AUXDATA
+                    && (*c).cmsg_len as usize
+                        >= libc::CMSG_LEN(std::mem::size_of::<libc::tpacket_auxdata>() as u32)
+                            as usize
+                {
+                    let aux: libc::tpacket_auxdata =
+                        std::ptr::read_unaligned(libc::CMSG_DATA(c).cast());
+                    checksum_pending = aux.tp_status & libc::TP_STATUS_CSUMNOTREADY != 0;
+                }
+                c = libc::CMSG_NXTHDR(&msg, c);
+            }
+        }
+        Ok(Some(Received {
+            len: n as usize,
+            checksum_pending,
+        }))
     }
+}
+
+/// One received packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Received {
+    /// Bytes written to the buffer.
+    pub len: usize,
+    /// TP_STATUS_CSUMNOTREADY: the sender's stack left the UDP checksum to
+    /// offload, which never happened because the packet did not leave the
+    /// host (veth, virtio with offload); its checksum field is not final
+    /// and must not be verified (as dhclient and systemd-networkd do).
+    pub checksum_pending: bool,
 }
 
 impl AsFd for PacketSocket {

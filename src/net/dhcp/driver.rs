@@ -222,8 +222,8 @@ fn run(ifaces: &[Iface], params: &Params, stats: &mut Stats) -> Result<(usize, L
             let (i, sock, client) = &mut live[k];
             let name = &ifaces[*i].name;
             loop {
-                let len = match sock.recv(&mut buf) {
-                    Ok(Some(len)) => len,
+                let got = match sock.recv(&mut buf) {
+                    Ok(Some(got)) => got,
                     Ok(None) => break,
                     Err(e) => {
                         crate::debug!("dhcp: {name}: receive failed: {e}");
@@ -231,7 +231,8 @@ fn run(ifaces: &[Iface], params: &Params, stats: &mut Stats) -> Result<(usize, L
                     }
                 };
                 stats.received[*i] += 1;
-                let payload = match wire::unframe_reply(&buf[..len]) {
+                let pkt = &buf[..got.len.min(buf.len())];
+                let payload = match wire::unframe_reply_with(pkt, !got.checksum_pending) {
                     Ok(p) => p,
                     Err(e) => {
                         stats.dropped[*i] += 1;

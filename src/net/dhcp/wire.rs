@@ -754,6 +754,13 @@ pub fn frame_request(payload: &[u8]) -> Vec<u8> {
 /// IP header checksum is always verified, the UDP checksum when nonzero
 /// (RFC 768: zero means the sender did not compute one).
 pub fn unframe_reply(pkt: &[u8]) -> Result<&[u8], Error> {
+    unframe_reply_with(pkt, true)
+}
+
+/// [`unframe_reply`], verifying the UDP checksum only when `verify_udp`:
+/// the driver turns it off for packets whose checksum the kernel reports as
+/// left to offload (packet(7) `TP_STATUS_CSUMNOTREADY`).
+pub fn unframe_reply_with(pkt: &[u8], verify_udp: bool) -> Result<&[u8], Error> {
     let bad_ip = |reason| Error::BadIp { reason };
     let bad_udp = |reason| Error::BadUdp { reason };
     if pkt.len() < IP_HEADER_LEN {
@@ -796,7 +803,8 @@ pub fn unframe_reply(pkt: &[u8]) -> Result<&[u8], Error> {
         return Err(bad_udp("bad length"));
     }
     let udp = &udp[..ulen];
-    if u16::from_be_bytes([udp[6], udp[7]]) != 0
+    if verify_udp
+        && u16::from_be_bytes([udp[6], udp[7]]) != 0
         && checksum(pseudo_header_sum(src, dst, ulen as u16), udp) != 0
     {
         return Err(bad_udp("checksum mismatch"));
