@@ -10,7 +10,8 @@
 #   testwrite=PATH   write PATH (default dir /), read it back, print `WROTE PATH`,
 #                    then list the other host-* files in that directory
 #                    (`OTHERS: ...`), to prove per-client isolation
-#   testhold=N       sleep N seconds before powering off (two guests at once)
+#   testhold=N       sleep N seconds before powering off (two guests at once),
+#                    then list them again (`OTHERS-AFTER-HOLD: ...`)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -62,7 +63,15 @@ for f in /run/net-*.conf; do
 	echo "TEST-ROOT $f:"
 	cat "$f"
 done
-hold=0
+others() { # PATH LABEL: the other host-* files next to PATH
+	o_list="" o_dir=$(dirname "$1")
+	[ "$o_dir" = / ] && o_dir=""
+	for o in "$o_dir"/host-*; do
+		[ -e "$o" ] && [ "$o" != "$1" ] && o_list="$o_list $o"
+	done
+	echo "$2:${o_list:- none}"
+}
+hold=0 wrote=""
 for w in $(cat /proc/cmdline); do
 	case "$w" in
 	testwrite=*)
@@ -73,18 +82,18 @@ for w in $(cat /proc/cmdline); do
 		else
 			echo "WRITE-FAILED $p"
 		fi
-		d=$(dirname "$p")
-		others=""
-		for o in "$d"/host-*; do
-			[ -e "$o" ] && [ "$o" != "$p" ] && others="$others $o"
-		done
-		echo "OTHERS:${others:- none}"
+		wrote=$p
+		others "$p" OTHERS
 		;;
 	testhold=*) hold=${w#testhold=} ;;
 	esac
 done
 sync
-[ "$hold" -gt 0 ] 2>/dev/null && sleep "$hold"
+if [ "$hold" -gt 0 ] 2>/dev/null; then
+	sleep "$hold"
+	# Again after the hold, when a guest booted at the same time has written too.
+	[ -n "$wrote" ] && others "$wrote" OTHERS-AFTER-HOLD
+fi
 echo "TEST-ROOT poweroff"
 poweroff -f
 EOF

@@ -8,6 +8,12 @@
 #   boot_expect CMDLINE [REGEX...]
 #                               boot to power-off (or BOOT_TIMEOUT), then
 #                               assert each REGEX is in the serial log
+#   expect_reboot CMDLINE REGEX...
+#                               failure boot with panic=N: REGEXes, a reboot,
+#                               no root marker, no kernel panic
+#   expect_retry CMDLINE WAIT_REGEX REGEX...
+#                               failure boot without panic=: stop once
+#                               WAIT_REGEX shows (a retry), then the same checks
 #   boot_bg NAME CMDLINE        start a boot in the background (log: bg_log NAME)
 #   boot_wait NAME              wait for it; its status is returned
 #   assert_log_has REGEX [LOG]  / assert_log_lacks REGEX [LOG]
@@ -74,6 +80,30 @@ boot_expect() { # CMDLINE [REGEX...]
 		assert_log_has "$re"
 	done
 	return "$rc"
+}
+
+expect_reboot() { # CMDLINE REGEX...: a failure boot whose outcome is a reboot
+	# (panic=N on the command line; -no-reboot makes QEMU exit)
+	local cmdline=$1 rc=0 re
+	shift
+	boot "$cmdline" "$LOG" || rc=$?
+	[ "$rc" = 0 ] || fail "the guest did not reboot (boot.sh exit $rc)"
+	assert_log_has 'reboot: Restarting system'
+	for re in "$@"; do assert_log_has "$re"; done
+	assert_log_lacks "$ROOT_OK"
+	assert_no_panic
+}
+
+expect_retry() { # CMDLINE WAIT_REGEX REGEX...: a failure boot that keeps retrying;
+	# returns once WAIT_REGEX is on the console (the guest is then stopped)
+	local cmdline=$1 wait_re=$2 rc=0 re
+	shift 2
+	boot "$cmdline" "$LOG" --expect "$wait_re" || rc=$?
+	[ "$rc" = 0 ] || fail "no /$wait_re/ on the console (boot.sh exit $rc)"
+	for re in "$@"; do assert_log_has "$re"; done
+	assert_log_lacks "$ROOT_OK"
+	assert_log_lacks 'reboot: Restarting system'
+	assert_no_panic
 }
 
 boot_bg() { # NAME CMDLINE [boot.sh options]
