@@ -55,12 +55,17 @@ pub fn emit(level: Level, msg: std::fmt::Arguments<'_>) {
     let line = format!("netroot: {msg}");
     if let Ok(mut g) = KMSG.lock() {
         if let Some(f) = g.as_mut() {
-            // One write per record: the kernel takes each write as one message.
-            let _ = f.write_all(format!("<{}>{line}\n", level as u8).as_bytes());
+            // One write per record: the kernel takes each write as one
+            // message, and prints it on the console itself when its level
+            // passes the console loglevel (`quiet` lowers that to warnings),
+            // so the console needs no second copy.
+            if f.write_all(format!("<{}>{line}\n", level as u8).as_bytes()).is_ok() {
+                return;
+            }
         }
     }
-    // Errors always reach the console, even with `quiet`: they are what the
-    // person at the screen needs to see.
+    // Without /dev/kmsg: errors always reach the console, even with
+    // `quiet`: they are what the person at the screen needs to see.
     if CONSOLE.load(Ordering::Relaxed) || level <= Level::Err {
         let _ = writeln!(std::io::stderr(), "{line}");
     }
