@@ -74,12 +74,14 @@ mk="$TOP/qemu/mkinitramfs.sh"
 if stale "$BUILD/lab/baseline.img" "$mk" "$TOP/qemu/baseline/busybox-init.sh"; then
 	"$mk" --baseline busybox --modules minimal --out "$BUILD/lab/baseline.img"
 fi
+"$TOP/qemu/pxe.sh" --initrd "$BUILD/lab/baseline.img" --out "$BUILD/lab/tftp-baseline"
 bin="$TOP/target/x86_64-unknown-linux-musl/release/netroot"
 if [ "${NETROOT_QEMU_SKIP_AGENT:-0}" != 1 ]; then
 	if [ -x "$bin" ]; then
 		if stale "$BUILD/initramfs.img" "$mk" "$bin"; then
 			"$mk" --modules default --out "$BUILD/initramfs.img"
 		fi
+		"$TOP/qemu/pxe.sh" --initrd "$BUILD/initramfs.img" --out "$BUILD/tftp"
 	else
 		echo "warning: no $bin (make build): the netroot tests will fail;" \
 			"NETROOT_QEMU_SKIP_AGENT=1 skips them"
