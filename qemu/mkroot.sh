@@ -72,6 +72,7 @@ others() { # PATH LABEL: the other host-* files next to PATH
 	echo "$2:${o_list:- none}"
 }
 hold=0 wrote=""
+# shellcheck disable=SC2013 # one line of words: splitting is the point
 for w in $(cat /proc/cmdline); do
 	case "$w" in
 	testwrite=*)

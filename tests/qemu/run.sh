@@ -3,8 +3,10 @@
 #
 # Usage: tests/qemu/run.sh [-j N] [FILTER...]
 #   FILTER   run only tests whose name contains one of the words (e.g. nfs4)
-#   -j N     run N tests at a time (default 1: with 2 cores, TCG guests slow
-#            each other down and timing-sensitive checks get noisy)
+#   -j N     run N tests at a time. Default 1: measured here (2 cores shared
+#            with other work), the 12 baseline tests took 2m05 with -j1 and
+#            1m58 with -j2, while each guest's boot time doubled (root init
+#            at 4-6 s instead of 2.7-2.9 s), which blurs the timing report.
 # Env: NETROOT_QEMU_SKIP_AGENT=1 skips the tests that boot netroot's /init.
 #
 # Builds what is missing (kernel, baseline and netroot initramfs, test root),
