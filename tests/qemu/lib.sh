@@ -3,7 +3,8 @@
 # A test exits 0 (pass), 77 (skip, after printing `SKIP: reason`) or else (fail).
 #
 #   use_init baseline|netroot   pick the initramfs (netroot: skipped when
-#                               NETROOT_QEMU_SKIP_AGENT=1)
+#                               NETROOT_QEMU_SKIP_AGENT=1; NETROOT_QEMU_INIT=
+#                               baseline dry-runs a netroot test on the baseline)
 #   BOOT_ARGS=(...)             extra qemu/boot.sh options for the next boots
 #   boot_expect CMDLINE [REGEX...]
 #                               boot to power-off (or BOOT_TIMEOUT), then
@@ -57,6 +58,12 @@ use_init() {
 	case "$1" in
 	baseline) INITRD="$BUILD/lab/baseline.img" TFTP="$BUILD/lab/tftp-baseline" ;;
 	netroot)
+		if [ "${NETROOT_QEMU_INIT:-}" = baseline ]; then
+			# Dry run of a netroot test against the busybox baseline, to
+			# check the test itself (the baseline does NFS, overlay, state).
+			use_init baseline
+			return
+		fi
 		if [ "${NETROOT_QEMU_SKIP_AGENT:-0}" = 1 ]; then
 			skip "netroot /init test (NETROOT_QEMU_SKIP_AGENT=1)"
 		fi
