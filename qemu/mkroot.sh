@@ -14,6 +14,12 @@
 #                    then list them again (`OTHERS-AFTER-HOLD: ...`)
 set -euo pipefail
 
+case "${1:-}" in
+-h | --help) sed -n '2,15p' "${BASH_SOURCE[0]}"; exit 0 ;;
+"" | --force) ;;
+*) echo "mkroot: unknown argument: $1" >&2; exit 2 ;;
+esac
+
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(dirname "$here")
 build="$top/build"

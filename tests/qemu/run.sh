@@ -91,7 +91,14 @@ if [ "${NETROOT_QEMU_SKIP_AGENT:-0}" != 1 ]; then
 fi
 
 # --- servers -----------------------------------------------------------------------
-cleanup() { "$TOP/qemu/servers.sh" stop || true; }
+declare -A pid_of=() start_of=()
+cleanup() {
+	local n
+	# Tests still running (interrupted run): each is its own process group
+	# (setsid below), so this reaches its boot.sh, which stops its QEMU.
+	for n in "${!pid_of[@]}"; do kill -TERM -- "-${pid_of[$n]}" 2>/dev/null || true; done
+	"$TOP/qemu/servers.sh" stop || true
+}
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 "$TOP/qemu/servers.sh" start
@@ -99,7 +106,6 @@ trap 'exit 130' INT TERM
 # --- run -----------------------------------------------------------------------------
 passed=0 failed=0 skipped=0
 failures=()
-declare -A pid_of=() start_of=()
 
 finish() { # test-name status
 	local name=$1 rc=$2 secs out="$BUILD/lab/tests/$1/output.txt"
@@ -128,7 +134,7 @@ launch() { # test-file
 	rm -rf "$BUILD/lab/tests/$name"
 	mkdir -p "$BUILD/lab/tests/$name"
 	start_of[$name]=$(date +%s.%N)
-	T_LOGDIR="$BUILD/lab/tests/$name" bash "$t" >"$BUILD/lab/tests/$name/output.txt" 2>&1 &
+	T_LOGDIR="$BUILD/lab/tests/$name" setsid bash "$t" >"$BUILD/lab/tests/$name/output.txt" 2>&1 &
 	pid_of[$name]=$!
 }
 
