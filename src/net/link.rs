@@ -486,4 +486,43 @@ mod tests {
         assert_eq!(l.operstate, "UNKNOWN");
         assert!(!l.eligible());
     }
+
+    #[test]
+    fn kernel_link_dump_has_loopback() {
+        // A real RTM_GETLINK dump (any user may dump links): the codec must
+        // frame the kernel's multi-part reply, find NLMSG_DONE and decode
+        // loopback. Compared with sysfs, which the kernel fills in too.
+        let links = match Rtnl::open().and_then(|mut r| r.links(Path::new("/sys"))) {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!("SKIP kernel_link_dump_has_loopback: {e}");
+                return;
+            }
+        };
+        let lo = links.iter().find(|l| l.loopback).expect("a loopback link");
+        assert_eq!(lo.name, "lo");
+        assert_eq!(lo.mac, Some([0; 6]));
+        assert!(!lo.eligible());
+        let sys = |f: &str| std::fs::read_to_string(format!("/sys/class/net/lo/{f}"));
+        if let (Ok(idx), Ok(mtu)) = (sys("ifindex"), sys("mtu")) {
+            assert_eq!(idx.trim().parse::<u32>().unwrap(), lo.index);
+            assert_eq!(mtu.trim().parse::<u32>().unwrap(), lo.mtu);
+        }
+        assert!(links.windows(2).all(|w| w[0].index < w[1].index));
+        // A change the kernel refuses comes back as an errno, not a hang:
+        // ifindex 0x7fff_fff0 does not exist (ENODEV; EPERM first when the
+        // test runs without CAP_NET_ADMIN).
+        let mut rtnl = Rtnl::open().unwrap();
+        let ghost = Link {
+            index: 0x7fff_fff0,
+            ..lo.clone()
+        };
+        match rtnl.set_mtu(&ghost, 1500) {
+            Err(Error::Request { source, .. }) => assert!(
+                matches!(source.raw_os_error(), Some(libc::ENODEV | libc::EPERM)),
+                "{source}"
+            ),
+            other => panic!("expected ENODEV or EPERM, got {other:?}"),
+        }
+    }
 }
