@@ -82,6 +82,17 @@ impl Link {
         !self.loopback && self.broadcast && self.mac.is_some_and(|m| m != [0; 6])
     }
 
+    /// Whether the link can carry our packets now: up, with carrier, and
+    /// its operational state no longer down. The carrier flag turns on as
+    /// soon as the driver reports it, but the kernel's linkwatch work
+    /// activates the transmit queue (dev_activate) and sets IFLA_OPERSTATE
+    /// a moment later (RFC 2863 states, Documentation/networking/operstates.rst);
+    /// a DHCP packet sent in between is dropped, costing a 4 s
+    /// retransmission. Drivers without operstate support report `UNKNOWN`.
+    pub fn ready(&self) -> bool {
+        self.up && self.carrier && matches!(self.operstate.as_str(), "UP" | "UNKNOWN")
+    }
+
     fn from_message(msg: LinkMsg) -> Link {
         let flags = msg.flags;
         Link {
@@ -308,11 +319,7 @@ impl CarrierWatch {
         loop {
             if redump {
                 redump = false;
-                seen.extend(
-                    rtnl.links(sys_root)?
-                        .iter()
-                        .map(|c| (c.index, c.carrier && c.up)),
-                );
+                seen.extend(rtnl.links(sys_root)?.iter().map(|c| (c.index, c.ready())));
             }
             for (index, has) in seen.drain(..) {
                 if let Some(i) = links.iter().position(|l| l.index == index) {
@@ -339,7 +346,7 @@ impl CarrierWatch {
                     for (_, reply) in wire::replies(bytes) {
                         if let Reply::Link(msg) = reply {
                             let ev = Link::from_message(msg);
-                            seen.push((ev.index, ev.carrier && ev.up));
+                            seen.push((ev.index, ev.ready()));
                         }
                     }
                 }
