@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# init: mkinitcpio (HOOKS=(base netroot), built by tests/mkinitcpio/build.sh
+# with a real mkinitcpio; skipped when MKINITCPIO_DIR is unset). NFSv4 root as
+# the Arch guide writes it: the netroot hook brings the network up and mounts
+# the root in its mount_handler, mkinitcpio's /init switches root (the root's
+# init is PID 1). /tmp/net-eth0.conf is written for other hooks (the test-only
+# late hook prints it), and root=/dev/nfs does not make /init wait for a
+# device (the test hook pretends udev runs, so poll_device would wait).
+# shellcheck source=tests/qemu/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+use_init mkinitcpio
+boot_expect "ip=dhcp root=/dev/nfs nfsroot=$SRV:/arch" \
+	':: running early hook \[netroot-test\]' \
+	':: running hook \[netroot\]' \
+	'NETROOT-TEST-HOOK /tmp/net-eth0\.conf:' \
+	'NETROOT-TEST-HOOK init=/sbin/init root=netroot mount_handler=netroot_mount_handler' \
+	':: running late hook \[netroot-test\]' \
+	"$ROOT_OK uptime=[0-9.]+ pid=1 id=testroot" \
+	"^$SRV:/arch / nfs4 " \
+	'inet 10\.0\.2\.15/24' \
+	'TEST-ROOT /run/net-eth0\.conf:'
+# The IPV4ADDR line printed from /tmp (between the hook's header and its
+# next line), not the one the root prints from /run.
+sed -n '/NETROOT-TEST-HOOK \/tmp\/net-eth0\.conf:/,/NETROOT-TEST-HOOK init=/p' "$LOG" >"$T_LOGDIR/tmp-net-eth0.conf"
+assert_log_has "^IPV4ADDR='?10\.0\.2\.15'?" "$T_LOGDIR/tmp-net-eth0.conf"
+assert_log_has "^ROOTSERVER='?10\.0\.2\.2'?" "$T_LOGDIR/tmp-net-eth0.conf"
+assert_log_lacks 'Waiting [0-9]+ seconds for device'
+assert_log_lacks 'ERROR:|emergency shell|Bailing out'
+assert_no_panic
+report_uptime
