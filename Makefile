@@ -15,7 +15,8 @@ APT_PACKAGES := build-essential musl-tools file cpio zstd xz-utils kmod iproute2
 	qemu-system-x86 qemu-utils ipxe-qemu ovmf pxelinux syslinux-common \
 	grub-pc-bin grub-efi-amd64-bin grub-common \
 	nfs-ganesha nfs-ganesha-vfs nbd-server btrfs-progs \
-	debootstrap dracut-core dracut-network rpcbind util-linux procps python3
+	debootstrap dracut-core dracut-network rpcbind util-linux procps python3 \
+	libarchive-tools
 
 .PHONY: all help deps build test test-unit test-qemu lint initramfs demo bench bench-dhcp install fuzz-build clean
 

@@ -9,6 +9,11 @@
 # shellcheck source=tests/qemu/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 use_init mkinitcpio
+# `mkinitcpio -H netroot` is the hook's help page.
+"$TOP/tests/mkinitcpio/build.sh" --hook-help >"$T_LOGDIR/hook-help.txt" 2>&1 || fail "mkinitcpio -H netroot failed"
+assert_log_has "^==> Help for hook 'netroot'" "$T_LOGDIR/hook-help.txt"
+assert_log_has 'HOOKS=\(base udev autodetect modconf netroot filesystems\)' "$T_LOGDIR/hook-help.txt"
+assert_log_has 'root=/dev/nbd0 nbd_host=' "$T_LOGDIR/hook-help.txt"
 boot_expect "ip=dhcp root=/dev/nfs nfsroot=$SRV:/arch" \
 	':: running early hook \[netroot-test\]' \
 	':: running hook \[netroot\]' \
