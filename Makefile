@@ -64,7 +64,7 @@ test-qemu: build
 lint:
 	cargo fmt --check
 	cargo clippy --locked --all-targets -- -D warnings
-	shellcheck -x $$(git ls-files '*.sh' hooks/netroot install/netroot .ci/run)
+	shellcheck -x $$(git ls-files '*.sh' hooks/netroot install/netroot 'tests/mkinitcpio/hooks/*' 'tests/mkinitcpio/install/*' .ci/run)
 
 initramfs: build
 	qemu/mkinitramfs.sh --modules $(MODULES) --extra "$(EXTRA_MODULES)" --out $(BUILD)/initramfs.img
