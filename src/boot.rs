@@ -41,9 +41,10 @@ pub fn main_entry() -> i32 {
     }
 }
 
-/// `netroot net [--load-modules] ...`: with `--load-modules` (the mkinitcpio
-/// hook passes it) the NIC drivers are coldplugged first, for images without
-/// udev; the rest is [`crate::net::run_cli`].
+/// `netroot net [--load-modules] ...`: with `--load-modules` the NIC drivers
+/// are coldplugged first, for images without udev that carry the text
+/// modules.dep (mkinitcpio's hook uses kmod's modprobe instead: its images
+/// keep only the binary indexes); the rest is [`crate::net::run_cli`].
 fn net_cli(args: &[String]) -> i32 {
     let load = args.iter().any(|a| a == "--load-modules");
     let rest: Vec<String> = args
