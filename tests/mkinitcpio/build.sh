@@ -8,7 +8,8 @@
 #                   placeholders; it is run here too, it is idempotent)
 #   --out FILE      default build/lab/mkinitcpio.img
 #   --hooks "H..."  HOOKS of the generated mkinitcpio.conf
-#                   (default "base netroot netroot-test")
+#                   (default "base netroot fsck netroot-test": fsck as in
+#                   Arch's default HOOKS, so that /init's fsck_root runs)
 #   --no-test-hook  leave out the test-only netroot-test hook
 #   --hook-help     print `mkinitcpio -H netroot` (the installed hook's help)
 #                   and exit
@@ -25,7 +26,7 @@ top=$(cd "$here/../.." && pwd)
 build="$top/build"
 
 out="$build/lab/mkinitcpio.img"
-hooks="base netroot netroot-test"
+hooks="base netroot fsck netroot-test"
 hook_help=0
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -49,6 +50,9 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/netroot-mkinitcpio.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 # The layout `make install` gives: usr/bin/netroot, usr/lib/initcpio/{install,hooks}/netroot.
+# The binary is built first with cargo alone, so that make finds it up to
+# date: this test is about the hooks, not about `make build`'s size limit.
+(cd "$top" && cargo build --release --locked --target x86_64-unknown-linux-musl) >&2
 make -C "$top" --no-print-directory install DESTDIR="$work/dest" PREFIX=/usr >&2
 for f in usr/bin/netroot usr/lib/initcpio/install/netroot usr/lib/initcpio/hooks/netroot; do
 	[ -f "$work/dest/$f" ] || { echo "build.sh: make install did not lay out $f" >&2; exit 1; }

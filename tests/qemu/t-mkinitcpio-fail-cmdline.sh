@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# init: mkinitcpio (HOOKS=(base netroot), built by tests/mkinitcpio/build.sh
+# init: mkinitcpio (HOOKS=(base netroot fsck), built by tests/mkinitcpio/build.sh
 # with a real mkinitcpio; skipped when MKINITCPIO_DIR is unset). A malformed
 # ip= (netmask octet 300): netroot names the parameter, the hook drops into
 # mkinitcpio's emergency shell before any network work; no kernel panic.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# init: mkinitcpio (HOOKS=(base netroot), built by tests/mkinitcpio/build.sh
+# init: mkinitcpio (HOOKS=(base netroot fsck), built by tests/mkinitcpio/build.sh
 # with a real mkinitcpio; skipped when MKINITCPIO_DIR is unset). The export
 # does not exist: netroot names it on the console and the hook drops into
 # mkinitcpio's emergency shell (its prompt shows); no kernel panic, no reboot.

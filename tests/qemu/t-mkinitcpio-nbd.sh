@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# init: mkinitcpio (HOOKS=(base netroot), built by tests/mkinitcpio/build.sh
+# init: mkinitcpio (HOOKS=(base netroot fsck), built by tests/mkinitcpio/build.sh
 # with a real mkinitcpio; skipped when MKINITCPIO_DIR is unset). NBD root with
 # the parameters of Arch's mkinitcpio-nbd hook (no ip=: DHCP by default):
 # btrfs with compress=lzo; mkinitcpio's /init switches root; root=/dev/nbd0

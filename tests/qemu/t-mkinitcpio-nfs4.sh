@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# init: mkinitcpio (HOOKS=(base netroot), built by tests/mkinitcpio/build.sh
+# init: mkinitcpio (HOOKS=(base netroot fsck), built by tests/mkinitcpio/build.sh
 # with a real mkinitcpio; skipped when MKINITCPIO_DIR is unset). NFSv4 root as
 # the Arch guide writes it: the netroot hook brings the network up and mounts
 # the root in its mount_handler, mkinitcpio's /init switches root (the root's
 # init is PID 1). /tmp/net-eth0.conf is written for other hooks (the test-only
-# late hook prints it), and root=/dev/nfs does not make /init wait for a
-# device (the test hook pretends udev runs, so poll_device would wait).
+# late hook prints it), and root=/dev/nfs makes neither /init nor its
+# fsck_root wait for a device (the test hook pretends udev runs, so
+# poll_device would wait: t-mkinitcpio-disk-root-waits).
 # shellcheck source=tests/qemu/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 use_init mkinitcpio
