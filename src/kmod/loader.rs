@@ -180,7 +180,8 @@ fn worker(s: &Shared, load: &LoadFn) {
 impl Handle {
     /// Block until the named modules (and so their dependencies) are loaded.
     /// Names not in the plan (built in, already loaded, or not needed on this
-    /// machine) count as ready. Returns the first failure among them.
+    /// machine) count as ready. Once all have settled, returns the first
+    /// failure among them.
     pub fn wait_for(&self, names: &[&str]) -> Result<(), Error> {
         let idx: Vec<usize> = names
             .iter()
@@ -189,8 +190,8 @@ impl Handle {
         self.wait_indices(&idx)
     }
 
-    /// Block until every module of the plan is loaded or failed; the first
-    /// failure (in plan order) is returned.
+    /// Block until every module of the plan is loaded or failed; then the
+    /// first failure (in plan order) is returned.
     pub fn wait_all(&self) -> Result<(), Error> {
         let idx: Vec<usize> = (0..self.shared.plan.modules.len()).collect();
         self.wait_indices(&idx)
@@ -224,16 +225,21 @@ impl Handle {
     fn wait_indices(&self, idx: &[usize]) -> Result<(), Error> {
         let mut st = lock(&self.shared);
         loop {
-            let mut pending = false;
-            for &i in idx {
-                match &st.status[i] {
-                    Status::Failed(e) => return Err(e.clone()),
-                    Status::Done => {}
-                    _ => pending = true,
-                }
-            }
+            // Wait for every one of them to settle before reporting a
+            // failure: one failed module (crc32c_intel on a CPU without
+            // SSE4.2, a soft dependency with an alternative) must not let
+            // the caller go on while the others are still loading.
+            let pending = idx
+                .iter()
+                .any(|&i| !matches!(st.status[i], Status::Failed(_) | Status::Done));
             if !pending {
-                return Ok(());
+                return match idx.iter().find_map(|&i| match &st.status[i] {
+                    Status::Failed(e) => Some(e.clone()),
+                    _ => None,
+                }) {
+                    Some(e) => Err(e),
+                    None => Ok(()),
+                };
             }
             st = self
                 .shared

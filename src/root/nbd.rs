@@ -696,6 +696,8 @@ pub mod genl {
     const NLA_F_NESTED: u16 = 1 << 15;
     /// `NBD_CMD_CONNECT`.
     pub const NBD_CMD_CONNECT: u8 = 1;
+    /// `NBD_CMD_DISCONNECT`.
+    pub const NBD_CMD_DISCONNECT: u8 = 2;
     const NBD_GENL_VERSION: u8 = 1;
     const NBD_ATTR_INDEX: u16 = 1;
     const NBD_ATTR_SIZE_BYTES: u16 = 2;
@@ -785,6 +787,20 @@ pub mod genl {
             NLM_F_ACK,
             seq,
             NBD_CMD_CONNECT,
+            NBD_GENL_VERSION,
+            &a,
+        )
+    }
+
+    /// NBD_CMD_DISCONNECT of device `index` (include/uapi/linux/nbd-netlink.h).
+    pub fn disconnect(family: u16, seq: u32, index: u32) -> Vec<u8> {
+        let mut a = Vec::new();
+        attr(&mut a, NBD_ATTR_INDEX, &index.to_ne_bytes());
+        message(
+            family,
+            NLM_F_ACK,
+            seq,
+            NBD_CMD_DISCONNECT,
             NBD_GENL_VERSION,
             &a,
         )
@@ -893,6 +909,45 @@ fn attach_netlink(stream: &TcpStream, e: &Export, index: u32) -> std::io::Result
     }
 }
 
+/// Detach device `index` through netlink (after a failed probe or mount,
+/// so that the next try finds the device free instead of EBUSY).
+fn detach_netlink(index: u32) -> std::io::Result<()> {
+    use crate::sys::genl::GenlSocket;
+    let sock = GenlSocket::open(Duration::from_secs(5))?;
+    let wait = |seq: u32| -> std::io::Result<genl::Reply> {
+        loop {
+            match genl::parse(&sock.recv()?, seq) {
+                genl::Reply::Pending => continue,
+                r => return Ok(r),
+            }
+        }
+    };
+    sock.send(&genl::get_family(1, "nbd"))?;
+    let family = match wait(1)? {
+        genl::Reply::Family(f) => f,
+        genl::Reply::Errno(n) => return Err(std::io::Error::from_raw_os_error(n)),
+        _ => return Err(std::io::Error::other("no nbd genetlink family")),
+    };
+    sock.send(&genl::disconnect(family, 2, index))?;
+    match wait(2)? {
+        genl::Reply::Ack | genl::Reply::Family(_) => Ok(()),
+        genl::Reply::Errno(n) => Err(std::io::Error::from_raw_os_error(n)),
+        genl::Reply::Pending => Err(std::io::Error::other("no reply to NBD_CMD_DISCONNECT")),
+    }
+}
+
+/// Detach an ioctl-attached device: NBD_DISCONNECT ends the helper's
+/// NBD_DO_IT, NBD_CLEAR_SOCK drops the socket.
+fn detach_ioctl(device: &Path) -> std::io::Result<()> {
+    use crate::sys::fs::nbd_ioctl as io;
+    let dev = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(device)?;
+    io(&dev, crate::sys::fs::nbd_ioctl::DISCONNECT, 0)?;
+    io(&dev, crate::sys::fs::nbd_ioctl::CLEAR_SOCK, 0)
+}
+
 /// Attach through the ioctl interface and start the persistent helper that
 /// sits in NBD_DO_IT for the life of the system.
 fn attach_ioctl(stream: TcpStream, e: &Export, device: &Path) -> std::io::Result<()> {
@@ -976,6 +1031,46 @@ pub fn probe(buf: &[u8]) -> Option<&'static str> {
 /// Bytes [`probe`] needs.
 pub const PROBE_LEN: usize = 0x10040 + 8;
 
+/// Find the file system on the attached device (unless given) and mount it.
+fn probe_and_mount(
+    req: &Request,
+    export: &Export,
+    device: &Path,
+    target: &Path,
+) -> Result<String, Error> {
+    let device = device.to_path_buf();
+    let fstype = match &req.fstype {
+        Some(t) => t.clone(),
+        None => {
+            let mut buf = vec![0u8; PROBE_LEN];
+            let read = std::fs::File::open(&device).and_then(|mut f| f.read_exact(&mut buf));
+            match read.ok().and_then(|()| probe(&buf)) {
+                Some(t) => t.to_string(),
+                None => return Err(Error::Probe { device }),
+            }
+        }
+    };
+    let options = req.flags.clone().unwrap_or_default();
+    let mut flags = crate::sys::fs::MountFlags::empty();
+    if req.read_only || export.read_only() {
+        flags |= crate::sys::fs::MountFlags::RDONLY;
+    }
+    let dev = device.to_string_lossy().into_owned();
+    let data = (!options.is_empty()).then_some(options.as_str());
+    crate::sys::fs::mount(&dev, target, &fstype, flags, data).map_err(|e| Error::Mount {
+        device: device.clone(),
+        fstype: fstype.clone(),
+        options: options.clone(),
+        target: target.to_path_buf(),
+        reason: match e.raw_os_error() {
+            Some(libc::ENODEV) => format!("kernel lacks {fstype} (module not loaded?): {e}"),
+            Some(libc::EINVAL) => format!("bad options or not a {fstype} filesystem: {e}"),
+            _ => e.to_string(),
+        },
+    })?;
+    Ok(fstype)
+}
+
 /// Negotiate, attach `/dev/nbd0`, and mount its filesystem at `target`.
 pub fn mount(req: &Request, target: &Path, deadline: Instant) -> Result<Mounted, Error> {
     let device = PathBuf::from(DEVICE);
@@ -1011,35 +1106,24 @@ pub fn mount(req: &Request, target: &Path, deadline: Instant) -> Result<Mounted,
             false
         }
     };
-    let fstype = match &req.fstype {
-        Some(t) => t.clone(),
-        None => {
-            let mut buf = vec![0u8; PROBE_LEN];
-            let read = std::fs::File::open(&device).and_then(|mut f| f.read_exact(&mut buf));
-            match read.ok().and_then(|()| probe(&buf)) {
-                Some(t) => t.to_string(),
-                None => return Err(Error::Probe { device }),
-            }
+    let detach = |why: &Error| {
+        crate::debug!("detaching {} after: {why}", device.display());
+        let r = if netlink {
+            detach_netlink(0)
+        } else {
+            detach_ioctl(&device)
+        };
+        if let Err(e) = r {
+            crate::warn!("cannot detach {}: {e}", device.display());
         }
     };
-    let options = req.flags.clone().unwrap_or_default();
-    let mut flags = crate::sys::fs::MountFlags::empty();
-    if req.read_only || export.read_only() {
-        flags |= crate::sys::fs::MountFlags::RDONLY;
-    }
-    let dev = device.to_string_lossy().into_owned();
-    let data = (!options.is_empty()).then_some(options.as_str());
-    crate::sys::fs::mount(&dev, target, &fstype, flags, data).map_err(|e| Error::Mount {
-        device: device.clone(),
-        fstype: fstype.clone(),
-        options: options.clone(),
-        target: target.to_path_buf(),
-        reason: match e.raw_os_error() {
-            Some(libc::ENODEV) => format!("kernel lacks {fstype} (module not loaded?): {e}"),
-            Some(libc::EINVAL) => format!("bad options or not a {fstype} filesystem: {e}"),
-            _ => e.to_string(),
-        },
-    })?;
+    let fstype = match probe_and_mount(req, &export, &device, target) {
+        Ok(t) => t,
+        Err(e) => {
+            detach(&e);
+            return Err(e);
+        }
+    };
     crate::info!(
         "mounted {} ({fstype}) on {}",
         device.display(),

@@ -108,6 +108,8 @@ pub mod nbd_ioctl {
     pub const DO_IT: u64 = 0xab03;
     /// Drop the socket.
     pub const CLEAR_SOCK: u64 = 0xab04;
+    /// Tell the server we are leaving and end NBD_DO_IT.
+    pub const DISCONNECT: u64 = 0xab08;
     /// Device size in blocks.
     pub const SET_SIZE_BLOCKS: u64 = 0xab07;
     /// Request timeout in seconds.
