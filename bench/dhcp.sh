@@ -82,12 +82,24 @@ client() {
 	echo "$t0 $t1 $rc" >"$dir/time"
 }
 
-# Prints "port rx_packets" for every bridge port (runs in the bridge namespace).
+# Prints "port rx_packets" for every bridge port, then "udp-rcvbuf-errors N"
+# (datagrams the kernel dropped because a socket's receive buffer, here
+# dnsmasq's, was full). Runs in the bridge namespace.
 port_stats() {
-	local d
+	local d line
 	for d in /sys/class/net/h*; do
 		echo "${d##*/} $(<"$d/statistics/rx_packets")"
 	done
+	# /proc/net/snmp: a "Udp:" header line with field names, then the values.
+	local -a names=() values=()
+	while read -r line; do
+		[[ $line == Udp:* ]] || continue
+		if ((${#names[@]} == 0)); then read -ra names <<<"$line"; else read -ra values <<<"$line"; fi
+	done </proc/net/snmp
+	for d in "${!names[@]}"; do
+		[[ ${names[d]} == RcvbufErrors ]] && echo "udp-rcvbuf-errors ${values[d]}"
+	done
+	return 0
 }
 
 case ${1:-} in
@@ -227,7 +239,7 @@ start_dnsmasq() {
 # $WORK/rows: variant contender rep client own_ms since_release_ms rc
 # dhcp_msgs frames rapid
 run_one() {
-	local variant=$1 who=$2 rep=$3 i n fifo release rc
+	local variant=$1 who=$2 rep=$3 i n fifo release rc t_setup=$SECONDS
 	setup
 	start_dnsmasq "$variant"
 	fifo="$WORK/run/go"
@@ -243,13 +255,17 @@ run_one() {
 		((i < READY_DEADLINE * 10)) || die "only $n of $N clients ready after ${READY_DEADLINE} s"
 		sleep 0.1
 	done
+	echo "bench-dhcp:   setup+ready $((SECONDS - t_setup)) s" >&2
 	# Let the last ones reach the open(2) of the FIFO, and (warm) the bridge
 	# ports see their carrier; none is timed yet.
 	sleep 2
 	release=$EPOCHREALTIME
 	exec 9<>"$fifo"
 	(
-		sleep "$RUN_DEADLINE"
+		# The sleep must die with the watchdog, or it keeps our stdout open.
+		trap 'kill "$!" 2>/dev/null; exit 0' TERM
+		sleep "$RUN_DEADLINE" &
+		wait "$!"
 		echo "bench-dhcp: run deadline reached, stopping clients" >&2
 		for f in "$WORK"/run/c*/pid; do kill "$(<"$f")" 2>/dev/null; done
 	) &
@@ -270,6 +286,9 @@ run_one() {
 			for (f = 1; f <= NF; f++) if ($f ~ /^02:6e:72:/) { n[$f]++; break }
 		}
 		END { for (m in n) print m, n[m] }' "$WORK/run/dnsmasq.log" >"$WORK/run/msgs"
+	awk '$1 == "udp-rcvbuf-errors" && $2 > 0 {
+			print "bench-dhcp:   the server namespace dropped " $2 " datagrams on a full socket buffer" }' \
+		"$WORK/run/ports" >&2
 	grep -q 'messages lost' "$WORK/run/dnsmasq.log" &&
 		echo "bench-dhcp: warning: dnsmasq lost log lines in $variant/$who/$rep" >&2
 	local d t0 t1 rapid
@@ -292,7 +311,9 @@ run_one() {
 			else
 				printf "%s %s %s %d - - %s %d %d 0\n", v, w, r, $1, $4, m, f
 		}' "$WORK/run/msgs" "$WORK/run/ports" "$WORK/run/clients" >>"$WORK/rows"
+	echo "bench-dhcp:   collected $((SECONDS - t_setup)) s" >&2
 	teardown
+	echo "bench-dhcp:   teardown $((SECONDS - t_setup)) s" >&2
 	# Namespace teardown finishes asynchronously in the kernel; let it settle
 	# so it does not eat into the next contender's run.
 	sleep 3
