@@ -133,6 +133,9 @@ impl Lab {
                 self.dir.join(format!("dnsmasq-{ns}.leases")).display()
             ),
             "--user=root".into(),
+            // dnsmasq pings an address before offering it (RFC 2131 §2.2)
+            // and waits ~3 s for an echo; the namespaces are ours, skip it.
+            "--no-ping".into(),
         ];
         cmd.extend(extra.iter().map(|s| s.to_string()));
         let quoted: Vec<String> = cmd.iter().map(|a| format!("'{a}'")).collect();
@@ -529,6 +532,69 @@ fn no_server_fails_clearly_within_timeout() {
     assert!(!lab.dir.join("run/net-eth0.conf").exists());
 }
 
+/// The NIC appears only after netroot started (a driver still probing):
+/// netroot waits for it on link events instead of failing at once.
+#[test]
+fn interface_appears_late() {
+    let mut lab = lab_or_skip!("appear");
+    let c = lab.ns("c");
+    let s = lab.ns("s");
+    let (c2, s2) = (c.clone(), s.clone());
+    let maker = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(700));
+        sh(&[
+            "ip", "-n", &c2, "link", "add", "eth0", "address", MAC0, "type", "veth", "peer",
+            "name", "srv0", "netns", &s2,
+        ]);
+        sh(&[
+            "ip",
+            "-n",
+            &s2,
+            "addr",
+            "add",
+            "10.77.1.1/24",
+            "dev",
+            "srv0",
+        ]);
+        sh(&["ip", "-n", &s2, "link", "set", "srv0", "up"]);
+    });
+    let run = lab.netroot(
+        &c,
+        "ip=10.77.1.9::10.77.1.1:255.255.255.0::eth0:off netroot.timeout=10",
+    );
+    maker.join().unwrap();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("waiting for ip= device eth0 to appear"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.elapsed >= Duration::from_millis(700),
+        "{:?}",
+        run.elapsed
+    );
+}
+
+/// The cable is unplugged (the peer is down): a clear error naming the
+/// interface, after the timeout, from link events rather than polling.
+#[test]
+fn no_carrier_fails_clearly() {
+    let mut lab = lab_or_skip!("nocarrier");
+    let c = lab.ns("c");
+    let s = lab.ns("s");
+    lab.veth(&c, "eth0", MAC0, &s, "srv0", "10.77.1.1/24");
+    sh(&["ip", "-n", &s, "link", "set", "srv0", "down"]);
+    let run = lab.netroot(&c, "ip=dhcp netroot.timeout=2");
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("no carrier on eth0 within 2 s"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.elapsed < Duration::from_secs(4), "{:?}", run.elapsed);
+}
+
 /// Static ip=: configured without a single DHCP packet.
 #[test]
 fn static_ip_without_dhcp_traffic() {
@@ -563,6 +629,17 @@ fn static_ip_without_dhcp_traffic() {
     );
     let addr = lab.ip(&c, &["-4", "-o", "addr", "show", "dev", "eth0"]);
     assert!(addr.contains("inet 10.77.5.9/24 brd 10.77.5.255"), "{addr}");
+    // Running again converges (addresses and routes are replaced, not
+    // duplicated or refused with EEXIST).
+    let again = lab.netroot(
+        &c,
+        "ip=10.77.5.9:10.77.5.1:10.77.5.1:255.255.255.0:node9.nis.example:eth0:off:10.77.5.53:10.77.5.54",
+    );
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert_eq!(
+        lab.ip(&c, &["-4", "-o", "addr", "show", "dev", "eth0"]),
+        addr
+    );
     // `ip -d` spells out the protocol (plain `ip route` hides "boot").
     let route = lab.ip(&c, &["-d", "-4", "route", "show", "default"]);
     assert!(

@@ -480,6 +480,7 @@ ClientIdentifier=mac
             l.hostname = Some(v.clone());
             let text = with(&l, ipconfig_conf);
             let (out, marked) = source(&["sh"], &dir, &text, "HOSTNAME");
+            let _ = std::fs::remove_dir_all(&dir);
             proptest::prop_assert_eq!(out, v.replace('\0', "").into_bytes());
             proptest::prop_assert!(!marked);
         }

@@ -13,8 +13,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use netlink_packet_core::{
-    NetlinkHeader, NetlinkMessage, NetlinkPayload, NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL,
-    NLM_F_REQUEST,
+    NetlinkHeader, NetlinkMessage, NetlinkPayload, NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP,
+    NLM_F_REPLACE, NLM_F_REQUEST,
 };
 use netlink_packet_route::link::{LinkAttribute, LinkFlags, LinkMessage};
 use netlink_packet_route::RouteNetlinkMessage;
@@ -217,8 +217,8 @@ impl Rtnl {
     }
 
     /// Send `msg` and collect the answer: the dumped messages for a dump,
-    /// nothing for an acknowledged change. `op`/`iface` name the request in
-    /// errors.
+    /// nothing for an acknowledged change. `create` adds or replaces (for
+    /// addresses and routes). `op`/`iface` name the request in errors.
     pub fn request(
         &mut self,
         msg: RouteNetlinkMessage,
@@ -234,7 +234,9 @@ impl Rtnl {
             flags |= NLM_F_DUMP;
         }
         if create {
-            flags |= NLM_F_CREATE | NLM_F_EXCL;
+            // Create or replace: running `netroot net` again (or after
+            // another tool) converges instead of failing with EEXIST.
+            flags |= NLM_F_CREATE | NLM_F_REPLACE;
         }
         let req_err = |source: io::Error| Error::Request {
             op,
@@ -355,31 +357,62 @@ impl CarrierWatch {
         })
     }
 
+    /// Wait at most `timeout` for any link event (an interface appearing
+    /// or changing). Returns whether one came.
+    pub fn wait_any(&mut self, timeout: Duration) -> Result<bool, Error> {
+        let bytes = match self.sock.recv(Some(timeout)) {
+            Ok(Some(b)) => b,
+            Ok(None) => return Ok(false),
+            Err(e) => return Err(Error::Socket(e)),
+        };
+        Ok(decode(bytes).iter().any(|m| {
+            matches!(
+                m.payload,
+                NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewLink(_))
+            )
+        }))
+    }
+
     /// Wait until the `links` have carrier: returns as soon as all of them
     /// have it, or `settle` after the first one got it (slower NICs on the
     /// same cable plant get that long to catch up), with those that have
-    /// carrier, in the order given. `current` is the state dumped after the
-    /// subscription. Fails with [`Error::NoCarrier`] when none got carrier
-    /// within `timeout`.
+    /// carrier, in the order given. The current state is dumped through
+    /// `rtnl` after the subscription (and again if the kernel reports that
+    /// events were lost, `ENOBUFS`). Fails with [`Error::NoCarrier`] when
+    /// none got carrier within `timeout`.
     pub fn wait(
         &mut self,
+        rtnl: &mut Rtnl,
+        sys_root: &Path,
         links: &[Link],
-        current: &[Link],
         timeout: Duration,
         settle: Duration,
     ) -> Result<Vec<Link>, Error> {
         let start = Instant::now();
         let deadline = start + timeout;
-        let mut carrier: Vec<bool> = links
-            .iter()
-            .map(|l| {
-                current
-                    .iter()
-                    .any(|c| c.index == l.index && c.carrier && c.up)
-            })
-            .collect();
-        let mut first: Option<Instant> = carrier.iter().any(|c| *c).then_some(start);
+        let mut carrier = vec![false; links.len()];
+        let mut first: Option<Instant> = None;
+        let mut redump = true;
+        // (ifindex, has carrier) updates, from a dump or from events.
+        let mut seen: Vec<(u32, bool)> = Vec::new();
         loop {
+            if redump {
+                redump = false;
+                seen.extend(
+                    rtnl.links(sys_root)?
+                        .iter()
+                        .map(|c| (c.index, c.carrier && c.up)),
+                );
+            }
+            for (index, has) in seen.drain(..) {
+                if let Some(i) = links.iter().position(|l| l.index == index) {
+                    if has && !carrier[i] {
+                        crate::debug!("{}: carrier up after {:?}", links[i].name, start.elapsed());
+                        first.get_or_insert_with(Instant::now);
+                    }
+                    carrier[i] = has;
+                }
+            }
             if carrier.iter().all(|c| *c) {
                 break;
             }
@@ -391,27 +424,21 @@ impl CarrierWatch {
             if now >= until {
                 break;
             }
-            let bytes = match self.sock.recv(Some(until - now)) {
-                Ok(Some(b)) => b,
-                Ok(None) => continue,
-                Err(e) => return Err(Error::Socket(e)),
-            };
-            for m in decode(bytes) {
-                if let NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewLink(msg)) = m.payload {
-                    let ev = Link::from_message(&msg);
-                    if let Some(i) = links.iter().position(|l| l.index == ev.index) {
-                        let has = ev.carrier && ev.up;
-                        if has && !carrier[i] {
-                            crate::debug!(
-                                "{}: carrier up after {:?}",
-                                links[i].name,
-                                start.elapsed()
-                            );
-                            first.get_or_insert_with(Instant::now);
+            match self.sock.recv(Some(until - now)) {
+                Ok(Some(bytes)) => {
+                    for m in decode(bytes) {
+                        if let NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewLink(msg)) =
+                            m.payload
+                        {
+                            let ev = Link::from_message(&msg);
+                            seen.push((ev.index, ev.carrier && ev.up));
                         }
-                        carrier[i] = has;
                     }
                 }
+                Ok(None) => {}
+                // The socket buffer overflowed: events were lost, look again.
+                Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) => redump = true,
+                Err(e) => return Err(Error::Socket(e)),
             }
         }
         let live: Vec<Link> = links
@@ -424,7 +451,7 @@ impl CarrierWatch {
             let names: Vec<&str> = links.iter().map(|l| l.name.as_str()).collect();
             return Err(Error::NoCarrier {
                 ifaces: names.join(", "),
-                secs: timeout.as_secs(),
+                secs: timeout.as_secs_f64().round() as u64,
             });
         }
         Ok(live)

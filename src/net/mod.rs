@@ -246,6 +246,20 @@ fn client_id(p: &IpParam) -> Option<Vec<u8>> {
     Some(out)
 }
 
+fn owned(v: Vec<&Link>) -> Vec<Link> {
+    v.into_iter().cloned().collect()
+}
+
+/// What the command line asked for, in words (for errors and logs).
+fn wanted(sel: &Select, bootif: Option<[u8; 6]>) -> String {
+    match (sel, bootif) {
+        (Select::All, Some(b)) => format!("BOOTIF={}", link::fmt_mac(&b)),
+        (Select::All, None) => "a broadcast interface".to_string(),
+        (Select::Name(n), _) => format!("ip= device {n}"),
+        (Select::Mac(m), _) => format!("ip= MAC {}", link::fmt_mac(m)),
+    }
+}
+
 fn names(links: &[Link]) -> String {
     let v: Vec<&str> = links.iter().map(|l| l.name.as_str()).collect();
     v.join(", ")
@@ -270,38 +284,55 @@ pub fn bring_up(cfg: &BootConfig, env: &Env) -> Result<Outcome, Error> {
     let mut rtnl = Rtnl::open()?;
     // Subscribe before anything changes, then look: no event can be missed.
     let mut watch = CarrierWatch::open()?;
-    let links = rtnl.links(&env.sys_root)?;
-    let cands: Vec<Link> = link::candidates(&links, &sel, cfg.bootif)
-        .into_iter()
-        .cloned()
-        .collect();
+    let deadline = start + timeout;
+    let mut links = rtnl.links(&env.sys_root)?;
+    let mut cands = owned(link::candidates(&links, &sel, cfg.bootif));
     if cands.is_empty() {
-        let mut wanted = match &sel {
-            Select::All => "any broadcast interface".to_string(),
-            Select::Name(n) => format!("ip= device {n}"),
-            Select::Mac(m) => format!("ip= MAC {}", link::fmt_mac(m)),
-        };
-        if let (Select::All, Some(b)) = (&sel, cfg.bootif) {
-            wanted = format!("BOOTIF={}", link::fmt_mac(&b));
+        // The NIC driver may still be probing (asynchronous probe, USB):
+        // wait for interfaces to appear, up to the timeout.
+        crate::info!("waiting for {} to appear", wanted(&sel, cfg.bootif));
+        while cands.is_empty() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(Error::NoInterface {
+                    wanted: wanted(&sel, cfg.bootif),
+                    seen: names(&links),
+                });
+            }
+            if watch.wait_any(left)? {
+                links = rtnl.links(&env.sys_root)?;
+                cands = owned(link::candidates(&links, &sel, cfg.bootif));
+            }
         }
-        return Err(Error::NoInterface {
-            wanted,
-            seen: names(&links),
-        });
     }
-    for l in &cands {
+    let mut usable = Vec::new();
+    for l in cands {
         crate::info!(
             "{}: candidate, mac {}, driver {}",
             l.name,
             l.mac.map(|m| link::fmt_mac(&m)).unwrap_or_default(),
             l.driver.as_deref().unwrap_or("-")
         );
-        if !l.up {
-            rtnl.set_up(l)?;
+        if l.up {
+            usable.push(l);
+            continue;
+        }
+        // One NIC failing to come up (firmware, driver) must not stop the
+        // others from booting the machine.
+        match rtnl.set_up(&l) {
+            Ok(()) => usable.push(l),
+            Err(e) => crate::warn!("{e}"),
         }
     }
-    let now = rtnl.links(&env.sys_root)?;
-    let live = watch.wait(&cands, &now, timeout, env.settle)?;
+    let cands = usable;
+    if cands.is_empty() {
+        return Err(Error::NoInterface {
+            wanted: format!("{} that can be set up", wanted(&sel, cfg.bootif)),
+            seen: names(&links),
+        });
+    }
+    let left = deadline.saturating_duration_since(Instant::now());
+    let live = watch.wait(&mut rtnl, &env.sys_root, &cands, left, env.settle)?;
     drop(watch);
     crate::info!("carrier on {} after {:?}", names(&live), start.elapsed());
 
@@ -409,11 +440,14 @@ const USAGE: &str =
 /// bring the network up from the command line (default `/proc/cmdline`),
 /// write the files, print a one-line summary. Returns the exit code: 0 when
 /// up (or `ip=off`), 1 on failure, 2 on a usage error. The hostname is set
-/// only when `--etc-dir` is not given (a redirected run is a test or a dry
-/// run and must not rename the host).
+/// only when `--etc-dir` is not given (a redirected run is a test or a
+/// trial in a network namespace, which shares the host's UTS namespace
+/// under `ip netns exec`, and must not rename the host); /dev/kmsg is
+/// written only when neither directory is redirected.
 pub fn run_cli(args: &[String]) -> i32 {
     let mut cmdline = None;
     let mut env = Env::default();
+    let mut redirected = false;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let (key, inline) = match a.split_once('=') {
@@ -423,10 +457,14 @@ pub fn run_cli(args: &[String]) -> i32 {
         let mut value = || inline.clone().or_else(|| it.next().cloned());
         match key {
             "--cmdline" => cmdline = value(),
-            "--run-dir" => env.run_dir = value().map(PathBuf::from).unwrap_or_default(),
+            "--run-dir" => {
+                env.run_dir = value().map(PathBuf::from).unwrap_or_default();
+                redirected = true;
+            }
             "--etc-dir" => {
                 env.etc_dir = value().map(PathBuf::from).unwrap_or_default();
                 env.set_hostname = false;
+                redirected = true;
             }
             "--tmp-dir" => env.tmp_dir = value().map(PathBuf::from),
             "-h" | "--help" => {
@@ -460,7 +498,9 @@ pub fn run_cli(args: &[String]) -> i32 {
             return 1;
         }
     };
-    crate::log::init(false, true, cfg.options.debug);
+    // A real run (from an initramfs hook) also tells the kernel log; a
+    // redirected one (tests, trials in a namespace) keeps to stderr.
+    crate::log::init(!redirected, !cfg.quiet, cfg.options.debug);
     match bring_up(&cfg, &env) {
         Ok(o) => {
             println!("{}", summary(&o));
