@@ -53,6 +53,9 @@ client() {
 		busybox ip link set eth0 up
 		up=0
 	fi
+	# CPU time of this shell's children so far (busybox ip, when warm); the
+	# second line of `times`. Taken again after the DHCP client exits.
+	times >"$dir/cpu0"
 	: >"$dir/ready"
 	# Barrier: opening a FIFO for reading blocks until a writer opens it.
 	: <"$fifo"
@@ -79,6 +82,7 @@ client() {
 	echo "$pid" >"$dir/pid"
 	wait "$pid" || rc=$?
 	t1=$EPOCHREALTIME
+	times >"$dir/cpu1"
 	echo "$t0 $t1 $rc" >"$dir/time"
 }
 
@@ -235,9 +239,17 @@ start_dnsmasq() {
 	die "dnsmasq did not start within 10 s"
 }
 
+# CPU milliseconds (user + system) the client's children used between two
+# `times` outputs (files), from their second lines ("0m0.012s 0m0.020s").
+cpu_ms() {
+	awk 'function ms(t) { split(t, a, "m"); sub(/s$/, "", a[2]); return (a[1] * 60 + a[2]) * 1000 }
+		FNR == 2 { s[FILENAME == ARGV[1] ? 0 : 1] = ms($1) + ms($2) }
+		END { printf "%.0f", s[1] - s[0] }' "$1" "$2"
+}
+
 # One run: variant (server-link), contender, rep. Appends per-client rows to
 # $WORK/rows: variant contender rep client own_ms since_release_ms rc
-# dhcp_msgs frames rapid
+# dhcp_msgs frames rapid cpu_ms
 run_one() {
 	local variant=$1 who=$2 rep=$3 i n fifo release rc t_setup=$SECONDS
 	setup
@@ -291,13 +303,14 @@ run_one() {
 		"$WORK/run/ports" >&2
 	grep -q 'messages lost' "$WORK/run/dnsmasq.log" &&
 		echo "bench-dhcp: warning: dnsmasq lost log lines in $variant/$who/$rep" >&2
-	local d t0 t1 rapid
+	local d t0 t1 rapid cpu
 	for ((i = 1; i <= N; i++)); do
-		d="$WORK/run/c$i" t0=0 t1=0 rc=timeout rapid=0
+		d="$WORK/run/c$i" t0=0 t1=0 rc=timeout rapid=0 cpu=-
 		[[ -s $d/time ]] && read -r t0 t1 rc <"$d/time"
+		[[ -s $d/cpu1 ]] && cpu=$(cpu_ms "$d/cpu0" "$d/cpu1")
 		[[ -s $d/out && $(<"$d/out") == *"rapid commit"* ]] && rapid=1
 		[[ $rc == 0 ]] || cp "$d/out" "$WORK/fail-$variant-$who-$rep-c$i.out" 2>/dev/null || true
-		echo "$i $t0 $t1 $rc $rapid"
+		echo "$i $t0 $t1 $rc $rapid $cpu"
 	done >"$WORK/run/clients"
 	awk -v v="$variant" -v w="$who" -v r="$rep" -v rel="$release" '
 		FILENAME ~ /msgs$/ { msgs[$1] = $2; next }
@@ -307,9 +320,9 @@ run_one() {
 			m = (mac in msgs) ? msgs[mac] : 0
 			f = (("h" $1) in frames) ? frames["h" $1] : 0
 			if ($4 == "0")
-				printf "%s %s %s %d %.3f %.3f 0 %d %d %d\n", v, w, r, $1, ($3 - $2) * 1000, ($3 - rel) * 1000, m, f, $5
+				printf "%s %s %s %d %.3f %.3f 0 %d %d %d %s\n", v, w, r, $1, ($3 - $2) * 1000, ($3 - rel) * 1000, m, f, $5, $6
 			else
-				printf "%s %s %s %d - - %s %d %d 0\n", v, w, r, $1, $4, m, f
+				printf "%s %s %s %d - - %s %d %d 0 %s\n", v, w, r, $1, $4, m, f, $6
 		}' "$WORK/run/msgs" "$WORK/run/ports" "$WORK/run/clients" >>"$WORK/rows"
 	echo "bench-dhcp:   collected $((SECONDS - t_setup)) s" >&2
 	teardown
@@ -338,12 +351,13 @@ agg() {
 		paste -sd/ - | sed 's|/| / |g' >"$WORK/agg.mk"
 	awk -v tm="$times" -v mk="$(<"$WORK/agg.mk")" '
 		{ total++; if ($7 == "0") ok++; msgs += $8; frames += $9; rapid += $10
+		  if ($11 != "-") { cpu += $11; ncpu++ }
 		  if ($8 > mmax) mmax = $8; if ($9 > fmax) fmax = $9 }
 		END {
 			split(tm, t, " ")
 			if (mk == "") mk = "never"
-			printf "| %d/%d | %s | %s | %s | %.2f (max %d) | %.2f (max %d) | %d |", ok, total, mk, t[1], t[2],
-				total ? msgs / total : 0, mmax, total ? frames / total : 0, fmax, rapid
+			printf "| %d/%d | %s | %s | %s | %.2f (max %d) | %.2f (max %d) | %.1f | %d |", ok, total, mk, t[1], t[2],
+				total ? msgs / total : 0, mmax, total ? frames / total : 0, fmax, ncpu ? cpu / ncpu : 0, rapid
 		}' "$rows"
 }
 
@@ -379,7 +393,7 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 	echo
 	echo "- date: $start_ts; N=$N clients per run, $REPS runs per variant and contender"
 	echo "- machine: $(sed -n 2p "$WORK/machine"); $(sed -n 3p "$WORK/machine"); load after: $load_after"
-	echo "- netroot: $(git describe --always --dirty 2>/dev/null || echo '?'), $(basename "$NETROOT") static musl build, $(stat -c %s "$NETROOT") bytes:" \
+	echo "- netroot: built from $(git log -1 --format=%h -- src Cargo.toml Cargo.lock 2>/dev/null || echo '?')$(git diff --quiet HEAD -- src 2>/dev/null || echo ' (src modified)'), static musl build, $(stat -c %s "$NETROOT") bytes:" \
 		"\`netroot net --run-dir DIR --etc-dir DIR/etc --cmdline '$CLIENT_CMDLINE'\`"
 	echo "- udhcpc: $(busybox | head -1 | cut -d' ' -f1-2):" \
 		"\`busybox ip link set eth0 up && busybox udhcpc -i eth0 -n -q -f -s /bin/true -t 20 -T 3\`"
@@ -397,9 +411,10 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 	echo "*warm*: eth0 was raised before the barrier and its bridge port had 2 s to start forwarding."
 	echo "\"All bound\" is per run, from the release to the last client bound. DHCP msgs = client"
 	echo "messages dnsmasq logged per MAC; frames = packets the client's bridge port received (everything it sent)."
+	echo "CPU = user + system time of the timed processes (bash \`times\` of the client's children)."
 	echo
-	echo "| server | link | contender | bound | all bound (ms, per run) | median (ms) | p99 (ms) | DHCP msgs / client | frames / client | rapid ACKs |"
-	echo "|---|---|---|---|---|---|---|---|---|---|"
+	echo "| server | link | contender | bound | all bound (ms, per run) | median (ms) | p99 (ms) | DHCP msgs / client | frames / client | CPU ms / client | rapid ACKs |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|"
 	for variant in $VARIANTS; do
 		for link in $LINKS; do
 			for who in netroot udhcpc; do
