@@ -120,7 +120,7 @@ esac
 
 # ----------------------------------------------------------- coordinator side
 cd "$(dirname "$SELF")/.."
-N=${N:-200}
+SIZES=${N:-200} # one size, or several ("20 200"): one table each
 REPS=${REPS:-2}
 VARIANTS=${VARIANTS:-plain rapid}
 LINKS=${LINKS:-cold warm}
@@ -133,7 +133,9 @@ die() {
 	echo "bench-dhcp: $*" >&2
 	exit 1
 }
-if ! [[ $N =~ ^[0-9]+$ ]] || ((N < 1 || N > 60000)); then die "N must be 1..60000, got '$N'"; fi
+for N in $SIZES; do
+	if ! [[ $N =~ ^[0-9]+$ ]] || ((N < 1 || N > 60000)); then die "N must be 1..60000, got '$N'"; fi
+done
 if ! [[ $REPS =~ ^[0-9]+$ ]] || ((REPS < 1)); then die "REPS must be a positive number, got '$REPS'"; fi
 ((EUID == 0)) || die "needs root (network namespaces)"
 for t in ip dnsmasq busybox mkfifo awk sort; do
@@ -249,7 +251,7 @@ cpu_ms() {
 
 # One run: variant (server-link), contender, rep. Appends per-client rows to
 # $WORK/rows: variant contender rep client own_ms since_release_ms rc
-# dhcp_msgs frames rapid cpu_ms
+# dhcp_msgs frames rapid cpu_ms server_drops_in_this_run
 run_one() {
 	local variant=$1 who=$2 rep=$3 i n fifo release rc t_setup=$SECONDS
 	setup
@@ -315,14 +317,15 @@ run_one() {
 	awk -v v="$variant" -v w="$who" -v r="$rep" -v rel="$release" '
 		FILENAME ~ /msgs$/ { msgs[$1] = $2; next }
 		FILENAME ~ /ports$/ { frames[$1] = $2; next }
+		FNR == 1 { drops = ("udp-rcvbuf-errors" in frames) ? frames["udp-rcvbuf-errors"] : 0 }
 		{
 			mac = sprintf("02:6e:72:%02x:%02x:%02x", int($1 / 65536), int($1 / 256) % 256, $1 % 256)
 			m = (mac in msgs) ? msgs[mac] : 0
 			f = (("h" $1) in frames) ? frames["h" $1] : 0
 			if ($4 == "0")
-				printf "%s %s %s %d %.3f %.3f 0 %d %d %d %s\n", v, w, r, $1, ($3 - $2) * 1000, ($3 - rel) * 1000, m, f, $5, $6
+				printf "%s %s %s %d %.3f %.3f 0 %d %d %d %s %d\n", v, w, r, $1, ($3 - $2) * 1000, ($3 - rel) * 1000, m, f, $5, $6, drops
 			else
-				printf "%s %s %s %d - - %s %d %d 0 %s\n", v, w, r, $1, $4, m, f, $6
+				printf "%s %s %s %d - - %s %d %d 0 %s %d\n", v, w, r, $1, $4, m, f, $6, drops
 		}' "$WORK/run/msgs" "$WORK/run/ports" "$WORK/run/clients" >>"$WORK/rows"
 	echo "bench-dhcp:   collected $((SECONDS - t_setup)) s" >&2
 	teardown
@@ -352,12 +355,14 @@ agg() {
 	awk -v tm="$times" -v mk="$(<"$WORK/agg.mk")" '
 		{ total++; if ($7 == "0") ok++; msgs += $8; frames += $9; rapid += $10
 		  if ($11 != "-") { cpu += $11; ncpu++ }
+		  if (!($3 in seen)) { seen[$3] = 1; runs++; drops += $12 }
 		  if ($8 > mmax) mmax = $8; if ($9 > fmax) fmax = $9 }
 		END {
 			split(tm, t, " ")
 			if (mk == "") mk = "never"
-			printf "| %d/%d | %s | %s | %s | %.2f (max %d) | %.2f (max %d) | %.1f | %d |", ok, total, mk, t[1], t[2],
-				total ? msgs / total : 0, mmax, total ? frames / total : 0, fmax, ncpu ? cpu / ncpu : 0, rapid
+			printf "| %d/%d | %s | %s | %s | %.2f (max %d) | %.2f (max %d) | %.0f | %.1f | %d |", ok, total, mk, t[1], t[2],
+				total ? msgs / total : 0, mmax, total ? frames / total : 0, fmax, runs ? drops / runs : 0,
+				ncpu ? cpu / ncpu : 0, rapid
 		}' "$rows"
 }
 
@@ -367,31 +372,57 @@ agg() {
 	echo "kernel: $(uname -r); load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$WORK/machine"
 
-: >"$WORK/rows"
 start_ts=$(date -u '+%Y-%m-%d %H:%M UTC')
-for ((rep = 1; rep <= REPS; rep++)); do
-	cell=0
-	for variant in $VARIANTS; do
-		for link in $LINKS; do
-			# Who goes first alternates from one rep to the next in every
-			# cell, and from one cell to the next within a rep.
-			if (((rep + cell++) % 2 == 1)); then pair=(netroot udhcpc); else pair=(udhcpc netroot); fi
-			for who in "${pair[@]}"; do
-				echo "bench-dhcp: server=$variant link=$link rep=$rep contender=$who N=$N" >&2
-				run_one "$variant-$link" "$who" "$rep"
-				awk -v v="$variant-$link" -v w="$who" -v r="$rep" \
-					'$1 == v && $2 == w && $3 == r' "$WORK/rows" | agg | sed 's/^/bench-dhcp:   /' >&2
-				echo >&2
+: >"$WORK/tables"
+for N in $SIZES; do
+	: >"$WORK/rows"
+	for ((rep = 1; rep <= REPS; rep++)); do
+		cell=0
+		for variant in $VARIANTS; do
+			for link in $LINKS; do
+				# Who goes first alternates from one rep to the next in every
+				# cell, and from one cell to the next within a rep.
+				if (((rep + cell++) % 2 == 1)); then pair=(netroot udhcpc); else pair=(udhcpc netroot); fi
+				for who in "${pair[@]}"; do
+					echo "bench-dhcp: server=$variant link=$link rep=$rep contender=$who N=$N" >&2
+					run_one "$variant-$link" "$who" "$rep"
+					awk -v v="$variant-$link" -v w="$who" -v r="$rep" \
+						'$1 == v && $2 == w && $3 == r' "$WORK/rows" | agg | sed 's/^/bench-dhcp:   /' >&2
+					echo >&2
+				done
 			done
 		done
 	done
+	{
+		echo
+		echo "## N = $N clients, $REPS runs per row"
+		echo
+		echo "| server | link | contender | bound | all bound (ms, per run) | median (ms) | p99 (ms) |" \
+			"DHCP msgs / client | frames / client | server drops / run | CPU ms / client | rapid ACKs |"
+		echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+		for variant in $VARIANTS; do
+			for link in $LINKS; do
+				for who in netroot udhcpc; do
+					printf '| %s | %s | %s ' "$variant" "$link" "$who"
+					awk -v v="$variant-$link" -v w="$who" '$1 == v && $2 == w' "$WORK/rows" | agg
+					echo
+				done
+			done
+		done
+	} >>"$WORK/tables"
+	cp "$WORK/rows" "$WORK/rows-$N"
+	fails=$(awk '$7 != 0' "$WORK/rows" | wc -l)
+	if ((fails > 0)); then
+		echo "bench-dhcp: N=$N: $fails client runs did not bind (outputs: $WORK/fail-*)" >&2
+		KEEP=1
+	fi
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 {
 	echo "# DHCP bring-up benchmark: netroot vs busybox udhcpc"
 	echo
-	echo "- date: $start_ts; N=$N clients per run, $REPS runs per variant and contender"
+	echo "- date: $start_ts; N=$SIZES clients per run, $REPS runs per variant and contender"
 	echo "- machine: $(sed -n 2p "$WORK/machine"); $(sed -n 3p "$WORK/machine"); load after: $load_after"
 	echo "- netroot: built from $(git log -1 --format=%h -- src Cargo.toml Cargo.lock 2>/dev/null || echo '?')$(git diff --quiet HEAD -- src 2>/dev/null || echo ' (src modified)'), static musl build, $(stat -c %s "$NETROOT") bytes:" \
 		"\`netroot net --run-dir DIR --etc-dir DIR/etc --cmdline '$CLIENT_CMDLINE'\`"
@@ -400,7 +431,7 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 	echo "- server: $(dnsmasq --version | head -1 | cut -d' ' -f1-3), one /16 range, \`--no-ping\`" \
 		"(its default ICMP check delays every first offer by up to 3 s), \`--log-dhcp\`;" \
 		"variant *rapid* adds \`--dhcp-rapid-commit\` (RFC 4039; udhcpc does not ask for it)"
-	echo "- command: \`N=$N REPS=$REPS make bench-dhcp\` (bench/dhcp.sh)"
+	echo "- command: \`N='$SIZES' REPS=$REPS make bench-dhcp\` (bench/dhcp.sh)"
 	echo "- each client in its own netns, one veth to a bridge in another netns; fresh namespaces," \
 		"fresh dnsmasq and empty lease file for every run; all N released at once by a FIFO barrier;" \
 		"who goes first alternates between reps (with an even REPS each order equally often)"
@@ -411,24 +442,9 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 	echo "*warm*: eth0 was raised before the barrier and its bridge port had 2 s to start forwarding."
 	echo "\"All bound\" is per run, from the release to the last client bound. DHCP msgs = client"
 	echo "messages dnsmasq logged per MAC; frames = packets the client's bridge port received (everything it sent)."
+	echo "Server drops = datagrams the server namespace dropped on a full socket buffer (UDP RcvbufErrors)."
 	echo "CPU = user + system time of the timed processes (bash \`times\` of the client's children)."
-	echo
-	echo "| server | link | contender | bound | all bound (ms, per run) | median (ms) | p99 (ms) | DHCP msgs / client | frames / client | CPU ms / client | rapid ACKs |"
-	echo "|---|---|---|---|---|---|---|---|---|---|---|"
-	for variant in $VARIANTS; do
-		for link in $LINKS; do
-			for who in netroot udhcpc; do
-				printf '| %s | %s | %s ' "$variant" "$link" "$who"
-				awk -v v="$variant-$link" -v w="$who" '$1 == v && $2 == w' "$WORK/rows" | agg
-				echo
-			done
-		done
-	done
+	cat "$WORK/tables"
 } >"$OUT.tmp"
 mv "$OUT.tmp" "$OUT"
 cat "$OUT"
-fails=$(awk '$7 != 0' "$WORK/rows" | wc -l)
-if ((fails > 0)); then
-	echo "bench-dhcp: $fails client runs did not bind (outputs: $WORK/fail-*)" >&2
-	KEEP=1
-fi
