@@ -601,16 +601,6 @@ fn start_modules(cfg: &BootConfig) -> Result<Option<crate::kmod::Plan>, BootErro
     Ok(Some(plan))
 }
 
-/// Whether to load the root's modules while DHCP runs. On one CPU it gains
-/// nothing and costs time: module loading is CPU-bound work in the kernel
-/// (signature check, relocation) that does not yield, and it holds up the
-/// RCU grace periods that binding the DHCP packet socket waits for — measured
-/// under QEMU with one vCPU: DISCOVER sent 1.2 s after carrier when
-/// overlapped, at once when not.
-fn overlap_module_loading() -> bool {
-    std::thread::available_parallelism().is_ok_and(|n| n.get() > 1)
-}
-
 /// What the root phase needs from the network phase.
 fn net_info(cfg: &BootConfig, o: &crate::net::Outcome) -> crate::root::NetInfo {
     let l = &o.lease;
@@ -666,12 +656,14 @@ fn pid1() -> i32 {
 
     let plan = phase("modules", on_failure, || start_modules(&cfg));
     let mut modules = None;
-    let overlap = overlap_module_loading();
-    if let Some(p) = &plan {
-        if overlap || !cfg.wants_network() {
-            debug!("loading in the background: {}", p.names().join(" "));
-            modules = Some(crate::kmod::Loader::spawn(p.clone()));
-        }
+    // The root's modules load while the network comes up: on a slow DHCP
+    // server that hides their cost. (Nothing on this path may make a
+    // blocking getrandom(2) call: early in boot it waits for the kernel's
+    // entropy pool, which under QEMU took a second and looked like module
+    // loading delaying DHCP.)
+    if let Some(p) = plan {
+        debug!("loading in the background: {}", p.names().join(" "));
+        modules = Some(crate::kmod::Loader::spawn(p));
     }
 
     let net = if cfg.wants_network() {
@@ -690,12 +682,6 @@ fn pid1() -> i32 {
         None
     };
 
-    if modules.is_none() {
-        if let Some(p) = plan {
-            debug!("loading: {}", p.names().join(" "));
-            modules = Some(crate::kmod::Loader::spawn(p));
-        }
-    }
     if let Some(h) = &modules {
         let t = Instant::now();
         if let Err(e) = h.wait_all() {
