@@ -24,6 +24,7 @@ fn config(xid: u32, seed: u64) -> Config {
         rapid_commit: false,
         xid,
         rng_seed: seed,
+        early_retry: false,
     }
 }
 
@@ -715,4 +716,38 @@ fn bad_header_fields_do_not_panic() {
     let mut m = ack(1);
     m[236] = 0;
     assert_eq!(wire::parse_reply(&m), Err(wire::Error::BadCookie));
+}
+
+#[test]
+fn early_retry_repeats_the_first_discover_once_then_follows_the_rfc() {
+    for seed in 0..100u64 {
+        let mut cfg = config(0x1234, seed);
+        cfg.early_retry = true;
+        let t0 = Instant::now();
+        let mut c = Client::new(cfg, t0);
+        let first = c.poll_transmit(t0).expect("first DISCOVER at once");
+        assert_eq!(msg_type(&first), MessageType::Discover);
+        let d1 = c.next_deadline().expect("a deadline");
+        let early = d1 - t0;
+        assert!(
+            early >= Duration::from_millis(750) && early <= Duration::from_millis(1250),
+            "seed {seed}: early repeat after {early:?}"
+        );
+        let second = c.poll_transmit(d1).expect("the early repeat");
+        assert_eq!(msg_type(&second), MessageType::Discover);
+        assert_eq!(decode(&second).xid(), 0x1234, "same transaction");
+        // From here on the RFC 2131 §4.1 schedule: 4 s ± 1 s, then 8 s ± 1 s.
+        let d2 = c.next_deadline().expect("a deadline");
+        let gap = d2 - d1;
+        assert!(
+            gap >= Duration::from_secs(3) && gap <= Duration::from_secs(5),
+            "seed {seed}: then {gap:?}"
+        );
+        c.poll_transmit(d2).expect("third DISCOVER");
+        let gap = c.next_deadline().expect("a deadline") - d2;
+        assert!(
+            gap >= Duration::from_secs(7) && gap <= Duration::from_secs(9),
+            "seed {seed}: then {gap:?}"
+        );
+    }
 }

@@ -241,6 +241,7 @@ fn params(timeout: Duration) -> Params {
         requested_ip: None,
         rapid_commit: false,
         timeout,
+        early_retry: false,
     }
 }
 

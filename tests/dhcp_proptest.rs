@@ -20,6 +20,7 @@ fn config(requested: bool, rapid: bool) -> Config {
         rapid_commit: rapid,
         xid: XID,
         rng_seed: 1,
+        early_retry: false,
     }
 }
 

@@ -38,6 +38,7 @@ fuzz_target!(|data: &[u8]| {
             rapid_commit: sel & 2 != 0,
             xid,
             rng_seed: u64::from(sel),
+            early_retry: false,
         },
         t,
     );

@@ -353,6 +353,7 @@ pub fn bring_up(cfg: &BootConfig, env: &Env) -> Result<Outcome, Error> {
                 hostname: p.hostname.clone(),
                 requested_ip: p.client,
                 rapid_commit: true,
+                early_retry: true,
                 timeout: timeout
                     .saturating_sub(start.elapsed())
                     .max(Duration::from_secs(1)),

@@ -41,6 +41,9 @@ pub struct Params {
     pub rapid_commit: bool,
     /// Overall time limit.
     pub timeout: Duration,
+    /// Repeat the first DISCOVER after about 1 s (a link that just came up
+    /// may drop it); see [`machine::Config::early_retry`].
+    pub early_retry: bool,
 }
 
 /// Packet counts of one `acquire` run, per interface (same order as the
@@ -164,6 +167,7 @@ fn run(ifaces: &[Iface], params: &Params, stats: &mut Stats) -> Result<(usize, L
                     rapid_commit: params.rapid_commit,
                     xid: (seed >> 32) as u32,
                     rng_seed: seed,
+                    early_retry: params.early_retry,
                 };
                 live.push((i, s, Client::new(cfg, start)));
             }
