@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# The lab's tiny test root: build/testroot/ (static busybox, an /sbin/init that
+# prints a marker, the network state and the mounts, then powers off) and the
+# same tree as a btrfs image, build/testroot-btrfs.img, for the NBD export.
+#
+# Usage: qemu/mkroot.sh [--force]
+# Cached: rebuilt only when missing, when this script changed, or with --force.
+#
+# Root init's kernel parameters (it reads /proc/cmdline):
+#   testwrite=PATH   write PATH (default dir /), read it back, print `WROTE PATH`,
+#                    then list the other host-* files in that directory
+#                    (`OTHERS: ...`), to prove per-client isolation
+#   testhold=N       sleep N seconds before powering off (two guests at once),
+#                    then list them again (`OTHERS-AFTER-HOLD: ...`)
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(dirname "$here")
+build="$top/build"
+root="$build/testroot"
+img="$build/testroot-btrfs.img"
+stamp="$build/testroot.stamp"
+
+sum=$(sha256sum "${BASH_SOURCE[0]}" | cut -d' ' -f1)
+if [ "${1:-}" != --force ] && [ -x "$root/sbin/init" ] && [ -s "$img" ] &&
+	[ "$(cat "$stamp" 2>/dev/null)" = "$sum" ]; then
+	exit 0
+fi
+
+bb=$(command -v busybox) || { echo "mkroot: busybox not found (busybox-static)" >&2; exit 1; }
+file -L "$bb" | grep -q 'statically linked' || { echo "mkroot: $bb is not static (busybox-static)" >&2; exit 1; }
+
+rm -rf "$root" "$build/lab/srv"
+mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,run,tmp,root,var/log,var/spool/cups,usr/bin,usr/sbin}
+chmod 1777 "$root/tmp"
+install -m 0755 "$bb" "$root/bin/busybox"
+for a in $("$bb" --list); do
+	[ "$a" = busybox ] || ln -s busybox "$root/bin/$a"
+done
+echo testroot >"$root/etc/test-root-id"
+printf 'NAME="netroot test root"\nID=netroot-testroot\n' >"$root/etc/os-release"
+echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
+echo "root:x:0:" >"$root/etc/group"
+
+cat >"$root/sbin/init" <<'EOF'
+#!/bin/sh
+# netroot lab test root: report what the initramfs handed over, then power off.
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+[ -r /proc/uptime ] || mount -t proc proc /proc
+[ -d /sys/class ] || mount -t sysfs sysfs /sys
+[ -c /dev/null ] || mount -t devtmpfs devtmpfs /dev
+up=$(cut -d' ' -f1 /proc/uptime)
+echo "NETROOT-TEST-ROOT-OK uptime=$up pid=$$ id=$(cat /etc/test-root-id 2>/dev/null)"
+echo "TEST-ROOT cmdline: $(cat /proc/cmdline)"
+echo "TEST-ROOT ip addr:"
+ip addr
+echo "TEST-ROOT ip route:"
+ip route
+echo "TEST-ROOT mounts:"
+cat /proc/mounts
+for f in /run/net-*.conf; do
+	[ -f "$f" ] || continue
+	echo "TEST-ROOT $f:"
+	cat "$f"
+done
+others() { # PATH LABEL: the other host-* files next to PATH
+	o_list="" o_dir=$(dirname "$1")
+	[ "$o_dir" = / ] && o_dir=""
+	for o in "$o_dir"/host-*; do
+		[ -e "$o" ] && [ "$o" != "$1" ] && o_list="$o_list $o"
+	done
+	echo "$2:${o_list:- none}"
+}
+hold=0 wrote=""
+for w in $(cat /proc/cmdline); do
+	case "$w" in
+	testwrite=*)
+		p=${w#testwrite=}
+		case "$p" in /*) ;; *) p=/$p ;; esac
+		if echo "written by $(hostname) at $up" >"$p" 2>/dev/null && grep -q "at $up" "$p"; then
+			echo "WROTE $p"
+		else
+			echo "WRITE-FAILED $p"
+		fi
+		wrote=$p
+		others "$p" OTHERS
+		;;
+	testhold=*) hold=${w#testhold=} ;;
+	esac
+done
+sync
+if [ "$hold" -gt 0 ] 2>/dev/null; then
+	sleep "$hold"
+	# Again after the hold, when a guest booted at the same time has written too.
+	[ -n "$wrote" ] && others "$wrote" OTHERS-AFTER-HOLD
+fi
+echo "TEST-ROOT poweroff"
+poweroff -f
+EOF
+chmod 0755 "$root/sbin/init"
+
+# btrfs image without loop mounts: mkfs.btrfs --rootdir copies the tree in.
+# 128 MiB sparse leaves room for writes; mixed block groups suit small images.
+rm -f "$img"
+truncate -s 128M "$img"
+mkfs.btrfs -q -M -L netroot-test --rootdir "$root" "$img" >/dev/null
+echo "$sum" >"$stamp"
+echo "mkroot: $root ($(du -sh "$root" | cut -f1)), $img ($(du -h "$img" | cut -f1) used of 128M)"

@@ -1,0 +1,263 @@
+#!/usr/bin/env bash
+# The lab's servers, on the loopback of a private network namespace (the "lab
+# netns", held by build/lab/netns.pid): qemu/boot.sh starts QEMU inside it, so
+# a slirp guest reaches them at 10.0.2.2 (or 10.0.0.1 with
+# net=10.0.0.0/24,host=10.0.0.1) on their standard ports, whatever else runs
+# on the host, and nothing listens outside it. rpcbind (needed by ganesha for
+# NFSv3, and by klibc's nfsmount) gets a private /run there too.
+#   nfs-ganesha (FSAL VFS): build/testroot at Pseudo /arch, build/lab/srv at
+#     Pseudo /srv (per-client roots for nfsroot=...:/srv/%s); NFSv4, and NFSv3
+#     with --nfs3 (NFS and MOUNT ports pinned, so a client that passes
+#     port=,mountport=,mountproto=tcp,nolock needs no rpcbind)
+#   nbd-server: export "arch", a fresh copy of build/testroot-btrfs.img
+#
+# Usage: qemu/servers.sh start|stop|status|env [--nfs4] [--nfs3] [--nbd]
+#   start   (no service flag = all three); idempotent: a running server is kept
+#   env     print NFS_PORT= MNT_PORT= NBD_PORT= NETNS_PID= (for `eval`)
+# State, pid files, configs and logs: build/lab/. Needs root (namespaces, and
+# ganesha's VFS FSAL uses open_by_handle_at).
+# Ports: NFS 2049, MOUNT 20048, rpcbind 111, NBD 10809 (so the Arch guide's
+# `nfsroot=10.0.0.1:/arch` works verbatim). To reach them from the host:
+#   nsenter --net --target "$(cat build/lab/netns.pid)" <command>
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(dirname "$here")
+build="$top/build"
+lab="$build/lab"
+
+cmd=${1:-status}
+[ $# -gt 0 ] && shift
+nfs4=0 nfs3=0 nbd=0
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--nfs4) nfs4=1 ;;
+	--nfs3) nfs3=1 ;;
+	--nbd) nbd=1 ;;
+	*) echo "servers.sh: unknown argument: $1" >&2; exit 2 ;;
+	esac
+	shift
+done
+if [ $((nfs4 + nfs3 + nbd)) = 0 ]; then nfs4=1 nfs3=1 nbd=1; fi
+
+mkdir -p "$lab"
+NFS_PORT=2049 MNT_PORT=20048 NBD_PORT=10809
+nspid_file="$lab/netns.pid"
+
+alive() { # pidfile
+	local pid
+	[ -s "$1" ] || return 1
+	pid=$(cat "$1")
+	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
+}
+
+in_ns() { # command... : run inside the lab's network and mount namespaces
+	nsenter --target "$(cat "$nspid_file")" --net --mount -- "$@"
+}
+
+port_busy() {
+	in_ns ss -Hltn "sport = :$1" 2>/dev/null | grep -q .
+}
+
+wait_listen() { # port seconds pidfile name log
+	local i
+	for ((i = 0; i < $2 * 10; i++)); do
+		port_busy "$1" && return 0
+		if [ $i -gt 5 ] && ! alive "$3"; then break; fi
+		sleep 0.1
+	done
+	echo "servers.sh: $4 did not start listening on 127.0.0.1:$1 (lab netns); last lines of $5:" >&2
+	tail -n 20 "$5" >&2 || true
+	return 1
+}
+
+start_netns() {
+	alive "$nspid_file" && return 0
+	rm -f "$nspid_file"
+	# The holder: a sleep in new net + mount namespaces, with only lo (up),
+	# a private tmpfs on /run (rpcbind's socket and lock), and one non-127
+	# address on lo, without which ganesha cannot resolve Bind_addr (LAB.md).
+	# shellcheck disable=SC2016 # the inner script expands its own $$ and $1
+	setsid unshare --net --mount --propagation private -- bash -c '
+		set -e
+		mount -t tmpfs -o mode=0755 lab-run /run
+		ip link set lo up
+		ip addr add 169.254.77.1/32 dev lo
+		echo $$ >"$1"
+		exec sleep infinity' lab-netns "$nspid_file" </dev/null >"$lab/netns.log" 2>&1 &
+	local i
+	for ((i = 0; i < 50; i++)); do
+		alive "$nspid_file" && return 0
+		sleep 0.1
+	done
+	echo "servers.sh: could not create the lab network namespace:" >&2
+	cat "$lab/netns.log" >&2
+	return 1
+}
+
+start_rpcbind() {
+	local pidf="$lab/rpcbind.pid" i
+	alive "$pidf" && return 0
+	# -f: stay in the foreground so its pid is ours to stop; -w: warm start off.
+	# (nsenter, not the in_ns function, so that $! is rpcbind itself)
+	nsenter --target "$(cat "$nspid_file")" --net --mount -- rpcbind -f </dev/null >"$lab/rpcbind.log" 2>&1 &
+	echo $! >"$pidf"
+	for ((i = 0; i < 50; i++)); do
+		port_busy 111 && return 0
+		sleep 0.1
+	done
+	echo "servers.sh: rpcbind did not start" >&2
+	cat "$lab/rpcbind.log" >&2
+	return 1
+}
+
+start_ganesha() {
+	local gd="$lab/ganesha" pidf="$lab/ganesha.pid" log="$lab/ganesha.log" protos
+	if alive "$pidf"; then
+		# Restart only when NFSv3 is wanted and the running one lacks it.
+		if [ "$nfs3" = 0 ] || grep -q 'Protocols = 3, 4' "$gd/ganesha.conf"; then return 0; fi
+		stop_one ganesha
+	fi
+	[ -x "$build/testroot/sbin/init" ] || { echo "servers.sh: no build/testroot (run qemu/mkroot.sh)" >&2; return 1; }
+	# A client from an earlier run may have left files behind.
+	rm -f "$build"/testroot/host-* "$build"/testroot/var/log/host-*
+	rm -rf "$gd"
+	mkdir -p "$gd/recovery" "$lab/srv"
+	# Per-client root for nfsroot=<server>:/srv/%s (the kernel's nfsroot.rst:
+	# %s is the client's IP address); slirp's first lease is 10.0.2.15.
+	if [ ! -x "$lab/srv/10.0.2.15/sbin/init" ]; then
+		rm -rf "$lab/srv/10.0.2.15"
+		cp -a "$build/testroot" "$lab/srv/10.0.2.15"
+		echo "srv-10.0.2.15" >"$lab/srv/10.0.2.15/etc/test-root-id"
+	fi
+	protos=4
+	# NFSv3 makes ganesha register with rpcbind (and fail without it).
+	if [ "$nfs3" = 1 ]; then
+		protos="3, 4"
+		start_rpcbind
+	fi
+	cat >"$gd/ganesha.conf" <<-EOF
+		# written by qemu/servers.sh
+		NFS_CORE_PARAM {
+		    Protocols = $protos;
+		    NFS_Port = $NFS_PORT;
+		    MNT_Port = $MNT_PORT;
+		    Bind_addr = 127.0.0.1;
+		    Enable_NLM = false;
+		    Enable_RQUOTA = false;
+		    Enable_UDP = false;
+		    Mount_Path_Pseudo = true;
+		}
+		NFSV4 {
+		    Graceless = true;
+		    Lease_Lifetime = 10;
+		    RecoveryBackend = fs;
+		    RecoveryRoot = "$gd/recovery";
+		}
+		NFS_KRB5 { Active_krb5 = false; }
+		EXPORT_DEFAULTS { SecType = sys; Squash = No_Root_Squash; Transports = TCP; }
+		EXPORT {
+		    Export_Id = 1;
+		    Path = "$build/testroot";
+		    Pseudo = /arch;
+		    Access_Type = RW;
+		    Protocols = $protos;
+		    FSAL { Name = VFS; }
+		}
+		EXPORT {
+		    Export_Id = 2;
+		    Path = "$lab/srv";
+		    Pseudo = /srv;
+		    Access_Type = RW;
+		    Protocols = $protos;
+		    FSAL { Name = VFS; }
+		}
+	EOF
+	: >"$log"
+	in_ns ganesha.nfsd -f "$gd/ganesha.conf" -L "$log" -p "$pidf" -N NIV_EVENT
+	wait_listen "$NFS_PORT" 15 "$pidf" ganesha "$log"
+	if [ "$nfs3" = 1 ]; then wait_listen "$MNT_PORT" 5 "$pidf" "ganesha (MOUNT)" "$log"; fi
+}
+
+start_nbd() {
+	local pidf="$lab/nbd-server.pid" log="$lab/nbd-server.log" img="$lab/nbd-arch.img"
+	alive "$pidf" && return 0
+	[ -s "$build/testroot-btrfs.img" ] || { echo "servers.sh: no build/testroot-btrfs.img (run qemu/mkroot.sh)" >&2; return 1; }
+	# Serve a fresh copy so writes by one run's guests never leak into the next.
+	cp --sparse=always "$build/testroot-btrfs.img" "$img"
+	cat >"$lab/nbd-server.conf" <<-EOF
+		# written by qemu/servers.sh
+		[generic]
+		    listenaddr = 127.0.0.1
+		    port = $NBD_PORT
+		    allowlist = true
+		[arch]
+		    exportname = $img
+	EOF
+	in_ns nbd-server -C "$lab/nbd-server.conf" -p "$pidf" >"$log" 2>&1
+	wait_listen "$NBD_PORT" 10 "$pidf" nbd-server "$log"
+}
+
+stop_one() { # name
+	local pidf="$lab/$1.pid" pid i
+	if alive "$pidf"; then
+		pid=$(cat "$pidf")
+		kill "$pid" 2>/dev/null || true
+		for ((i = 0; i < 50; i++)); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null
+	fi
+	rm -f "$pidf"
+}
+
+status() {
+	if ! alive "$nspid_file"; then
+		echo "lab netns: stopped (ganesha, rpcbind, nbd-server stopped)"
+		return 0
+	fi
+	echo "lab netns: held by pid $(cat "$nspid_file"); enter with: nsenter --net --target $(cat "$nspid_file")"
+	if alive "$lab/ganesha.pid"; then
+		echo "ganesha: pid $(cat "$lab/ganesha.pid"), NFS $(sed -n 's/^ *Protocols = \(.*\);/v\1/p' "$lab/ganesha/ganesha.conf" | head -n1) on 127.0.0.1:$NFS_PORT, MOUNT on :$MNT_PORT (guest: 10.0.2.2), exports /arch=build/testroot /srv=build/lab/srv, log build/lab/ganesha.log"
+	else
+		echo "ganesha: stopped"
+	fi
+	if alive "$lab/rpcbind.pid"; then
+		echo "rpcbind: pid $(cat "$lab/rpcbind.pid"), 127.0.0.1:111"
+	else
+		echo "rpcbind: stopped"
+	fi
+	if alive "$lab/nbd-server.pid"; then
+		echo "nbd-server: pid $(cat "$lab/nbd-server.pid"), 127.0.0.1:$NBD_PORT (guest: 10.0.2.2:$NBD_PORT), export arch=build/lab/nbd-arch.img"
+	else
+		echo "nbd-server: stopped"
+	fi
+}
+
+case "$cmd" in
+start)
+	start_netns
+	if [ "$nfs4" = 1 ] || [ "$nfs3" = 1 ]; then start_ganesha; fi
+	if [ "$nbd" = 1 ]; then start_nbd; fi
+	status
+	;;
+stop)
+	if [ "$nfs4" = 1 ] || [ "$nfs3" = 1 ]; then stop_one ganesha; fi
+	if [ "$nfs3" = 1 ]; then stop_one rpcbind; fi
+	if [ "$nbd" = 1 ]; then stop_one nbd-server; fi
+	# The namespace goes when nothing in it is left.
+	if ! alive "$lab/ganesha.pid" && ! alive "$lab/rpcbind.pid" && ! alive "$lab/nbd-server.pid"; then
+		stop_one netns
+	fi
+	;;
+status) status ;;
+env)
+	printf 'NFS_PORT=%s\nMNT_PORT=%s\nNBD_PORT=%s\nNETNS_PID=%s\n' "$NFS_PORT" "$MNT_PORT" "$NBD_PORT" \
+		"$(alive "$nspid_file" && cat "$nspid_file")"
+	;;
+*)
+	echo "usage: $0 start|stop|status|env [--nfs4] [--nfs3] [--nbd]" >&2
+	exit 2
+	;;
+esac

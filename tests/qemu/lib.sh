@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# Helpers for tests/qemu/t-*.sh (sourced; run.sh sets TOP, BUILD, T_LOGDIR).
+# A test exits 0 (pass), 77 (skip, after printing `SKIP: reason`) or else (fail).
+#
+#   use_init baseline|netroot   pick the initramfs (netroot: skipped when
+#                               NETROOT_QEMU_SKIP_AGENT=1)
+#   BOOT_ARGS=(...)             extra qemu/boot.sh options for the next boots
+#   boot_expect CMDLINE [REGEX...]
+#                               boot to power-off (or BOOT_TIMEOUT), then
+#                               assert each REGEX is in the serial log
+#   expect_reboot CMDLINE REGEX...
+#                               failure boot with panic=N: REGEXes, a reboot,
+#                               no root marker, no kernel panic
+#   expect_retry CMDLINE WAIT_REGEX REGEX...
+#                               failure boot without panic=: stop once
+#                               WAIT_REGEX shows (a retry), then the same checks
+#   boot_bg NAME CMDLINE        start a boot in the background (log: bg_log NAME)
+#   boot_wait NAME              wait for it; its status is returned
+#   assert_log_has REGEX [LOG]  / assert_log_lacks REGEX [LOG]
+#   assert_no_panic             no "Kernel panic" / "Attempted to kill init" in
+#                               $LOG (LOG=file assert_no_panic for another)
+#   root_uptime LOG             uptime printed by the test root's init
+#   report_uptime               print it for $LOG (run.sh shows it)
+set -euo pipefail
+
+: "${TOP:?run through tests/qemu/run.sh}"
+: "${BUILD:=$TOP/build}"
+: "${T_LOGDIR:=$BUILD/lab/tests/manual}"
+mkdir -p "$T_LOGDIR"
+
+INITRD=""
+BOOT_ARGS=()
+BOOT_TIMEOUT=${BOOT_TIMEOUT:-90}
+LOG="$T_LOGDIR/boot.log"
+declare -A BG_PID=()
+
+# The marker the test root's /sbin/init prints (qemu/mkroot.sh).
+export ROOT_OK='NETROOT-TEST-ROOT-OK'
+# The guest sees the lab servers here (slirp's host address, lab netns).
+export SRV=10.0.2.2
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+skip() {
+	echo "SKIP: $*"
+	exit 77
+}
+
+use_init() {
+	case "$1" in
+	baseline) INITRD="$BUILD/lab/baseline.img" ;;
+	netroot)
+		if [ "${NETROOT_QEMU_SKIP_AGENT:-0}" = 1 ]; then
+			skip "netroot /init test (NETROOT_QEMU_SKIP_AGENT=1)"
+		fi
+		INITRD="$BUILD/initramfs.img"
+		;;
+	*) fail "use_init: unknown init $1" ;;
+	esac
+	[ -s "$INITRD" ] || fail "no initramfs $INITRD (run.sh builds it; for netroot: make build first)"
+}
+
+boot() { # CMDLINE LOG [boot.sh options]
+	local cmdline=$1 log=$2
+	shift 2
+	[ -n "$INITRD" ] || fail "use_init first"
+	echo "boot: ${BOOT_ARGS[*]} $* --append \"$cmdline\" (log $log)"
+	"$TOP/qemu/boot.sh" --initrd "$INITRD" --log "$log" --timeout "$BOOT_TIMEOUT" \
+		"${BOOT_ARGS[@]}" "$@" --append "$cmdline"
+}
+
+boot_expect() { # CMDLINE [REGEX...]
+	local cmdline=$1 rc=0 re
+	shift
+	boot "$cmdline" "$LOG" || rc=$?
+	for re in "$@"; do
+		assert_log_has "$re"
+	done
+	return "$rc"
+}
+
+expect_reboot() { # CMDLINE REGEX...: a failure boot whose outcome is a reboot
+	# (panic=N on the command line; -no-reboot makes QEMU exit)
+	local cmdline=$1 rc=0 re
+	shift
+	boot "$cmdline" "$LOG" || rc=$?
+	[ "$rc" = 0 ] || fail "the guest did not reboot (boot.sh exit $rc)"
+	assert_log_has 'reboot: Restarting system'
+	for re in "$@"; do assert_log_has "$re"; done
+	assert_log_lacks "$ROOT_OK"
+	assert_no_panic
+}
+
+expect_retry() { # CMDLINE WAIT_REGEX REGEX...: a failure boot that keeps retrying;
+	# returns once WAIT_REGEX is on the console (the guest is then stopped)
+	local cmdline=$1 wait_re=$2 rc=0 re
+	shift 2
+	boot "$cmdline" "$LOG" --expect "$wait_re" || rc=$?
+	[ "$rc" = 0 ] || fail "no /$wait_re/ on the console (boot.sh exit $rc)"
+	for re in "$@"; do assert_log_has "$re"; done
+	assert_log_lacks "$ROOT_OK"
+	assert_log_lacks 'reboot: Restarting system'
+	assert_no_panic
+}
+
+boot_bg() { # NAME CMDLINE [boot.sh options]
+	local name=$1 cmdline=$2
+	shift 2
+	local log="$T_LOGDIR/boot-$name.log"
+	boot "$cmdline" "$log" "$@" >"$log.out" 2>&1 &
+	BG_PID[$name]=$!
+}
+
+bg_log() { # NAME: the serial log of a background boot
+	echo "$T_LOGDIR/boot-$1.log"
+}
+
+boot_wait() { # NAME
+	local rc=0
+	wait "${BG_PID[$1]}" || rc=$?
+	cat "$T_LOGDIR/boot-$1.log.out"
+	return "$rc"
+}
+
+assert_log_has() { # REGEX [LOG]
+	local log=${2:-$LOG}
+	if ! grep -Eq -- "$1" "$log"; then
+		echo "--- last lines of $log:" >&2
+		tail -n 25 "$log" >&2
+		fail "log $(basename "$log") lacks /$1/"
+	fi
+	echo "ok: /$1/ in $(basename "$log")"
+}
+
+assert_log_lacks() { # REGEX [LOG]
+	local log=${2:-$LOG}
+	if grep -Eq -- "$1" "$log"; then
+		grep -E -- "$1" "$log" | head -n 5 >&2
+		fail "log $(basename "$log") has /$1/"
+	fi
+	echo "ok: no /$1/ in $(basename "$log")"
+}
+
+assert_no_panic() { # in $LOG (LOG=file assert_no_panic for another log)
+	assert_log_lacks 'Kernel panic|Attempted to kill init' "$LOG"
+}
+
+root_uptime() { # LOG
+	sed -n "s/.*$ROOT_OK uptime=\([0-9.]*\).*/\1/p" "$1" | head -n 1
+}
+
+report_uptime() { # of $LOG; run.sh shows it next to PASS
+	echo "root init started at guest uptime $(root_uptime "$LOG") s"
+}

@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# QEMU end-to-end tests (`make test` runs this after the unit tests).
+#
+# Usage: tests/qemu/run.sh [-j N] [FILTER...]
+#   FILTER   run only tests whose name contains one of the words (e.g. nfs4)
+#   -j N     run N tests at a time (default 1: with 2 cores, TCG guests slow
+#            each other down and timing-sensitive checks get noisy)
+# Env: NETROOT_QEMU_SKIP_AGENT=1 skips the tests that boot netroot's /init.
+#
+# Builds what is missing (kernel, baseline and netroot initramfs, test root),
+# starts the lab servers, runs each tests/qemu/t-*.sh, stops the servers on
+# exit, prints PASS/FAIL/SKIP with the time of each test, and ends with the
+# line `N passed, N failed`; exit status 1 if any test failed.
+# Logs: build/lab/tests/<test>/ (output.txt and the serial logs).
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TOP=$(cd "$here/../.." && pwd)
+BUILD="$TOP/build"
+export TOP BUILD
+
+jobs=1
+filters=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	-j) jobs=$2; shift 2 ;;
+	-j*) jobs=${1#-j}; shift ;;
+	-h | --help) sed -n '2,15p' "${BASH_SOURCE[0]}"; exit 0 ;;
+	*) filters+=("$1"); shift ;;
+	esac
+done
+
+for tool in qemu-system-x86_64 ganesha.nfsd nbd-server mkfs.btrfs busybox cpio zstd depmod unshare nsenter; do
+	if ! command -v "$tool" >/dev/null; then
+		echo "SKIP qemu tests: $tool is not installed (make deps)"
+		echo "0 passed, 0 failed"
+		exit 0
+	fi
+done
+if [ "$(id -u)" != 0 ]; then
+	echo "SKIP qemu tests: they need root (network namespace, ganesha)"
+	echo "0 passed, 0 failed"
+	exit 0
+fi
+
+tests=()
+for t in "$here"/t-*.sh; do
+	name=$(basename "$t" .sh)
+	if [ ${#filters[@]} -gt 0 ]; then
+		hit=0
+		for f in "${filters[@]}"; do [[ $name == *"$f"* ]] && hit=1; done
+		[ $hit = 1 ] || continue
+	fi
+	tests+=("$t")
+done
+if [ ${#tests[@]} = 0 ]; then
+	echo "no test matches: ${filters[*]}"
+	echo "0 passed, 0 failed"
+	exit 1
+fi
+
+# --- build what the tests need (each step is cached) -------------------------------
+"$TOP/qemu/kernel.sh"
+"$TOP/qemu/mkroot.sh"
+mkdir -p "$BUILD/lab"
+stale() { # OUT INPUT...: OUT missing or older than an input
+	local out=$1 i
+	shift
+	[ -s "$out" ] || return 0
+	for i in "$@"; do [ "$i" -nt "$out" ] && return 0; done
+	return 1
+}
+mk="$TOP/qemu/mkinitramfs.sh"
+if stale "$BUILD/lab/baseline.img" "$mk" "$TOP/qemu/baseline/busybox-init.sh"; then
+	"$mk" --baseline busybox --modules minimal --out "$BUILD/lab/baseline.img"
+fi
+bin="$TOP/target/x86_64-unknown-linux-musl/release/netroot"
+if [ "${NETROOT_QEMU_SKIP_AGENT:-0}" != 1 ]; then
+	if [ -x "$bin" ]; then
+		if stale "$BUILD/initramfs.img" "$mk" "$bin"; then
+			"$mk" --modules default --out "$BUILD/initramfs.img"
+		fi
+	else
+		echo "warning: no $bin (make build): the netroot tests will fail;" \
+			"NETROOT_QEMU_SKIP_AGENT=1 skips them"
+	fi
+fi
+
+# --- servers -----------------------------------------------------------------------
+cleanup() { "$TOP/qemu/servers.sh" stop || true; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+"$TOP/qemu/servers.sh" start
+
+# --- run -----------------------------------------------------------------------------
+passed=0 failed=0 skipped=0
+failures=()
+declare -A pid_of=() start_of=()
+
+finish() { # test-name status
+	local name=$1 rc=$2 secs out="$BUILD/lab/tests/$1/output.txt"
+	secs=$(awk -v a="${start_of[$name]}" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+	case "$rc" in
+	0)
+		passed=$((passed + 1))
+		echo "PASS $name (${secs} s)$(sed -n 's/^root init started at guest uptime \(.*\) s$/, root init at \1 s/p' "$out" | head -n1)"
+		;;
+	77)
+		skipped=$((skipped + 1))
+		echo "SKIP $name: $(sed -n 's/^SKIP: //p' "$out" | head -n1)"
+		;;
+	*)
+		failed=$((failed + 1))
+		failures+=("$name")
+		echo "FAIL $name (${secs} s, exit $rc) — last lines of build/lab/tests/$name/output.txt:"
+		tail -n 15 "$out" | sed 's/^/    /'
+		;;
+	esac
+}
+
+launch() { # test-file
+	local t=$1 name
+	name=$(basename "$t" .sh)
+	rm -rf "$BUILD/lab/tests/$name"
+	mkdir -p "$BUILD/lab/tests/$name"
+	start_of[$name]=$(date +%s.%N)
+	T_LOGDIR="$BUILD/lab/tests/$name" bash "$t" >"$BUILD/lab/tests/$name/output.txt" 2>&1 &
+	pid_of[$name]=$!
+}
+
+reap_one() { # wait for any running test, record it
+	local name rc
+	while :; do
+		for name in "${!pid_of[@]}"; do
+			if ! kill -0 "${pid_of[$name]}" 2>/dev/null; then
+				rc=0
+				wait "${pid_of[$name]}" || rc=$?
+				unset "pid_of[$name]"
+				finish "$name" "$rc"
+				return 0
+			fi
+		done
+		sleep 0.2
+	done
+}
+
+for t in "${tests[@]}"; do
+	while [ ${#pid_of[@]} -ge "$jobs" ]; do reap_one; done
+	launch "$t"
+done
+while [ ${#pid_of[@]} -gt 0 ]; do reap_one; done
+
+[ "$skipped" -gt 0 ] && echo "$skipped skipped"
+[ "$failed" -gt 0 ] && echo "failed: ${failures[*]}"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

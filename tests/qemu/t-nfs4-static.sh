@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# init: netroot. NFSv4 root with a static ip= (kernel nfsroot.rst form): the
+# server comes from ip=, nfsroot= has no server part; no DHCP at all.
+# shellcheck source=tests/qemu/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+use_init netroot
+boot_expect "ip=10.0.2.42:$SRV:10.0.2.2:255.255.255.0:static1:eth0:off nfsroot=/arch" \
+	"$ROOT_OK" \
+	'inet 10\.0\.2\.42/24' \
+	'default via 10\.0\.2\.2' \
+	"^$SRV:/arch / nfs4 "
+assert_no_panic
+report_uptime
