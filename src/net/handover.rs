@@ -1,1 +1,488 @@
-//! Hand-over files: /run/net-IFACE.conf (ipconfig format, safely quoted), networkd file.
+//! Hand-over files, so what runs after us keeps (and can read) the network
+//! configuration the root file system lives on:
+//!
+//! - `/run/net-<iface>.conf` in klibc ipconfig's format (`dump_device_config`
+//!   in klibc's `usr/kinit/ipconfig/main.c`): the keys and their order, every
+//!   value single-quoted. Early-boot hooks source it with `.`; every value
+//!   that came from the network is quoted so sourcing can never execute
+//!   anything (klibc's CVE-2011-1930 was exactly this). Optionally the same
+//!   file under `/tmp` (mkinitcpio's net hook users source `/tmp/net-*.conf`).
+//! - `/run/systemd/network/10-netroot-<iface>.network`: the booted system's
+//!   networkd keeps the address instead of dropping it (systemd.network(5),
+//!   `KeepConfiguration=`).
+//! - `/run/netroot/net.json`: the lease, for netroot's later phases.
+
+use std::fmt::Write as _;
+use std::net::Ipv4Addr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::apply::{self, Plan};
+use super::dhcp::Lease;
+use super::link::fmt_mac;
+use super::Proto;
+use crate::json::Value;
+
+/// Writing a hand-over file failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file could not be written.
+    #[error(transparent)]
+    Write(#[from] apply::Error),
+}
+
+/// What the hand-over files describe.
+#[derive(Debug, Clone)]
+pub struct Handover<'a> {
+    /// The configured interface.
+    pub plan: &'a Plan,
+    /// Its MAC address.
+    pub mac: [u8; 6],
+    /// The lease (completed: netmask and broadcast filled in).
+    pub lease: &'a Lease,
+    /// Seconds since boot when the configuration completed (klibc: `UPTIME`).
+    pub uptime: u64,
+    /// How long the bring-up took.
+    pub elapsed: Duration,
+}
+
+/// Append `NAME='value'` + newline, quoted for sh the way klibc does it: the
+/// whole value in single quotes (inside which sh interprets nothing), each
+/// `'` written as `'\''` and each `!` as `'\!'` (so an interactive bash with
+/// history expansion does not expand it either). NUL bytes cannot live in a
+/// shell variable and are dropped.
+pub fn sh_assign(out: &mut String, name: &str, value: &str) {
+    out.push_str(name);
+    out.push_str("='");
+    for c in value.chars() {
+        match c {
+            '\'' => out.push_str("'\\''"),
+            '!' => out.push_str("'\\!'"),
+            '\0' => {}
+            c => out.push(c),
+        }
+    }
+    out.push_str("'\n");
+}
+
+fn addr_or_zero(a: Option<Ipv4Addr>) -> String {
+    a.unwrap_or(Ipv4Addr::UNSPECIFIED).to_string()
+}
+
+/// The text of `net-<iface>.conf`, byte-compatible with klibc ipconfig:
+/// `0.0.0.0` for unset addresses, empty strings for unset names. Like klibc,
+/// classless static routes (option 121) are written as
+/// `IPV4ROUTE<n>SUBNET`/`IPV4ROUTE<n>GATEWAY` pairs in place of `IPV4GATEWAY`.
+/// `ROOTSERVER` is the next server (siaddr) or, when the server left it
+/// empty, the DHCP server itself; for a static `ip=` it is its server field.
+pub fn ipconfig_conf(h: &Handover<'_>) -> String {
+    let l = h.lease;
+    let mut s = String::new();
+    sh_assign(&mut s, "DEVICE", &h.plan.iface);
+    sh_assign(&mut s, "PROTO", h.plan.proto.klibc_name());
+    sh_assign(&mut s, "IPV4ADDR", &addr_or_zero(l.addr));
+    sh_assign(&mut s, "IPV4BROADCAST", &addr_or_zero(l.broadcast));
+    sh_assign(&mut s, "IPV4NETMASK", &addr_or_zero(l.netmask));
+    if l.classless_routes.is_empty() {
+        sh_assign(
+            &mut s,
+            "IPV4GATEWAY",
+            &addr_or_zero(l.routers.first().copied()),
+        );
+    } else {
+        for (i, (dest, plen, gw)) in l.classless_routes.iter().enumerate() {
+            sh_assign(
+                &mut s,
+                &format!("IPV4ROUTE{i}SUBNET"),
+                &format!("{dest}/{plen}"),
+            );
+            sh_assign(&mut s, &format!("IPV4ROUTE{i}GATEWAY"), &gw.to_string());
+        }
+    }
+    sh_assign(&mut s, "IPV4DNS0", &addr_or_zero(l.dns.first().copied()));
+    sh_assign(&mut s, "IPV4DNS1", &addr_or_zero(l.dns.get(1).copied()));
+    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    sh_assign(&mut s, "HOSTNAME", &opt(&l.hostname));
+    sh_assign(&mut s, "DNSDOMAIN", &opt(&l.domain));
+    sh_assign(&mut s, "NISDOMAIN", &opt(&l.nis_domain));
+    sh_assign(
+        &mut s,
+        "ROOTSERVER",
+        &addr_or_zero(l.next_server.or(l.server_id)),
+    );
+    sh_assign(&mut s, "ROOTPATH", &opt(&l.root_path));
+    sh_assign(&mut s, "filename", &opt(&l.bootfile));
+    sh_assign(&mut s, "UPTIME", &h.uptime.to_string());
+    let lease_secs = l.lease_time.map(|d| d.as_secs()).unwrap_or(0);
+    sh_assign(&mut s, "DHCPLEASETIME", &lease_secs.to_string());
+    sh_assign(&mut s, "DOMAINSEARCH", &l.domain_search.join(" "));
+    s
+}
+
+/// The systemd-networkd unit for the boot interface. Only addresses (typed
+/// values) and names that passed [`apply::valid_dns_name`] are written, so a
+/// server cannot inject lines or sections.
+pub fn networkd_file(h: &Handover<'_>) -> String {
+    let p = h.plan;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "# Written by netroot: the root file system is reached through {}.",
+        p.iface
+    );
+    s.push_str("# Keep its configuration across the switch to the real root.\n");
+    s.push_str("[Match]\n");
+    let _ = writeln!(s, "MACAddress={}", fmt_mac(&h.mac));
+    if let Some(mtu) = p.mtu {
+        let _ = write!(s, "\n[Link]\nMTUBytes={mtu}\n");
+    }
+    s.push_str("\n[Network]\n");
+    if p.proto == Proto::Dhcp {
+        s.push_str("DHCP=ipv4\n");
+    }
+    let _ = writeln!(s, "Address={}/{}", p.address.addr, p.address.prefix_len);
+    for ns in &p.nameservers {
+        let _ = writeln!(s, "DNS={ns}");
+    }
+    if !p.search.is_empty() {
+        let _ = writeln!(s, "Domains={}", p.search.join(" "));
+    }
+    // "yes" implies "dhcp" (never drop DHCP addresses, even on lease expiry)
+    // and "static" (keep what is already there at start-up): systemd >= 243.
+    s.push_str("KeepConfiguration=yes\n");
+    for r in &p.routes {
+        s.push_str("\n[Route]\n");
+        if r.prefix_len > 0 {
+            let _ = writeln!(s, "Destination={}/{}", r.dest, r.prefix_len);
+        }
+        match r.gateway {
+            Some(gw) => {
+                let _ = writeln!(s, "Gateway={gw}");
+                if r.onlink {
+                    s.push_str("GatewayOnLink=yes\n");
+                }
+            }
+            None => s.push_str("Scope=link\n"),
+        }
+    }
+    if p.proto == Proto::Dhcp {
+        // The MAC-based identity PXE and netroot used, so the booted system
+        // renews the same lease (networkd's default is a DUID).
+        s.push_str("\n[DHCPv4]\nClientIdentifier=mac\n");
+    }
+    s
+}
+
+fn addrs(v: &[Ipv4Addr]) -> Value {
+    Value::Array(v.iter().map(|a| Value::Str(a.to_string())).collect())
+}
+
+/// The lease as JSON (`/run/netroot/net.json`).
+pub fn json(h: &Handover<'_>) -> String {
+    let l = h.lease;
+    let p = h.plan;
+    let routes = l
+        .classless_routes
+        .iter()
+        .map(|(d, plen, g)| {
+            Value::object([
+                ("destination", Value::Str(d.to_string())),
+                ("prefix_len", Value::Int(i64::from(*plen))),
+                ("gateway", Value::Str(g.to_string())),
+            ])
+        })
+        .collect();
+    let v = Value::object([
+        ("interface", Value::Str(p.iface.clone())),
+        ("index", Value::Int(i64::from(p.index))),
+        ("mac", Value::Str(fmt_mac(&h.mac))),
+        ("proto", Value::Str(p.proto.name().into())),
+        ("address", Value::opt_str(l.addr)),
+        ("prefix_len", Value::Int(i64::from(p.address.prefix_len))),
+        ("netmask", Value::opt_str(l.netmask)),
+        ("broadcast", Value::opt_str(l.broadcast)),
+        ("routers", addrs(&l.routers)),
+        ("classless_routes", Value::Array(routes)),
+        ("dns", addrs(&l.dns)),
+        ("hostname", Value::opt_str(l.hostname.as_ref())),
+        ("domain", Value::opt_str(l.domain.as_ref())),
+        (
+            "domain_search",
+            Value::Array(
+                l.domain_search
+                    .iter()
+                    .map(|d| Value::Str(d.clone()))
+                    .collect(),
+            ),
+        ),
+        ("nis_domain", Value::opt_str(l.nis_domain.as_ref())),
+        ("ntp", addrs(&l.ntp)),
+        ("root_path", Value::opt_str(l.root_path.as_ref())),
+        (
+            "mtu",
+            l.mtu.map_or(Value::Null, |m| Value::Int(i64::from(m))),
+        ),
+        ("server_id", Value::opt_str(l.server_id)),
+        ("next_server", Value::opt_str(l.next_server)),
+        ("tftp_server", Value::opt_str(l.tftp_server.as_ref())),
+        ("bootfile", Value::opt_str(l.bootfile.as_ref())),
+        (
+            "lease_time",
+            l.lease_time
+                .map_or(Value::Null, |d| Value::Int(d.as_secs() as i64)),
+        ),
+        ("rapid_commit", Value::Bool(l.rapid_commit)),
+        ("uptime", Value::Int(h.uptime as i64)),
+        ("elapsed_ms", Value::Int(h.elapsed.as_millis() as i64)),
+    ]);
+    let mut s = v.render();
+    s.push('\n');
+    s
+}
+
+/// Write every hand-over file: under `run_dir` (normally `/run`) and, in
+/// mkinitcpio mode, `net-<iface>.conf` also under `tmp_dir`. Returns the
+/// paths written.
+pub fn write_all(
+    h: &Handover<'_>,
+    run_dir: &Path,
+    tmp_dir: Option<&Path>,
+) -> Result<Vec<PathBuf>, Error> {
+    let conf = ipconfig_conf(h);
+    let name = format!("net-{}.conf", h.plan.iface);
+    let mut paths = vec![run_dir.join(&name)];
+    if let Some(t) = tmp_dir {
+        paths.push(t.join(&name));
+    }
+    for p in &paths {
+        apply::write_file(p, &conf)?;
+    }
+    let nd = run_dir
+        .join("systemd/network")
+        .join(format!("10-netroot-{}.network", h.plan.iface));
+    apply::write_file(&nd, &networkd_file(h))?;
+    paths.push(nd);
+    let js = run_dir.join("netroot/net.json");
+    apply::write_file(&js, &json(h))?;
+    paths.push(js);
+    Ok(paths)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::net::apply::plan;
+
+    fn ip(s: &str) -> Ipv4Addr {
+        s.parse().unwrap()
+    }
+
+    fn lease() -> Lease {
+        apply::complete(&Lease {
+            addr: Some(ip("10.77.0.50")),
+            netmask: Some(ip("255.255.255.0")),
+            routers: vec![ip("10.77.0.1")],
+            dns: vec![ip("10.77.0.1")],
+            hostname: Some("node7".into()),
+            domain: Some("lab.example".into()),
+            domain_search: vec!["lab.example".into(), "example".into()],
+            root_path: Some("10.77.0.1:/srv/root,vers=4".into()),
+            bootfile: Some("pxelinux.0".into()),
+            server_id: Some(ip("10.77.0.1")),
+            lease_time: Some(Duration::from_secs(3600)),
+            mtu: Some(1400),
+            ..Lease::default()
+        })
+    }
+
+    fn with<T>(l: &Lease, f: impl FnOnce(&Handover<'_>) -> T) -> T {
+        let p = plan("eth0", 2, Proto::Dhcp, l).unwrap();
+        let h = Handover {
+            plan: &p,
+            mac: [0x02, 0, 0, 0x77, 0, 0x10],
+            lease: l,
+            uptime: 12,
+            elapsed: Duration::from_millis(250),
+        };
+        f(&h)
+    }
+
+    #[test]
+    fn ipconfig_conf_byte_for_byte() {
+        let got = with(&lease(), ipconfig_conf);
+        let want = "DEVICE='eth0'
+PROTO='dhcp'
+IPV4ADDR='10.77.0.50'
+IPV4BROADCAST='10.77.0.255'
+IPV4NETMASK='255.255.255.0'
+IPV4GATEWAY='10.77.0.1'
+IPV4DNS0='10.77.0.1'
+IPV4DNS1='0.0.0.0'
+HOSTNAME='node7'
+DNSDOMAIN='lab.example'
+NISDOMAIN=''
+ROOTSERVER='10.77.0.1'
+ROOTPATH='10.77.0.1:/srv/root,vers=4'
+filename='pxelinux.0'
+UPTIME='12'
+DHCPLEASETIME='3600'
+DOMAINSEARCH='lab.example example'
+";
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn ipconfig_conf_classless_routes_like_klibc() {
+        let mut l = lease();
+        l.classless_routes = vec![
+            (ip("0.0.0.0"), 0, ip("10.77.0.254")),
+            (ip("10.9.0.0"), 16, ip("10.77.0.3")),
+        ];
+        let got = with(&l, ipconfig_conf);
+        assert!(!got.contains("IPV4GATEWAY"));
+        assert!(got.contains(
+            "IPV4NETMASK='255.255.255.0'\nIPV4ROUTE0SUBNET='0.0.0.0/0'\nIPV4ROUTE0GATEWAY='10.77.0.254'\nIPV4ROUTE1SUBNET='10.9.0.0/16'\nIPV4ROUTE1GATEWAY='10.77.0.3'\nIPV4DNS0="
+        ));
+    }
+
+    #[test]
+    fn networkd_byte_for_byte() {
+        let got = with(&lease(), networkd_file);
+        let want = "# Written by netroot: the root file system is reached through eth0.
+# Keep its configuration across the switch to the real root.
+[Match]
+MACAddress=02:00:00:77:00:10
+
+[Link]
+MTUBytes=1400
+
+[Network]
+DHCP=ipv4
+Address=10.77.0.50/24
+DNS=10.77.0.1
+Domains=lab.example example
+KeepConfiguration=yes
+
+[Route]
+Gateway=10.77.0.1
+
+[DHCPv4]
+ClientIdentifier=mac
+";
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn networkd_has_no_hostile_text() {
+        let mut l = lease();
+        l.domain_search = vec!["x\n[Network]\nDNS=6.6.6.6".into()];
+        l.domain = Some("y\nAddress=6.6.6.6/8".into());
+        let got = with(&l, networkd_file);
+        assert!(!got.contains("6.6.6.6"), "{got}");
+        assert!(!got.contains("Domains="));
+    }
+
+    #[test]
+    fn json_is_escaped() {
+        let mut l = lease();
+        l.hostname = Some("a\"b\n".into());
+        let got = with(&l, json);
+        assert!(got.starts_with("{\"interface\":\"eth0\",\"index\":2,\"mac\":\"02:00:00:77:00:10\",\"proto\":\"dhcp\",\"address\":\"10.77.0.50\""));
+        assert!(got.contains("\"hostname\":\"a\\\"b\\n\""));
+        assert!(got.contains("\"lease_time\":3600"));
+        assert!(got.ends_with("\"elapsed_ms\":250}\n"));
+    }
+
+    #[test]
+    fn quoting_of_quotes_and_bangs() {
+        let mut s = String::new();
+        sh_assign(&mut s, "X", "it's!\0");
+        assert_eq!(s, "X='it'\\''s'\\!''\n");
+    }
+
+    /// Source `text` in `shell` and print `$var`; returns stdout, and
+    /// whether the marker file appeared.
+    fn source(shell: &[&str], dir: &Path, text: &str, var: &str) -> (Vec<u8>, bool) {
+        let f = dir.join("net-eth0.conf");
+        std::fs::write(&f, text).unwrap();
+        let marker = dir.join("MARK");
+        let _ = std::fs::remove_file(&marker);
+        let script = format!(". ./net-eth0.conf; printf %s \"${var}\"");
+        let out = std::process::Command::new(shell[0])
+            .args(&shell[1..])
+            .arg("-c")
+            .arg(script)
+            .current_dir(dir)
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{shell:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.stdout, marker.exists())
+    }
+
+    fn shells() -> Vec<Vec<&'static str>> {
+        let mut v = vec![vec!["sh"]];
+        for b in ["/usr/bin/busybox", "/bin/busybox"] {
+            if Path::new(b).exists() {
+                v.push(vec![b, "sh"]);
+                break;
+            }
+        }
+        if Path::new("/bin/bash").exists() {
+            v.push(vec!["/bin/bash"]);
+        }
+        v
+    }
+
+    #[test]
+    fn hostile_values_source_as_literals() {
+        let dir = std::env::temp_dir().join(format!("netroot-quote-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let nasty = [
+            "$(touch MARK)",
+            "`touch MARK`",
+            "'; touch MARK; '",
+            "\"; touch MARK; \"",
+            "a\nIPV4ADDR=6.6.6.6\ntouch MARK",
+            "\\'$(touch MARK)\\",
+            "!! !$ ${PATH} $((1+1)) ~ * ? [a] | & ; < > ( ) { }",
+            "\t\r\u{1b}[31m",
+        ];
+        for shell in shells() {
+            for v in nasty {
+                let mut l = lease();
+                l.hostname = Some(v.to_string());
+                l.root_path = Some(v.to_string());
+                let text = with(&l, ipconfig_conf);
+                for var in ["HOSTNAME", "ROOTPATH", "IPV4ADDR"] {
+                    let (out, marked) = source(&shell, &dir, &text, var);
+                    let want = if var == "IPV4ADDR" { "10.77.0.50" } else { v };
+                    assert_eq!(String::from_utf8_lossy(&out), want, "{shell:?} {v:?}");
+                    assert!(!marked, "{shell:?} executed {v:?}");
+                }
+            }
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(96))]
+        #[test]
+        fn any_string_sources_as_itself(v in "\\PC*|[\\x01-\\x7f]{0,80}") {
+            let dir = std::env::temp_dir().join(format!("netroot-prop-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).unwrap();
+            let mut l = lease();
+            l.hostname = Some(v.clone());
+            let text = with(&l, ipconfig_conf);
+            let (out, marked) = source(&["sh"], &dir, &text, "HOSTNAME");
+            let _ = std::fs::remove_dir_all(&dir);
+            proptest::prop_assert_eq!(out, v.replace('\0', "").into_bytes());
+            proptest::prop_assert!(!marked);
+        }
+    }
+}

@@ -1,1 +1,560 @@
-//! rtnetlink: list links, set them up, wait for carrier (events, not sleeps).
+//! rtnetlink: list links, set them up, set the MTU, wait for carrier
+//! (events, not sleeps), and choose the candidate interfaces.
+//!
+//! Message types come from `netlink-packet-route` (the rust-netlink
+//! project's crate, also used by `rtnetlink` and `nispor`): it is kept in
+//! step with the kernel's uAPI, so we do not maintain byte layouts of
+//! `ifinfomsg`/`ifaddrmsg`/`rtmsg` and their attributes ourselves. The
+//! socket is our own (`sys::netlink`), driven synchronously: PID 1 has no
+//! async runtime. Protocol reference: rtnetlink(7), netlink(7).
+
+use std::io;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use netlink_packet_core::{
+    NetlinkHeader, NetlinkMessage, NetlinkPayload, NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP,
+    NLM_F_REPLACE, NLM_F_REQUEST,
+};
+use netlink_packet_route::link::{LinkAttribute, LinkFlags, LinkMessage};
+use netlink_packet_route::RouteNetlinkMessage;
+
+use crate::sys::netlink::{Socket, RTMGRP_LINK};
+
+/// A link-layer failure, naming the interface and the operation.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The netlink socket could not be opened or used.
+    #[error("netlink socket: {0}")]
+    Socket(#[source] io::Error),
+    /// The kernel refused a request.
+    #[error("{op} on {iface}: {source}")]
+    Request {
+        /// What we asked, e.g. `set up`.
+        op: &'static str,
+        /// Interface name (or `*` for a dump).
+        iface: String,
+        /// errno from the kernel.
+        #[source]
+        source: io::Error,
+    },
+    /// The kernel did not answer a request in time.
+    #[error("{op} on {iface}: no answer from the kernel")]
+    NoAnswer {
+        /// What we asked.
+        op: &'static str,
+        /// Interface name.
+        iface: String,
+    },
+    /// None of the candidate interfaces reported carrier within the timeout.
+    #[error("no carrier on {ifaces} within {secs} s")]
+    NoCarrier {
+        /// Comma-separated interface names.
+        ifaces: String,
+        /// The timeout.
+        secs: u64,
+    },
+}
+
+/// One network interface as rtnetlink and sysfs describe it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    /// Kernel name, e.g. `eth0`.
+    pub name: String,
+    /// ifindex.
+    pub index: u32,
+    /// Hardware address when it is a 6-byte (Ethernet) one.
+    pub mac: Option<[u8; 6]>,
+    /// `IFF_UP`: administratively up.
+    pub up: bool,
+    /// `IFF_BROADCAST`.
+    pub broadcast: bool,
+    /// `IFF_LOOPBACK`.
+    pub loopback: bool,
+    /// `IFF_LOWER_UP`: the driver reports carrier.
+    pub carrier: bool,
+    /// `IFLA_OPERSTATE` as the kernel spells it (`UP`, `DOWN`, ...).
+    pub operstate: String,
+    /// MTU.
+    pub mtu: u32,
+    /// Kernel driver, from `/sys/class/net/<name>/device/driver` (None for
+    /// virtual devices).
+    pub driver: Option<String>,
+}
+
+impl Link {
+    /// Whether this interface may ever be a boot interface: not loopback,
+    /// capable of broadcast (DHCP needs it) and with an Ethernet address.
+    pub fn eligible(&self) -> bool {
+        !self.loopback && self.broadcast && self.mac.is_some_and(|m| m != [0; 6])
+    }
+
+    fn from_message(msg: &LinkMessage) -> Link {
+        let flags = msg.header.flags;
+        let mut link = Link {
+            name: String::new(),
+            index: msg.header.index,
+            mac: None,
+            up: flags.contains(LinkFlags::Up),
+            broadcast: flags.contains(LinkFlags::Broadcast),
+            loopback: flags.contains(LinkFlags::Loopback),
+            carrier: flags.contains(LinkFlags::LowerUp),
+            operstate: String::from("UNKNOWN"),
+            mtu: 0,
+            driver: None,
+        };
+        for attr in &msg.attributes {
+            match attr {
+                LinkAttribute::IfName(n) => link.name = n.clone(),
+                LinkAttribute::Address(a) if a.len() == 6 => {
+                    let mut mac = [0u8; 6];
+                    mac.copy_from_slice(a);
+                    link.mac = Some(mac);
+                }
+                LinkAttribute::Mtu(m) => link.mtu = *m,
+                LinkAttribute::OperState(s) => link.operstate = s.to_string(),
+                _ => {}
+            }
+        }
+        link
+    }
+}
+
+/// Format a MAC the way `ip link` and networkd do: `52:54:00:12:34:56`.
+pub fn fmt_mac(mac: &[u8; 6]) -> String {
+    let parts: Vec<String> = mac.iter().map(|b| format!("{b:02x}")).collect();
+    parts.join(":")
+}
+
+/// How the command line selects interfaces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Select {
+    /// Every eligible interface (`ip=` without a device, or `all`).
+    All,
+    /// The interface with this name (`ip=` device field).
+    Name(String),
+    /// The interface with this MAC (dracut's `ip=...:<macaddr>`).
+    Mac([u8; 6]),
+}
+
+/// Choose the candidate interfaces, PURE. Loopback and non-broadcast links
+/// are never candidates, even when named. `BOOTIF=` (the MAC pxelinux booted
+/// from) narrows `All` to that one interface; an explicit device or MAC in
+/// `ip=` wins over it. Sorted by ifindex, so the order is the kernel's
+/// probe order.
+pub fn candidates<'a>(
+    links: &'a [Link],
+    select: &Select,
+    bootif: Option<[u8; 6]>,
+) -> Vec<&'a Link> {
+    let mut out: Vec<&Link> = links
+        .iter()
+        .filter(|l| l.eligible())
+        .filter(|l| match select {
+            Select::All => bootif.map_or(true, |b| l.mac == Some(b)),
+            Select::Name(n) => &l.name == n,
+            Select::Mac(m) => l.mac == Some(*m),
+        })
+        .collect();
+    out.sort_by_key(|l| l.index);
+    out
+}
+
+/// Read the driver name of `iface` from sysfs under `sys_root` (normally
+/// `/sys`): the basename of the `device/driver` symlink.
+pub fn driver(sys_root: &Path, iface: &str) -> Option<String> {
+    let p = sys_root.join("class/net").join(iface).join("device/driver");
+    let target = std::fs::read_link(p).ok()?;
+    target.file_name().map(|n| n.to_string_lossy().into_owned())
+}
+
+/// A request/response route netlink handle.
+#[derive(Debug)]
+pub struct Rtnl {
+    sock: Socket,
+    seq: u32,
+}
+
+/// How long one netlink request may take before we call the kernel silent.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+
+fn encode(msg: RouteNetlinkMessage, flags: u16, seq: u32) -> Vec<u8> {
+    let mut nl = NetlinkMessage::new(NetlinkHeader::default(), NetlinkPayload::from(msg));
+    nl.header.flags = flags;
+    nl.header.sequence_number = seq;
+    nl.finalize();
+    let mut buf = vec![0; nl.buffer_len()];
+    nl.serialize(&mut buf);
+    buf
+}
+
+/// Split a datagram into netlink messages; undecodable ones are skipped
+/// (they are kernel messages of kinds this crate does not model).
+fn decode(mut bytes: &[u8]) -> Vec<NetlinkMessage<RouteNetlinkMessage>> {
+    let mut out = Vec::new();
+    while bytes.len() >= 16 {
+        let len = u32::from_ne_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) as usize;
+        if len < 16 || len > bytes.len() {
+            break;
+        }
+        if let Ok(m) = NetlinkMessage::<RouteNetlinkMessage>::deserialize(&bytes[..len]) {
+            out.push(m);
+        }
+        // NLMSG_ALIGN: messages in one datagram start on 4-byte boundaries.
+        let step = (len + 3) & !3;
+        bytes = &bytes[step.min(bytes.len())..];
+    }
+    out
+}
+
+impl Rtnl {
+    /// Open a request socket.
+    pub fn open() -> Result<Rtnl, Error> {
+        Ok(Rtnl {
+            sock: Socket::route(0).map_err(Error::Socket)?,
+            seq: 0,
+        })
+    }
+
+    /// Send `msg` and collect the answer: the dumped messages for a dump,
+    /// nothing for an acknowledged change. `create` adds or replaces (for
+    /// addresses and routes). `op`/`iface` name the request in errors.
+    pub fn request(
+        &mut self,
+        msg: RouteNetlinkMessage,
+        dump: bool,
+        create: bool,
+        op: &'static str,
+        iface: &str,
+    ) -> Result<Vec<RouteNetlinkMessage>, Error> {
+        self.seq = self.seq.wrapping_add(1);
+        let seq = self.seq;
+        let mut flags = NLM_F_REQUEST | NLM_F_ACK;
+        if dump {
+            flags |= NLM_F_DUMP;
+        }
+        if create {
+            // Create or replace: running `netroot net` again (or after
+            // another tool) converges instead of failing with EEXIST.
+            flags |= NLM_F_CREATE | NLM_F_REPLACE;
+        }
+        let req_err = |source: io::Error| Error::Request {
+            op,
+            iface: iface.to_string(),
+            source,
+        };
+        self.sock.send(&encode(msg, flags, seq)).map_err(req_err)?;
+        let deadline = Instant::now() + REQUEST_TIMEOUT;
+        let mut out = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let Some(bytes) = self.sock.recv(Some(left)).map_err(req_err)? else {
+                return Err(Error::NoAnswer {
+                    op,
+                    iface: iface.to_string(),
+                });
+            };
+            for m in decode(bytes) {
+                if m.header.sequence_number != seq {
+                    continue;
+                }
+                match m.payload {
+                    NetlinkPayload::InnerMessage(inner) => out.push(inner),
+                    NetlinkPayload::Done(_) => return Ok(out),
+                    NetlinkPayload::Error(e) => {
+                        return match e.code {
+                            // An error message with code 0 is the ACK.
+                            None => Ok(out),
+                            Some(code) => Err(req_err(io::Error::from_raw_os_error(-code.get()))),
+                        };
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    /// Every link, with its driver read from sysfs under `sys_root`.
+    pub fn links(&mut self, sys_root: &Path) -> Result<Vec<Link>, Error> {
+        let answer = self.request(
+            RouteNetlinkMessage::GetLink(LinkMessage::default()),
+            true,
+            false,
+            "list links",
+            "*",
+        )?;
+        let mut links: Vec<Link> = answer
+            .iter()
+            .filter_map(|m| match m {
+                RouteNetlinkMessage::NewLink(l) => Some(Link::from_message(l)),
+                _ => None,
+            })
+            .collect();
+        for l in &mut links {
+            l.driver = driver(sys_root, &l.name);
+        }
+        links.sort_by_key(|l| l.index);
+        Ok(links)
+    }
+
+    fn set_link(
+        &mut self,
+        link: &Link,
+        up: Option<bool>,
+        mtu: Option<u32>,
+        op: &'static str,
+    ) -> Result<(), Error> {
+        let mut msg = LinkMessage::default();
+        msg.header.index = link.index;
+        if let Some(up) = up {
+            msg.header.change_mask = LinkFlags::Up;
+            if up {
+                msg.header.flags = LinkFlags::Up;
+            }
+        }
+        if let Some(mtu) = mtu {
+            msg.attributes.push(LinkAttribute::Mtu(mtu));
+        }
+        self.request(
+            RouteNetlinkMessage::SetLink(msg),
+            false,
+            false,
+            op,
+            &link.name,
+        )?;
+        Ok(())
+    }
+
+    /// Set the interface administratively up (`ip link set X up`).
+    pub fn set_up(&mut self, link: &Link) -> Result<(), Error> {
+        self.set_link(link, Some(true), None, "set up")
+    }
+
+    /// Set the interface down again (candidates that lost the race).
+    pub fn set_down(&mut self, link: &Link) -> Result<(), Error> {
+        self.set_link(link, Some(false), None, "set down")
+    }
+
+    /// Set the MTU (from `ip=` or DHCP option 26).
+    pub fn set_mtu(&mut self, link: &Link, mtu: u32) -> Result<(), Error> {
+        self.set_link(link, None, Some(mtu), "set mtu")
+    }
+}
+
+/// A subscription to link events (`RTMGRP_LINK`). Open it BEFORE setting
+/// links up so no carrier change can slip between the state dump and the
+/// first wait.
+#[derive(Debug)]
+pub struct CarrierWatch {
+    sock: Socket,
+}
+
+impl CarrierWatch {
+    /// Subscribe to link events.
+    pub fn open() -> Result<CarrierWatch, Error> {
+        Ok(CarrierWatch {
+            sock: Socket::route(RTMGRP_LINK).map_err(Error::Socket)?,
+        })
+    }
+
+    /// Wait at most `timeout` for any link event (an interface appearing
+    /// or changing). Returns whether one came.
+    pub fn wait_any(&mut self, timeout: Duration) -> Result<bool, Error> {
+        let bytes = match self.sock.recv(Some(timeout)) {
+            Ok(Some(b)) => b,
+            Ok(None) => return Ok(false),
+            Err(e) => return Err(Error::Socket(e)),
+        };
+        Ok(decode(bytes).iter().any(|m| {
+            matches!(
+                m.payload,
+                NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewLink(_))
+            )
+        }))
+    }
+
+    /// Wait until the `links` have carrier: returns as soon as all of them
+    /// have it, or `settle` after the first one got it (slower NICs on the
+    /// same cable plant get that long to catch up), with those that have
+    /// carrier, in the order given. The current state is dumped through
+    /// `rtnl` after the subscription (and again if the kernel reports that
+    /// events were lost, `ENOBUFS`). Fails with [`Error::NoCarrier`] when
+    /// none got carrier within `timeout`.
+    pub fn wait(
+        &mut self,
+        rtnl: &mut Rtnl,
+        sys_root: &Path,
+        links: &[Link],
+        timeout: Duration,
+        settle: Duration,
+    ) -> Result<Vec<Link>, Error> {
+        let start = Instant::now();
+        let deadline = start + timeout;
+        let mut carrier = vec![false; links.len()];
+        let mut first: Option<Instant> = None;
+        let mut redump = true;
+        // (ifindex, has carrier) updates, from a dump or from events.
+        let mut seen: Vec<(u32, bool)> = Vec::new();
+        loop {
+            if redump {
+                redump = false;
+                seen.extend(
+                    rtnl.links(sys_root)?
+                        .iter()
+                        .map(|c| (c.index, c.carrier && c.up)),
+                );
+            }
+            for (index, has) in seen.drain(..) {
+                if let Some(i) = links.iter().position(|l| l.index == index) {
+                    if has && !carrier[i] {
+                        crate::debug!("{}: carrier up after {:?}", links[i].name, start.elapsed());
+                        first.get_or_insert_with(Instant::now);
+                    }
+                    carrier[i] = has;
+                }
+            }
+            if carrier.iter().all(|c| *c) {
+                break;
+            }
+            let now = Instant::now();
+            let until = match first {
+                Some(t) => (t + settle).min(deadline),
+                None => deadline,
+            };
+            if now >= until {
+                break;
+            }
+            match self.sock.recv(Some(until - now)) {
+                Ok(Some(bytes)) => {
+                    for m in decode(bytes) {
+                        if let NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewLink(msg)) =
+                            m.payload
+                        {
+                            let ev = Link::from_message(&msg);
+                            seen.push((ev.index, ev.carrier && ev.up));
+                        }
+                    }
+                }
+                Ok(None) => {}
+                // The socket buffer overflowed: events were lost, look again.
+                Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) => redump = true,
+                Err(e) => return Err(Error::Socket(e)),
+            }
+        }
+        let live: Vec<Link> = links
+            .iter()
+            .zip(&carrier)
+            .filter(|(_, c)| **c)
+            .map(|(l, _)| l.clone())
+            .collect();
+        if live.is_empty() {
+            let names: Vec<&str> = links.iter().map(|l| l.name.as_str()).collect();
+            return Err(Error::NoCarrier {
+                ifaces: names.join(", "),
+                secs: timeout.as_secs_f64().round() as u64,
+            });
+        }
+        Ok(live)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn link(name: &str, index: u32, mac: u8, broadcast: bool, loopback: bool) -> Link {
+        Link {
+            name: name.into(),
+            index,
+            mac: Some([0x52, 0x54, 0, 0, 0, mac]),
+            up: false,
+            broadcast,
+            loopback,
+            carrier: false,
+            operstate: "DOWN".into(),
+            mtu: 1500,
+            driver: None,
+        }
+    }
+
+    fn names(v: &[&Link]) -> Vec<String> {
+        v.iter().map(|l| l.name.clone()).collect()
+    }
+
+    fn lab() -> Vec<Link> {
+        vec![
+            link("eth1", 3, 2, true, false),
+            link("lo", 1, 0, false, true),
+            link("eth0", 2, 1, true, false),
+            link("tun0", 4, 3, false, false),
+        ]
+    }
+
+    #[test]
+    fn all_skips_loopback_and_non_broadcast_and_sorts_by_index() {
+        let links = lab();
+        assert_eq!(
+            names(&candidates(&links, &Select::All, None)),
+            ["eth0", "eth1"]
+        );
+    }
+
+    #[test]
+    fn named_device_even_if_bootif_differs() {
+        let links = lab();
+        let got = candidates(
+            &links,
+            &Select::Name("eth1".into()),
+            Some([0x52, 0x54, 0, 0, 0, 1]),
+        );
+        assert_eq!(names(&got), ["eth1"]);
+        // Naming a non-broadcast device gives nothing.
+        assert!(candidates(&links, &Select::Name("tun0".into()), None).is_empty());
+        assert!(candidates(&links, &Select::Name("lo".into()), None).is_empty());
+    }
+
+    #[test]
+    fn bootif_narrows_all() {
+        let links = lab();
+        let got = candidates(&links, &Select::All, Some([0x52, 0x54, 0, 0, 0, 2]));
+        assert_eq!(names(&got), ["eth1"]);
+        assert!(candidates(&links, &Select::All, Some([1, 2, 3, 4, 5, 6])).is_empty());
+    }
+
+    #[test]
+    fn dracut_mac_selects() {
+        let links = lab();
+        let got = candidates(&links, &Select::Mac([0x52, 0x54, 0, 0, 0, 1]), None);
+        assert_eq!(names(&got), ["eth0"]);
+    }
+
+    #[test]
+    fn mac_format() {
+        assert_eq!(
+            fmt_mac(&[0x52, 0x54, 0, 0xab, 0x0c, 0xff]),
+            "52:54:00:ab:0c:ff"
+        );
+    }
+
+    #[test]
+    fn driver_from_sysfs_fixture() {
+        let dir = std::env::temp_dir().join(format!("netroot-sysfs-{}", std::process::id()));
+        let dev = dir.join("class/net/eth0/device");
+        std::fs::create_dir_all(&dev).unwrap();
+        let _ = std::fs::remove_file(dev.join("driver"));
+        std::os::unix::fs::symlink("../../../bus/virtio/drivers/virtio_net", dev.join("driver"))
+            .unwrap();
+        assert_eq!(driver(&dir, "eth0").as_deref(), Some("virtio_net"));
+        assert_eq!(driver(&dir, "veth0"), None);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn decode_skips_truncated_tail() {
+        // A lone header claiming more bytes than present is dropped, not a panic.
+        let mut b = vec![0u8; 20];
+        b[0] = 200;
+        assert!(decode(&b).is_empty());
+        assert!(decode(&[]).is_empty());
+    }
+}

@@ -1,6 +1,600 @@
 //! Network bring-up: links, DHCP, static configuration, hand-over files.
+//!
+//! [`bring_up`] is the whole phase (used by PID 1 and by `netroot net`):
+//! choose the candidate interfaces from the command line, set them up, wait
+//! for carrier, get a lease (DHCP on every live candidate at once, first
+//! lease wins) or take the static `ip=`, apply it, write the hand-over files.
 
 pub mod apply;
 pub mod dhcp;
 pub mod handover;
 pub mod link;
+
+use std::net::Ipv4Addr;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crate::cmdline::{Autoconf, BootConfig, IpParam};
+use dhcp::Lease;
+use link::{CarrierWatch, Link, Rtnl, Select};
+
+/// How the configuration was obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Proto {
+    /// A DHCP lease.
+    Dhcp,
+    /// A static `ip=`.
+    Static,
+}
+
+impl Proto {
+    /// Our name for it (`dhcp`, `static`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Proto::Dhcp => "dhcp",
+            Proto::Static => "static",
+        }
+    }
+
+    /// klibc ipconfig's `PROTO` value (`protoinfos[]`: a static
+    /// configuration is `none`).
+    pub fn klibc_name(self) -> &'static str {
+        match self {
+            Proto::Dhcp => "dhcp",
+            Proto::Static => "none",
+        }
+    }
+}
+
+/// Where the bring-up reads and writes.
+#[derive(Debug, Clone)]
+pub struct Env {
+    /// sysfs root (`/sys`), for interface drivers.
+    pub sys_root: PathBuf,
+    /// Hand-over directory (`/run`).
+    pub run_dir: PathBuf,
+    /// Where resolv.conf goes (`/etc`).
+    pub etc_dir: PathBuf,
+    /// mkinitcpio mode: also write `net-<iface>.conf` here (`/tmp`).
+    pub tmp_dir: Option<PathBuf>,
+    /// Call sethostname(2). Only when configuring the machine for real.
+    pub set_hostname: bool,
+    /// After the first candidate gets carrier, how long the others get to
+    /// catch up before DHCP starts on those that have it.
+    pub settle: Duration,
+}
+
+impl Default for Env {
+    fn default() -> Self {
+        Env {
+            sys_root: PathBuf::from("/sys"),
+            run_dir: PathBuf::from("/run"),
+            etc_dir: PathBuf::from("/etc"),
+            tmp_dir: None,
+            set_hostname: true,
+            settle: Duration::from_millis(500),
+        }
+    }
+}
+
+/// A configured interface.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// Interface name.
+    pub iface: String,
+    /// ifindex.
+    pub index: u32,
+    /// MAC address.
+    pub mac: [u8; 6],
+    /// DHCP or static.
+    pub proto: Proto,
+    /// The lease (a static `ip=` is filled into one too), completed with
+    /// the classful netmask and broadcast when they were missing.
+    pub lease: Lease,
+    /// From the start of [`bring_up`] to the files being written.
+    pub elapsed: Duration,
+    /// Files written.
+    pub files: Vec<PathBuf>,
+}
+
+/// Why the network could not be brought up. Each variant names the
+/// interfaces involved.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// `ip=off` (or `none` without an address): nothing to configure.
+    #[error("network configuration disabled by ip=off")]
+    Disabled,
+    /// `ip=...:rarp`.
+    #[error("ip=: autoconf method rarp is not supported")]
+    Rarp,
+    /// No interface matches the command line.
+    #[error("no candidate interface for {wanted} (interfaces: {seen})")]
+    NoInterface {
+        /// What the command line asked for.
+        wanted: String,
+        /// The interfaces that exist.
+        seen: String,
+    },
+    /// A link operation failed.
+    #[error(transparent)]
+    Link(#[from] link::Error),
+    /// DHCP got no lease.
+    #[error("dhcp on {ifaces}: {source}")]
+    Dhcp {
+        /// The interfaces DHCP ran on.
+        ifaces: String,
+        /// The driver's reason.
+        #[source]
+        source: dhcp::driver::Error,
+    },
+    /// Configuring the interface failed.
+    #[error("configure {iface}: {source}")]
+    Apply {
+        /// Interface.
+        iface: String,
+        /// Why.
+        #[source]
+        source: apply::Error,
+    },
+    /// Writing the hand-over files failed.
+    #[error("hand-over files for {iface}: {source}")]
+    Handover {
+        /// Interface.
+        iface: String,
+        /// Why.
+        #[source]
+        source: handover::Error,
+    },
+}
+
+/// What the command line asks of the network, resolved from the `ip=`
+/// parameters. With several `ip=`, the first one that configures something
+/// decides (dracut-style per-interface lists are not merged).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Mode {
+    Dhcp(IpParam),
+    Static(IpParam),
+}
+
+fn mode(cfg: &BootConfig) -> Result<Mode, Error> {
+    if cfg.ip.is_empty() {
+        // No ip=: DHCP on every candidate (what `netroot net` is asked for).
+        return Ok(Mode::Dhcp(IpParam::default()));
+    }
+    for p in &cfg.ip {
+        match p.autoconf {
+            Autoconf::Rarp => return Err(Error::Rarp),
+            Autoconf::Any | Autoconf::Dhcp | Autoconf::Bootp => return Ok(Mode::Dhcp(p.clone())),
+            Autoconf::Off | Autoconf::Static if p.client.is_some() => {
+                return Ok(Mode::Static(p.clone()))
+            }
+            Autoconf::Off | Autoconf::Static => {}
+        }
+    }
+    Err(Error::Disabled)
+}
+
+fn select(p: &IpParam) -> Select {
+    match (&p.device, p.mac) {
+        (Some(d), _) if d != "all" && !d.is_empty() => Select::Name(d.clone()),
+        (_, Some(m)) => Select::Mac(m),
+        _ => Select::All,
+    }
+}
+
+/// A static `ip=` as a lease (klibc fills its `struct netdev` the same way).
+pub fn static_lease(p: &IpParam) -> Lease {
+    Lease {
+        addr: p.client,
+        netmask: p.netmask,
+        routers: p.gateway.into_iter().collect(),
+        dns: p.dns.clone(),
+        hostname: p.hostname.clone(),
+        nis_domain: p.nis_domain.clone(),
+        ntp: p.ntp.into_iter().collect(),
+        next_server: p.server,
+        mtu: p.mtu,
+        ..Lease::default()
+    }
+}
+
+/// Fill what the server left out with the values `ip=` gave (hostname,
+/// netmask, gateway, DNS, MTU): the lease wins where both speak.
+fn merge(mut lease: Lease, p: &IpParam) -> Lease {
+    if lease.hostname.is_none() {
+        lease.hostname = p.hostname.clone();
+    }
+    if lease.netmask.is_none() {
+        lease.netmask = p.netmask;
+    }
+    if lease.routers.is_empty() && lease.classless_routes.is_empty() {
+        lease.routers = p.gateway.into_iter().collect();
+    }
+    if lease.dns.is_empty() {
+        lease.dns = p.dns.clone();
+    }
+    if lease.nis_domain.is_none() {
+        lease.nis_domain = p.nis_domain.clone();
+    }
+    if lease.mtu.is_none() {
+        lease.mtu = p.mtu;
+    }
+    if lease.next_server.is_none() {
+        lease.next_server = p.server;
+    }
+    lease
+}
+
+/// The client identifier of `ip=...:dhcp,<type>,<value>` as option 61 bytes
+/// (RFC 2132 §9.14: type, then the identifier): a colon-separated hex
+/// value (a MAC) is taken as bytes, anything else as its text.
+fn client_id(p: &IpParam) -> Option<Vec<u8>> {
+    let (ty, value) = p.client_id.as_ref()?;
+    let mut out = vec![*ty];
+    let hex: Option<Vec<u8>> = value
+        .split(':')
+        .map(|b| {
+            (b.len() == 2)
+                .then(|| u8::from_str_radix(b, 16).ok())
+                .flatten()
+        })
+        .collect();
+    match hex {
+        Some(bytes) if value.contains(':') => out.extend(bytes),
+        _ => out.extend(value.as_bytes()),
+    }
+    Some(out)
+}
+
+fn owned(v: Vec<&Link>) -> Vec<Link> {
+    v.into_iter().cloned().collect()
+}
+
+/// What the command line asked for, in words (for errors and logs).
+fn wanted(sel: &Select, bootif: Option<[u8; 6]>) -> String {
+    match (sel, bootif) {
+        (Select::All, Some(b)) => format!("BOOTIF={}", link::fmt_mac(&b)),
+        (Select::All, None) => "a broadcast interface".to_string(),
+        (Select::Name(n), _) => format!("ip= device {n}"),
+        (Select::Mac(m), _) => format!("ip= MAC {}", link::fmt_mac(m)),
+    }
+}
+
+fn names(links: &[Link]) -> String {
+    let v: Vec<&str> = links.iter().map(|l| l.name.as_str()).collect();
+    v.join(", ")
+}
+
+/// Seconds since boot (klibc's `UPTIME`, from sysinfo(2)).
+fn uptime() -> u64 {
+    u64::try_from(rustix::system::sysinfo().uptime).unwrap_or(0)
+}
+
+/// Bring the network up as `cfg` asks, write the hand-over files, return
+/// what was configured. Interfaces set up but not chosen are set down again.
+pub fn bring_up(cfg: &BootConfig, env: &Env) -> Result<Outcome, Error> {
+    let start = Instant::now();
+    let timeout = cfg.options.timeout;
+    let mode = mode(cfg)?;
+    let param = match &mode {
+        Mode::Dhcp(p) | Mode::Static(p) => p.clone(),
+    };
+    let sel = select(&param);
+
+    let mut rtnl = Rtnl::open()?;
+    // Subscribe before anything changes, then look: no event can be missed.
+    let mut watch = CarrierWatch::open()?;
+    let deadline = start + timeout;
+    let mut links = rtnl.links(&env.sys_root)?;
+    let mut cands = owned(link::candidates(&links, &sel, cfg.bootif));
+    if cands.is_empty() {
+        // The NIC driver may still be probing (asynchronous probe, USB):
+        // wait for interfaces to appear, up to the timeout.
+        crate::info!("waiting for {} to appear", wanted(&sel, cfg.bootif));
+        while cands.is_empty() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(Error::NoInterface {
+                    wanted: wanted(&sel, cfg.bootif),
+                    seen: names(&links),
+                });
+            }
+            if watch.wait_any(left)? {
+                links = rtnl.links(&env.sys_root)?;
+                cands = owned(link::candidates(&links, &sel, cfg.bootif));
+            }
+        }
+    }
+    let mut usable = Vec::new();
+    for l in cands {
+        crate::info!(
+            "{}: candidate, mac {}, driver {}",
+            l.name,
+            l.mac.map(|m| link::fmt_mac(&m)).unwrap_or_default(),
+            l.driver.as_deref().unwrap_or("-")
+        );
+        if l.up {
+            usable.push(l);
+            continue;
+        }
+        // One NIC failing to come up (firmware, driver) must not stop the
+        // others from booting the machine.
+        match rtnl.set_up(&l) {
+            Ok(()) => usable.push(l),
+            Err(e) => crate::warn!("{e}"),
+        }
+    }
+    let cands = usable;
+    if cands.is_empty() {
+        return Err(Error::NoInterface {
+            wanted: format!("{} that can be set up", wanted(&sel, cfg.bootif)),
+            seen: names(&links),
+        });
+    }
+    let left = deadline.saturating_duration_since(Instant::now());
+    let live = watch.wait(&mut rtnl, &env.sys_root, &cands, left, env.settle)?;
+    drop(watch);
+    crate::info!("carrier on {} after {:?}", names(&live), start.elapsed());
+
+    let (chosen, proto, lease) = match mode {
+        Mode::Static(p) => (live[0].clone(), Proto::Static, static_lease(&p)),
+        Mode::Dhcp(p) => {
+            let ifaces: Vec<dhcp::driver::Iface> = live
+                .iter()
+                .map(|l| dhcp::driver::Iface {
+                    name: l.name.clone(),
+                    index: l.index,
+                    mac: l.mac.unwrap_or_default(),
+                })
+                .collect();
+            let params = dhcp::driver::Params {
+                client_id: client_id(&p),
+                hostname: p.hostname.clone(),
+                requested_ip: p.client,
+                rapid_commit: true,
+                timeout: timeout
+                    .saturating_sub(start.elapsed())
+                    .max(Duration::from_secs(1)),
+            };
+            match dhcp::driver::acquire(&ifaces, &params) {
+                Ok((i, lease)) => (live[i].clone(), Proto::Dhcp, merge(lease, &p)),
+                Err(source) => {
+                    for l in cands.iter().filter(|l| !l.up) {
+                        let _ = rtnl.set_down(l);
+                    }
+                    return Err(Error::Dhcp {
+                        ifaces: names(&live),
+                        source,
+                    });
+                }
+            }
+        }
+    };
+    for l in cands.iter().filter(|l| !l.up && l.index != chosen.index) {
+        if let Err(e) = rtnl.set_down(l) {
+            crate::warn!("{e}");
+        }
+    }
+
+    let lease = apply::complete(&lease);
+    let iface = chosen.name.clone();
+    let plan = apply::plan(&iface, chosen.index, proto, &lease).map_err(|source| Error::Apply {
+        iface: iface.clone(),
+        source,
+    })?;
+    apply::execute(&plan, &mut rtnl, &chosen, &env.etc_dir, env.set_hostname).map_err(
+        |source| Error::Apply {
+            iface: iface.clone(),
+            source,
+        },
+    )?;
+    let mac = chosen.mac.unwrap_or_default();
+    let elapsed = start.elapsed();
+    let h = handover::Handover {
+        plan: &plan,
+        mac,
+        lease: &lease,
+        uptime: uptime(),
+        elapsed,
+    };
+    let files =
+        handover::write_all(&h, &env.run_dir, env.tmp_dir.as_deref()).map_err(|source| {
+            Error::Handover {
+                iface: iface.clone(),
+                source,
+            }
+        })?;
+    Ok(Outcome {
+        iface,
+        index: chosen.index,
+        mac,
+        proto,
+        lease,
+        elapsed,
+        files,
+    })
+}
+
+/// The one-line summary `netroot net` prints.
+pub fn summary(o: &Outcome) -> String {
+    let addr = o.lease.addr.unwrap_or(Ipv4Addr::UNSPECIFIED);
+    let plen = o.lease.netmask.and_then(apply::prefix_len).unwrap_or(32);
+    let mut s = format!("{}: {addr}/{plen} by {}", o.iface, o.proto.name());
+    if let Some(srv) = o.lease.server_id {
+        s.push_str(&format!(" from {srv}"));
+    }
+    if let Some(t) = o.lease.lease_time {
+        s.push_str(&format!(", lease {} s", t.as_secs()));
+    }
+    if o.lease.rapid_commit {
+        s.push_str(", rapid commit");
+    }
+    s.push_str(&format!(", up in {:.3} s", o.elapsed.as_secs_f64()));
+    s
+}
+
+const USAGE: &str =
+    "usage: netroot net [--cmdline STRING] [--run-dir DIR] [--etc-dir DIR] [--tmp-dir DIR]";
+
+/// `netroot net [--cmdline STRING] [--run-dir DIR] [--etc-dir DIR] [--tmp-dir DIR]`:
+/// bring the network up from the command line (default `/proc/cmdline`),
+/// write the files, print a one-line summary. Returns the exit code: 0 when
+/// up (or `ip=off`), 1 on failure, 2 on a usage error. The hostname is set
+/// only when `--etc-dir` is not given (a redirected run is a test or a
+/// trial in a network namespace, which shares the host's UTS namespace
+/// under `ip netns exec`, and must not rename the host); /dev/kmsg is
+/// written only when neither directory is redirected.
+pub fn run_cli(args: &[String]) -> i32 {
+    let mut cmdline = None;
+    let mut env = Env::default();
+    let mut redirected = false;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let (key, inline) = match a.split_once('=') {
+            Some((k, v)) if k.starts_with("--") => (k, Some(v.to_string())),
+            _ => (a.as_str(), None),
+        };
+        let mut value = || inline.clone().or_else(|| it.next().cloned());
+        match key {
+            "--cmdline" => cmdline = value(),
+            "--run-dir" => {
+                env.run_dir = value().map(PathBuf::from).unwrap_or_default();
+                redirected = true;
+            }
+            "--etc-dir" => {
+                env.etc_dir = value().map(PathBuf::from).unwrap_or_default();
+                env.set_hostname = false;
+                redirected = true;
+            }
+            "--tmp-dir" => env.tmp_dir = value().map(PathBuf::from),
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return 0;
+            }
+            _ => {
+                eprintln!("netroot net: unknown argument {a:?}\n{USAGE}");
+                return 2;
+            }
+        }
+        if env.run_dir.as_os_str().is_empty() || env.etc_dir.as_os_str().is_empty() {
+            eprintln!("netroot net: {key} needs a value\n{USAGE}");
+            return 2;
+        }
+    }
+    let text = match cmdline {
+        Some(c) => c,
+        None => match std::fs::read_to_string("/proc/cmdline") {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("netroot net: read /proc/cmdline: {e}");
+                return 1;
+            }
+        },
+    };
+    let cfg = match crate::cmdline::parse(&text) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("netroot net: {e}");
+            return 1;
+        }
+    };
+    // A real run (from an initramfs hook) also tells the kernel log; a
+    // redirected one (tests, trials in a namespace) keeps to stderr.
+    crate::log::init(!redirected, !cfg.quiet, cfg.options.debug);
+    match bring_up(&cfg, &env) {
+        Ok(o) => {
+            println!("{}", summary(&o));
+            0
+        }
+        Err(Error::Disabled) => {
+            println!("network configuration disabled by ip=off");
+            0
+        }
+        Err(e) => {
+            crate::error!("{e}");
+            1
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> Ipv4Addr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn modes() {
+        let mut cfg = BootConfig::default();
+        assert!(matches!(mode(&cfg), Ok(Mode::Dhcp(_))));
+        cfg.ip = vec![IpParam {
+            autoconf: Autoconf::Off,
+            ..IpParam::default()
+        }];
+        assert!(matches!(mode(&cfg), Err(Error::Disabled)));
+        cfg.ip[0].client = Some(ip("10.0.0.2"));
+        assert!(matches!(mode(&cfg), Ok(Mode::Static(_))));
+        cfg.ip[0].autoconf = Autoconf::Rarp;
+        assert!(matches!(mode(&cfg), Err(Error::Rarp)));
+    }
+
+    #[test]
+    fn selection_from_ip() {
+        let mut p = IpParam::default();
+        assert_eq!(select(&p), Select::All);
+        p.device = Some("all".into());
+        assert_eq!(select(&p), Select::All);
+        p.mac = Some([1, 2, 3, 4, 5, 6]);
+        assert_eq!(select(&p), Select::Mac([1, 2, 3, 4, 5, 6]));
+        p.device = Some("eth3".into());
+        assert_eq!(select(&p), Select::Name("eth3".into()));
+    }
+
+    #[test]
+    fn static_lease_and_merge() {
+        let p = IpParam {
+            client: Some(ip("10.1.2.3")),
+            gateway: Some(ip("10.0.0.1")),
+            server: Some(ip("10.0.0.9")),
+            hostname: Some("n1".into()),
+            dns: vec![ip("10.0.0.53")],
+            autoconf: Autoconf::Off,
+            ..IpParam::default()
+        };
+        let l = apply::complete(&static_lease(&p));
+        assert_eq!(l.netmask, Some(ip("255.0.0.0")));
+        assert_eq!(l.broadcast, Some(ip("10.255.255.255")));
+        assert_eq!(l.routers, vec![ip("10.0.0.1")]);
+        assert_eq!(l.next_server, Some(ip("10.0.0.9")));
+        let dhcp = Lease {
+            addr: Some(ip("10.1.2.4")),
+            hostname: Some("fromdhcp".into()),
+            ..Lease::default()
+        };
+        let m = merge(dhcp, &p);
+        assert_eq!(m.hostname.as_deref(), Some("fromdhcp"));
+        assert_eq!(m.dns, vec![ip("10.0.0.53")]);
+        assert_eq!(m.routers, vec![ip("10.0.0.1")]);
+    }
+
+    #[test]
+    fn client_ids() {
+        let mut p = IpParam {
+            client_id: Some((1, "52:54:00:AB:cd:01".into())),
+            ..IpParam::default()
+        };
+        assert_eq!(client_id(&p), Some(vec![1, 0x52, 0x54, 0, 0xab, 0xcd, 1]));
+        p.client_id = Some((0, "node-7".into()));
+        assert_eq!(client_id(&p), Some(b"\0node-7".to_vec()));
+        p.client_id = None;
+        assert_eq!(client_id(&p), None);
+    }
+
+    #[test]
+    fn cli_usage_errors() {
+        assert_eq!(run_cli(&["--bogus".to_string()]), 2);
+        assert_eq!(run_cli(&["--run-dir".to_string()]), 2);
+    }
+}

@@ -1,5 +1,226 @@
 //! Mounting the root: NFS, NBD, and per-host state on top.
+//!
+//! [`mount_root`] is the phase entry point: it merges the NFS sources in the
+//! kernel's precedence (`cmdline::root::merge_nfs`), resolves server names
+//! through the lease's DNS servers, mounts NFS or NBD, then applies
+//! `netroot.overlay=` and `netroot.state=`.
 
+pub mod dns;
 pub mod nbd;
 pub mod nfs;
 pub mod state;
+
+use crate::cmdline::{self, BootConfig, NfsVersion, Overlay, RootSpec};
+use std::net::Ipv4Addr;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Root phase errors: one variant per step, each wrapping the step's error.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// The command line names no network root.
+    #[error("no network root on the command line (root=/dev/nfs with nfsroot=, root=nfs:..., root=nbd:... or nbd_host=)")]
+    NoRoot,
+    /// Merging the NFS sources failed (e.g. no server anywhere, bad root-path).
+    #[error("{0}")]
+    Cmdline(#[from] cmdline::Error),
+    /// NFS mount.
+    #[error("{0}")]
+    Nfs(#[from] nfs::Error),
+    /// NBD attach or mount.
+    #[error("{0}")]
+    Nbd(#[from] nbd::Error),
+    /// State dirs or overlay.
+    #[error("{0}")]
+    State(#[from] state::Error),
+    /// A directory for the overlay's lower layer could not be made.
+    #[error("cannot create {path}: {reason}")]
+    Mkdir {
+        /// The directory.
+        path: PathBuf,
+        /// OS error text.
+        reason: String,
+    },
+}
+
+/// What the network phase learnt that the root phase needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetInfo {
+    /// Our address (for `clientaddr=` and `%s`).
+    pub client: Ipv4Addr,
+    /// DHCP option 17 (root-path), if the lease had one.
+    pub dhcp_root_path: Option<String>,
+    /// The server-ip field of `ip=`.
+    pub ip_server: Option<Ipv4Addr>,
+    /// The DHCP server (siaddr / server identifier).
+    pub dhcp_server: Option<Ipv4Addr>,
+    /// DNS servers from the lease or `ip=`.
+    pub dns: Vec<Ipv4Addr>,
+}
+
+/// Kernel modules the root needs: `required` must load (a missing one is
+/// an error), `optional` are loaded when the image has them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ModuleNeeds {
+    /// Must be present.
+    pub required: Vec<String>,
+    /// Nice to have (filesystem candidates for the NBD probe, the other NFS version).
+    pub optional: Vec<String>,
+}
+
+/// The modules [`mount_root`] will need for `cfg`, so the loader can start
+/// them while the network comes up.
+pub fn modules_for(cfg: &BootConfig) -> ModuleNeeds {
+    let mut n = ModuleNeeds::default();
+    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    match &cfg.root {
+        RootSpec::None => {}
+        RootSpec::Nfs(r) => match r.version {
+            Some(NfsVersion::V3) => n.required = s(&["nfsv3"]),
+            Some(_) => n.required = s(&["nfsv4"]),
+            None => {
+                n.required = s(&["nfsv4"]);
+                n.optional = s(&["nfsv3"]);
+            }
+        },
+        RootSpec::Nbd(r) => {
+            n.required = s(&["nbd"]);
+            match r.fstype.as_ref().or(cfg.rootfstype.as_ref()) {
+                Some(t) => n.required.push(t.clone()),
+                None => n.optional = s(&["btrfs", "ext4", "xfs"]),
+            }
+        }
+    }
+    if cfg.options.overlay.is_some() {
+        n.required.push("overlay".into());
+    }
+    n
+}
+
+fn mkdir_p(path: &Path) -> Result<(), Error> {
+    std::fs::create_dir_all(path).map_err(|e| Error::Mkdir {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })
+}
+
+/// Mount the network root of `cfg` at `target` (NFS or NBD), then the
+/// overlay and state dirs the command line asks for. Retries until
+/// `deadline`. With `netroot.overlay=tmpfs` the network root is mounted
+/// read-only under `/run/netroot/lower` and the overlay at `target`.
+pub fn mount_root(
+    cfg: &BootConfig,
+    net: &NetInfo,
+    target: &Path,
+    deadline: Instant,
+) -> Result<(), Error> {
+    let overlay = cfg.options.overlay;
+    let dirs = state::OverlayDirs::under(Path::new("/run"));
+    let net_target: PathBuf = match overlay {
+        Some(Overlay::Tmpfs) => {
+            mkdir_p(&dirs.lower)?;
+            dirs.lower.clone()
+        }
+        None => target.to_path_buf(),
+    };
+    let read_only = overlay.is_some() || cfg.mount_read_only();
+    match &cfg.root {
+        RootSpec::None => return Err(Error::NoRoot),
+        RootSpec::Nfs(nr) => {
+            let merged = cmdline::root::merge_nfs(
+                nr,
+                net.dhcp_root_path.as_deref(),
+                net.ip_server,
+                net.dhcp_server,
+                net.client,
+            )?;
+            let server = nfs::resolve(&merged.server, &net.dns)?;
+            let req = nfs::Request {
+                server,
+                path: merged.path,
+                client: net.client,
+                version: merged.version,
+                user_options: merged.options,
+                read_only,
+            };
+            nfs::mount(&req, &net_target, deadline)?;
+        }
+        RootSpec::Nbd(nb) => {
+            let server = nfs::resolve(&nb.server, &net.dns)?;
+            let req = nbd::Request {
+                server,
+                port: nb.port,
+                export: nb.export.clone(),
+                fstype: nb.fstype.clone().or_else(|| cfg.rootfstype.clone()),
+                flags: nb.flags.clone().or_else(|| cfg.rootflags.clone()),
+                read_only,
+            };
+            nbd::mount(&req, &net_target, deadline)?;
+        }
+    }
+    if overlay.is_some() {
+        state::apply(&state::plan_overlay(&dirs, target))?;
+    }
+    if !cfg.options.state.is_empty() {
+        let plan = state::plan_state(
+            target,
+            &cfg.options.state,
+            overlay.is_some(),
+            &state::stat_dir,
+        )?;
+        for (p, why) in &plan.skipped {
+            crate::warn!("netroot.state: {p} {why}");
+        }
+        state::apply(&plan.actions)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cmdline::{NbdRoot, NfsRoot};
+
+    #[test]
+    fn module_needs() {
+        let mut cfg = BootConfig {
+            root: RootSpec::Nfs(NfsRoot::default()),
+            ..Default::default()
+        };
+        let n = modules_for(&cfg);
+        assert_eq!(n.required, vec!["nfsv4"]);
+        assert_eq!(n.optional, vec!["nfsv3"]);
+        cfg.root = RootSpec::Nbd(NbdRoot {
+            server: cmdline::Host::Addr(Ipv4Addr::LOCALHOST),
+            port: 10809,
+            export: String::new(),
+            fstype: None,
+            flags: None,
+            nbd_options: vec![],
+        });
+        cfg.rootfstype = Some("btrfs".into());
+        cfg.options.overlay = Some(Overlay::Tmpfs);
+        assert_eq!(modules_for(&cfg).required, vec!["nbd", "btrfs", "overlay"]);
+    }
+
+    #[test]
+    fn no_root_and_no_server_errors() {
+        let cfg = BootConfig::default();
+        let net = NetInfo {
+            client: Ipv4Addr::new(10, 0, 2, 15),
+            dhcp_root_path: None,
+            ip_server: None,
+            dhcp_server: None,
+            dns: vec![],
+        };
+        let t = Path::new("/nonexistent");
+        let e = mount_root(&cfg, &net, t, Instant::now()).unwrap_err();
+        assert_eq!(e, Error::NoRoot);
+        let cfg = BootConfig {
+            root: RootSpec::Nfs(NfsRoot::default()),
+            ..Default::default()
+        };
+        let e = mount_root(&cfg, &net, t, Instant::now()).unwrap_err();
+        assert!(matches!(e, Error::Cmdline(_)), "{e}");
+    }
+}

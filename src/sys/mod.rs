@@ -3,6 +3,7 @@
 //! `#![deny(unsafe_code)]`.
 
 pub mod fs;
+pub mod genl;
 pub mod init;
 pub mod netlink;
 pub mod packet;

@@ -1,0 +1,761 @@
+//! Network-namespace tests of `netroot net`: veth pairs, a real dnsmasq (or
+//! the hostile test server `tests/hostile_dhcp.py`) started by each test in
+//! its own uniquely named namespaces, all torn down by a Drop guard.
+//!
+//! They need root, `ip` and `dnsmasq` (python3 for the hostile test); without
+//! them each test prints why and passes vacuously. CI runs as root with all
+//! of them installed. Set `NETROOT_BLESS=1` to rewrite the fixtures under
+//! `tests/fixtures/net/` from the actual output (then review the diff).
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+static SEQ: AtomicU32 = AtomicU32::new(0);
+
+fn have(tool: &str) -> bool {
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {tool}"))
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Why these tests cannot run here, if they cannot.
+fn skip_reason(extra: &[&str]) -> Option<String> {
+    if !rustix::process::geteuid().is_root() {
+        return Some("needs root (network namespaces)".into());
+    }
+    for t in ["ip", "dnsmasq"].iter().chain(extra) {
+        if !have(t) {
+            return Some(format!("needs {t}"));
+        }
+    }
+    None
+}
+
+macro_rules! lab_or_skip {
+    ($name:expr $(, $extra:expr)*) => {
+        match skip_reason(&[$($extra),*]) {
+            Some(why) => {
+                eprintln!("SKIP {}: {why}", $name);
+                return;
+            }
+            None => Lab::new($name),
+        }
+    };
+}
+
+fn sh(args: &[&str]) {
+    let out = Command::new(args[0]).args(&args[1..]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// What one `netroot net` run did.
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+    elapsed: Duration,
+}
+
+/// Namespaces, processes and files of one test; Drop removes them all.
+struct Lab {
+    tag: String,
+    dir: PathBuf,
+    netns: Vec<String>,
+    children: Vec<Child>,
+}
+
+impl Lab {
+    fn new(name: &str) -> Lab {
+        let tag = format!(
+            "nr{}{}",
+            std::process::id(),
+            SEQ.fetch_add(1, Ordering::Relaxed)
+        );
+        let dir = std::env::temp_dir().join(format!("netroot-{name}-{tag}"));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("run")).unwrap();
+        std::fs::create_dir_all(dir.join("etc")).unwrap();
+        Lab {
+            tag,
+            dir,
+            netns: Vec::new(),
+            children: Vec::new(),
+        }
+    }
+
+    /// Create a namespace; returns its name.
+    fn ns(&mut self, suffix: &str) -> String {
+        let name = format!("{}{suffix}", self.tag);
+        sh(&["ip", "netns", "add", &name]);
+        self.netns.push(name.clone());
+        sh(&["ip", "-n", &name, "link", "set", "lo", "up"]);
+        name
+    }
+
+    /// A veth pair: `cif` (with `mac`) in `client`, `sif` (up, with
+    /// `cidr`) in `server`.
+    fn veth(&self, client: &str, cif: &str, mac: &str, server: &str, sif: &str, cidr: &str) {
+        sh(&[
+            "ip", "-n", client, "link", "add", cif, "address", mac, "type", "veth", "peer", "name",
+            sif, "netns", server,
+        ]);
+        sh(&["ip", "-n", server, "addr", "add", cidr, "dev", sif]);
+        sh(&["ip", "-n", server, "link", "set", sif, "up"]);
+    }
+
+    /// Start dnsmasq in `ns` on `iface`, after `delay`; returns its log.
+    fn dnsmasq(&mut self, ns: &str, iface: &str, extra: &[&str], delay: Option<u64>) -> PathBuf {
+        let log = self.dir.join(format!("dnsmasq-{ns}-{iface}.log"));
+        let mut cmd = vec![
+            "dnsmasq".to_string(),
+            "--keep-in-foreground".into(),
+            "--conf-file=/dev/null".into(),
+            "--port=0".into(),
+            "--bind-interfaces".into(),
+            format!("--interface={iface}"),
+            "--log-dhcp".into(),
+            format!("--log-facility={}", log.display()),
+            format!(
+                "--pid-file={}",
+                self.dir.join(format!("dnsmasq-{ns}.pid")).display()
+            ),
+            format!(
+                "--dhcp-leasefile={}",
+                self.dir.join(format!("dnsmasq-{ns}.leases")).display()
+            ),
+            "--user=root".into(),
+            // dnsmasq pings an address before offering it (RFC 2131 §2.2)
+            // and waits ~3 s for an echo; the namespaces are ours, skip it.
+            "--no-ping".into(),
+        ];
+        cmd.extend(extra.iter().map(|s| s.to_string()));
+        let quoted: Vec<String> = cmd.iter().map(|a| format!("'{a}'")).collect();
+        let script = match delay {
+            Some(s) => format!("sleep {s}; exec {}", quoted.join(" ")),
+            None => format!("exec {}", quoted.join(" ")),
+        };
+        self.spawn(ns, &["sh", "-c", &script]);
+        if delay.is_none() {
+            wait_for(&log, "DHCP, IP range", Duration::from_secs(10));
+        }
+        log
+    }
+
+    /// Spawn `args` in `ns`, in its own process group (killed on drop).
+    fn spawn(&mut self, ns: &str, args: &[&str]) {
+        let mut cmd = Command::new("ip");
+        cmd.args(["netns", "exec", ns]).args(args);
+        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+        let child = cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        self.children.push(child);
+    }
+
+    /// Run `netroot net` in `ns` with files redirected into the lab.
+    fn netroot(&self, ns: &str, cmdline: &str) -> Run {
+        let start = Instant::now();
+        let out: Output = Command::new("ip")
+            .args(["netns", "exec", ns, env!("CARGO_BIN_EXE_netroot"), "net"])
+            .arg("--cmdline")
+            .arg(cmdline)
+            .arg("--run-dir")
+            .arg(self.dir.join("run"))
+            .arg("--etc-dir")
+            .arg(self.dir.join("etc"))
+            .arg("--tmp-dir")
+            .arg(self.dir.join("tmp"))
+            .output()
+            .unwrap();
+        let run = Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            elapsed: start.elapsed(),
+        };
+        eprintln!(
+            "netroot net --cmdline {cmdline:?}: exit {} after {:?}\nstdout: {}stderr: {}",
+            run.code, run.elapsed, run.stdout, run.stderr
+        );
+        run
+    }
+
+    fn file(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.dir.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+    }
+
+    fn ip(&self, ns: &str, args: &[&str]) -> String {
+        let out = Command::new("ip")
+            .args(["-n", ns])
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        for c in &mut self.children {
+            if let Some(pid) = rustix::process::Pid::from_raw(c.id() as i32) {
+                let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+            }
+            let _ = c.wait();
+        }
+        for ns in &self.netns {
+            let _ = Command::new("ip").args(["netns", "del", ns]).status();
+        }
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        } else {
+            eprintln!("lab files kept in {}", self.dir.display());
+        }
+    }
+}
+
+/// Poll `path` until it contains `needle` (test harness only: the code
+/// under test never sleeps in a loop).
+fn wait_for(path: &Path, needle: &str, timeout: Duration) {
+    let end = Instant::now() + timeout;
+    while Instant::now() < end {
+        if std::fs::read_to_string(path).is_ok_and(|s| s.contains(needle)) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("{} never said {needle:?}", path.display());
+}
+
+/// Replace the digits after each `key` (UPTIME, elapsed time) with `<n>`.
+fn normalize(text: &str, keys: &[&str]) -> String {
+    let mut s = text.to_string();
+    for key in keys {
+        let mut out = String::new();
+        let mut rest = s.as_str();
+        while let Some(i) = rest.find(key) {
+            out.push_str(&rest[..i + key.len()]);
+            rest = &rest[i + key.len()..];
+            let digits = rest.bytes().take_while(|b| b.is_ascii_digit()).count();
+            out.push_str("<n>");
+            rest = &rest[digits..];
+        }
+        out.push_str(rest);
+        s = out;
+    }
+    s
+}
+
+/// Compare `got` with the fixture `tests/fixtures/net/<name>` byte for byte.
+fn fixture(name: &str, got: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/net")
+        .join(name);
+    if std::env::var_os("NETROOT_BLESS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, got).unwrap();
+    }
+    let want = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert_eq!(got, want, "fixture {name}");
+}
+
+fn count(log: &str, what: &str) -> usize {
+    log.lines().filter(|l| l.contains(what)).count()
+}
+
+const MAC0: &str = "02:00:00:77:01:10";
+const MAC1: &str = "02:00:00:77:02:0b";
+
+fn basic_dnsmasq_opts(rapid: bool) -> Vec<&'static str> {
+    let mut v = vec![
+        "--dhcp-range=10.77.1.50,10.77.1.50,255.255.255.0,1h",
+        "--dhcp-host=02:00:00:77:01:10,node7",
+        "--dhcp-option=option:router,10.77.1.1",
+        "--dhcp-option=option:dns-server,10.77.1.1,10.77.1.2",
+        "--dhcp-option=option:domain-name,lab.example",
+        "--dhcp-option=option:domain-search,lab.example,example.org",
+        "--dhcp-option=option:root-path,10.77.1.1:/srv/nfsroot",
+        "--dhcp-option=option:mtu,1400",
+        "--dhcp-boot=pxelinux.0",
+    ];
+    if rapid {
+        v.push("--dhcp-rapid-commit");
+    }
+    v
+}
+
+/// A basic lease: every file checked byte for byte, and the kernel state.
+#[test]
+fn basic_lease_files() {
+    let mut lab = lab_or_skip!("basic");
+    let c = lab.ns("c");
+    let s = lab.ns("s");
+    lab.veth(&c, "eth0", MAC0, &s, "srv0", "10.77.1.1/24");
+    let log = lab.dnsmasq(&s, "srv0", &basic_dnsmasq_opts(false), None);
+    let run = lab.netroot(&c, "ip=dhcp netroot.timeout=20");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .starts_with("eth0: 10.77.1.50/24 by dhcp from 10.77.1.1, lease 3600 s"),
+        "{}",
+        run.stdout
+    );
+
+    let conf = lab.file("run/net-eth0.conf");
+    fixture("basic/net-eth0.conf", &normalize(&conf, &["UPTIME='"]));
+    assert_eq!(lab.file("tmp/net-eth0.conf"), conf);
+    fixture("basic/resolv.conf", &lab.file("etc/resolv.conf"));
+    fixture(
+        "basic/10-netroot-eth0.network",
+        &lab.file("run/systemd/network/10-netroot-eth0.network"),
+    );
+    fixture(
+        "basic/net.json",
+        &normalize(
+            &lab.file("run/netroot/net.json"),
+            &["\"uptime\":", "\"elapsed_ms\":"],
+        ),
+    );
+
+    let addr = lab.ip(&c, &["-4", "-o", "addr", "show", "dev", "eth0"]);
+    assert!(
+        addr.contains("inet 10.77.1.50/24 brd 10.77.1.255"),
+        "{addr}"
+    );
+    let route = lab.ip(&c, &["-4", "route", "show", "default"]);
+    assert!(
+        route.contains("default via 10.77.1.1 dev eth0 proto dhcp"),
+        "{route}"
+    );
+    let link = lab.ip(&c, &["link", "show", "dev", "eth0"]);
+    assert!(link.contains("mtu 1400"), "{link}");
+
+    // Without rapid commit on the server: the four-message exchange.
+    let log = std::fs::read_to_string(log).unwrap();
+    assert_eq!(count(&log, "DHCPDISCOVER(srv0)"), 1, "{log}");
+    assert_eq!(count(&log, "DHCPOFFER(srv0)"), 1, "{log}");
+    assert_eq!(count(&log, "DHCPREQUEST(srv0)"), 1, "{log}");
+    assert_eq!(count(&log, "DHCPACK(srv0)"), 1, "{log}");
+}
+
+/// RFC 4039: one DISCOVER, one ACK, no REQUEST.
+#[test]
+fn rapid_commit_one_exchange() {
+    let mut lab = lab_or_skip!("rapid");
+    let c = lab.ns("c");
+    let s = lab.ns("s");
+    lab.veth(&c, "eth0", MAC0, &s, "srv0", "10.77.1.1/24");
+    let log = lab.dnsmasq(&s, "srv0", &basic_dnsmasq_opts(true), None);
+    let run = lab.netroot(&c, "ip=::::::dhcp netroot.timeout=20");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("rapid commit"), "{}", run.stdout);
+    let log = std::fs::read_to_string(log).unwrap();
+    assert_eq!(count(&log, "DHCPDISCOVER(srv0)"), 1, "{log}");
+    assert_eq!(count(&log, "DHCPREQUEST(srv0)"), 0, "{log}");
+    assert_eq!(count(&log, "DHCPOFFER(srv0)"), 0, "{log}");
+    assert_eq!(count(&log, "DHCPACK(srv0)"), 1, "{log}");
+    assert!(lab
+        .file("run/netroot/net.json")
+        .contains("\"rapid_commit\":true"));
+}
+
+/// RFC 3442 classless routes (option 121) win over option 3; a direct
+/// route, a route through an off-subnet gateway (onlink) and the default.
+#[test]
+fn classless_routes() {
+    let mut lab = lab_or_skip!("classless");
+    let c = lab.ns("c");
+    let s = lab.ns("s");
+    lab.veth(&c, "eth0", MAC0, &s, "srv0", "10.77.1.1/24");
+    lab.dnsmasq(
+        &s,
+        "srv0",
+        &[
+            "--dhcp-range=10.77.1.50,10.77.1.50,255.255.255.0,1h",
+            "--dhcp-option=option:router,10.77.1.99",
+            "--dhcp-option=121,172.16.0.0/16,0.0.0.0,10.99.0.0/16,10.77.1.254,192.168.50.0/24,10.200.0.1,0.0.0.0/0,10.77.1.1",
+        ],
+        None,
+    );
+    let run = lab.netroot(&c, "ip=dhcp netroot.timeout=20");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let routes = lab.ip(&c, &["-4", "route", "show"]);
+    for want in [
+        "default via 10.77.1.1 dev eth0 proto dhcp",
+        "10.99.0.0/16 via 10.77.1.254 dev eth0 proto dhcp",
+        "172.16.0.0/16 dev eth0 proto dhcp scope link",
+        "192.168.50.0/24 via 10.200.0.1 dev eth0 proto dhcp onlink",
+    ] {
+        assert!(routes.contains(want), "missing {want:?} in\n{routes}");
+    }
+    assert!(
+        !routes.contains("10.77.1.99"),
+        "option 3 must be ignored:\n{routes}"
+    );
+    let conf = lab.file("run/net-eth0.conf");
+    assert!(!conf.contains("IPV4GATEWAY"), "{conf}");
+    assert!(
+        conf.contains("IPV4ROUTE0SUBNET='172.16.0.0/16'\nIPV4ROUTE0GATEWAY='0.0.0.0'\n"),
+        "{conf}"
+    );
+    assert!(
+        conf.contains("IPV4ROUTE3SUBNET='0.0.0.0/0'\nIPV4ROUTE3GATEWAY='10.77.1.1'\n"),
+        "{conf}"
+    );
+    let nd = lab.file("run/systemd/network/10-netroot-eth0.network");
+    assert!(
+        nd.contains(
+            "[Route]\nDestination=192.168.50.0/24\nGateway=10.200.0.1\nGatewayOnLink=yes\n"
+        ),
+        "{nd}"
+    );
+    assert!(
+        nd.contains("[Route]\nDestination=172.16.0.0/16\nScope=link\n"),
+        "{nd}"
+    );
+}
+
+/// Two live interfaces, a server behind only one: that one wins, the other
+/// is left down.
+#[test]
+fn two_interfaces_one_server() {
+    let mut lab = lab_or_skip!("two");
+    let c = lab.ns("c");
+    let s0 = lab.ns("s0");
+    let s1 = lab.ns("s1");
+    lab.veth(&c, "eth0", MAC0, &s0, "srv0", "10.77.1.1/24");
+    lab.veth(&c, "eth1", MAC1, &s1, "srv1", "10.77.2.1/24");
+    lab.dnsmasq(
+        &s1,
+        "srv1",
+        &["--dhcp-range=10.77.2.50,10.77.2.50,255.255.255.0,1h"],
+        None,
+    );
+    let run = lab.netroot(&c, "netroot.timeout=20");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.starts_with("eth1: 10.77.2.50/24"),
+        "{}",
+        run.stdout
+    );
+    assert!(lab.dir.join("run/net-eth1.conf").exists());
+    assert!(!lab.dir.join("run/net-eth0.conf").exists());
+    let eth0 = lab.ip(&c, &["link", "show", "dev", "eth0"]);
+    assert!(!eth0.contains(",UP"), "eth0 should be down again: {eth0}");
+    assert!(lab
+        .ip(&c, &["-4", "addr", "show", "dev", "eth0"])
+        .trim()
+        .is_empty());
+}
+
+/// BOOTIF picks one of two interfaces that both have a server.
+#[test]
+fn bootif_chooses_between_two_live_interfaces() {
+    let mut lab = lab_or_skip!("bootif");
+    let c = lab.ns("c");
+    let s0 = lab.ns("s0");
+    let s1 = lab.ns("s1");
+    lab.veth(&c, "eth0", MAC0, &s0, "srv0", "10.77.1.1/24");
+    lab.veth(&c, "eth1", MAC1, &s1, "srv1", "10.77.2.1/24");
+    let log0 = lab.dnsmasq(
+        &s0,
+        "srv0",
+        &["--dhcp-range=10.77.1.50,10.77.1.50,255.255.255.0,1h"],
+        None,
+    );
+    lab.dnsmasq(
+        &s1,
+        "srv1",
+        &["--dhcp-range=10.77.2.50,10.77.2.50,255.255.255.0,1h"],
+        None,
+    );
+    // pxelinux's IPAPPEND 2 form, upper case hex.
+    let run = lab.netroot(&c, "BOOTIF=01-02-00-00-77-02-0B ip=dhcp netroot.timeout=20");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.starts_with("eth1: 10.77.2.50/24"),
+        "{}",
+        run.stdout
+    );
+    let log0 = std::fs::read_to_string(log0).unwrap();
+    assert_eq!(
+        count(&log0, "DHCPDISCOVER"),
+        0,
+        "eth0 must stay silent: {log0}"
+    );
+}
+
+/// The server comes up 10 s after netroot starts asking.
+#[test]
+fn late_server() {
+    let mut lab = lab_or_skip!("late");
+    let c = lab.ns("c");
+    let s = lab.ns("s");
+    lab.veth(&c, "eth0", MAC0, &s, "srv0", "10.77.1.1/24");
+    lab.dnsmasq(&s, "srv0", &basic_dnsmasq_opts(false), Some(10));
+    let run = lab.netroot(&c, "ip=dhcp netroot.timeout=40");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.starts_with("eth0: 10.77.1.50/24"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.elapsed >= Duration::from_secs(10), "{:?}", run.elapsed);
+    // RFC 2131 §4.1 backoff (4 s doubling, ±1 s) retries by ~13 s after start.
+    assert!(run.elapsed < Duration::from_secs(25), "{:?}", run.elapsed);
+}
+
+/// Nobody answers: a clear error naming the interface, within the timeout.
+#[test]
+fn no_server_fails_clearly_within_timeout() {
+    let mut lab = lab_or_skip!("noserver");
+    let c = lab.ns("c");
+    let s = lab.ns("s");
+    lab.veth(&c, "eth0", MAC0, &s, "srv0", "10.77.1.1/24");
+    let run = lab.netroot(&c, "ip=dhcp netroot.timeout=5");
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("eth0"), "{}", run.stderr);
+    assert!(run.stderr.to_lowercase().contains("dhcp"), "{}", run.stderr);
+    assert!(run.elapsed >= Duration::from_secs(4), "{:?}", run.elapsed);
+    assert!(run.elapsed < Duration::from_secs(8), "{:?}", run.elapsed);
+    assert!(!lab.dir.join("run/net-eth0.conf").exists());
+}
+
+/// The NIC appears only after netroot started (a driver still probing):
+/// netroot waits for it on link events instead of failing at once.
+#[test]
+fn interface_appears_late() {
+    let mut lab = lab_or_skip!("appear");
+    let c = lab.ns("c");
+    let s = lab.ns("s");
+    let (c2, s2) = (c.clone(), s.clone());
+    let maker = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(700));
+        sh(&[
+            "ip", "-n", &c2, "link", "add", "eth0", "address", MAC0, "type", "veth", "peer",
+            "name", "srv0", "netns", &s2,
+        ]);
+        sh(&[
+            "ip",
+            "-n",
+            &s2,
+            "addr",
+            "add",
+            "10.77.1.1/24",
+            "dev",
+            "srv0",
+        ]);
+        sh(&["ip", "-n", &s2, "link", "set", "srv0", "up"]);
+    });
+    let run = lab.netroot(
+        &c,
+        "ip=10.77.1.9::10.77.1.1:255.255.255.0::eth0:off netroot.timeout=10",
+    );
+    maker.join().unwrap();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("waiting for ip= device eth0 to appear"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.elapsed >= Duration::from_millis(700),
+        "{:?}",
+        run.elapsed
+    );
+}
+
+/// The cable is unplugged (the peer is down): a clear error naming the
+/// interface, after the timeout, from link events rather than polling.
+#[test]
+fn no_carrier_fails_clearly() {
+    let mut lab = lab_or_skip!("nocarrier");
+    let c = lab.ns("c");
+    let s = lab.ns("s");
+    lab.veth(&c, "eth0", MAC0, &s, "srv0", "10.77.1.1/24");
+    sh(&["ip", "-n", &s, "link", "set", "srv0", "down"]);
+    let run = lab.netroot(&c, "ip=dhcp netroot.timeout=2");
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("no carrier on eth0 within 2 s"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.elapsed < Duration::from_secs(4), "{:?}", run.elapsed);
+}
+
+/// Static ip=: configured without a single DHCP packet.
+#[test]
+fn static_ip_without_dhcp_traffic() {
+    let mut lab = lab_or_skip!("static");
+    let c = lab.ns("c");
+    let s = lab.ns("s");
+    lab.veth(&c, "eth0", MAC0, &s, "srv0", "10.77.5.1/24");
+    let log = lab.dnsmasq(
+        &s,
+        "srv0",
+        &["--dhcp-range=10.77.5.50,10.77.5.60,255.255.255.0,1h"],
+        None,
+    );
+    let run = lab.netroot(
+        &c,
+        "ip=10.77.5.9:10.77.5.1:10.77.5.1:255.255.255.0:node9.nis.example:eth0:off:10.77.5.53:10.77.5.54",
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.starts_with("eth0: 10.77.5.9/24 by static"),
+        "{}",
+        run.stdout
+    );
+    fixture(
+        "static/net-eth0.conf",
+        &normalize(&lab.file("run/net-eth0.conf"), &["UPTIME='"]),
+    );
+    fixture("static/resolv.conf", &lab.file("etc/resolv.conf"));
+    fixture(
+        "static/10-netroot-eth0.network",
+        &lab.file("run/systemd/network/10-netroot-eth0.network"),
+    );
+    let addr = lab.ip(&c, &["-4", "-o", "addr", "show", "dev", "eth0"]);
+    assert!(addr.contains("inet 10.77.5.9/24 brd 10.77.5.255"), "{addr}");
+    // Running again converges (addresses and routes are replaced, not
+    // duplicated or refused with EEXIST).
+    let again = lab.netroot(
+        &c,
+        "ip=10.77.5.9:10.77.5.1:10.77.5.1:255.255.255.0:node9.nis.example:eth0:off:10.77.5.53:10.77.5.54",
+    );
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert_eq!(
+        lab.ip(&c, &["-4", "-o", "addr", "show", "dev", "eth0"]),
+        addr
+    );
+    // `ip -d` spells out the protocol (plain `ip route` hides "boot").
+    let route = lab.ip(&c, &["-d", "-4", "route", "show", "default"]);
+    assert!(
+        route.contains("default via 10.77.5.1 dev eth0 proto boot"),
+        "{route}"
+    );
+    let log = std::fs::read_to_string(log).unwrap();
+    for msg in ["DHCPDISCOVER", "DHCPREQUEST", "DHCPINFORM"] {
+        assert_eq!(count(&log, msg), 0, "DHCP traffic seen: {log}");
+    }
+}
+
+/// A hostile server: malformed and foreign replies are survived, and the
+/// hostile strings in the written file source as literals, running nothing.
+#[test]
+fn hostile_server() {
+    let mut lab = lab_or_skip!("hostile", "python3");
+    let c = lab.ns("c");
+    let s = lab.ns("s");
+    lab.veth(&c, "eth0", MAC0, &s, "srv0", "10.77.9.1/24");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/hostile_dhcp.py");
+    let log = lab.dir.join("hostile.log");
+    lab.spawn(
+        &s,
+        &[
+            "python3",
+            script.to_str().unwrap(),
+            "srv0",
+            "10.77.9.1",
+            "10.77.9.50",
+            log.to_str().unwrap(),
+        ],
+    );
+    wait_for(&log, "ready", Duration::from_secs(10));
+    let run = lab.netroot(&c, "ip=dhcp netroot.timeout=20");
+    assert_eq!(run.code, 0, "netroot did not survive: {}", run.stderr);
+    assert!(
+        run.stdout.starts_with("eth0: 10.77.9.50/24"),
+        "{}",
+        run.stdout
+    );
+
+    let expected = Command::new("python3")
+        .arg(&script)
+        .arg("--expected")
+        .output()
+        .unwrap();
+    let expected = String::from_utf8(expected.stdout).unwrap();
+    let marker = lab.dir.join("MARK");
+    for key in ["HOSTNAME", "DNSDOMAIN", "ROOTPATH", "filename", "IPV4ADDR"] {
+        for shell in ["sh", "busybox"] {
+            if !have(shell) {
+                continue;
+            }
+            let mut cmd = Command::new(shell);
+            if shell == "busybox" {
+                cmd.arg("sh");
+            }
+            let out = cmd
+                .arg("-c")
+                .arg(format!(". ./run/net-eth0.conf; printf %s \"${key}\""))
+                .current_dir(&lab.dir)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{shell}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let got = String::from_utf8(out.stdout).unwrap();
+            match key {
+                "IPV4ADDR" => assert_eq!(got, "10.77.9.50"),
+                // The wire layer keeps host and domain names only when they
+                // are valid DNS names: these are not, so they arrive empty.
+                "HOSTNAME" | "DNSDOMAIN" => {
+                    let want = json_field(&expected, key);
+                    assert!(got.is_empty() || got == want, "{shell}: {key}: {got:?}");
+                }
+                // Root path and boot file are kept byte for byte.
+                _ => assert_eq!(got, json_field(&expected, key), "{shell}: {key}"),
+            }
+            assert!(
+                !marker.exists(),
+                "{shell} executed something while sourcing {key}"
+            );
+        }
+    }
+    // The hostile names never reach resolv.conf, the hostname or networkd.
+    let nd = lab.file("run/systemd/network/10-netroot-eth0.network");
+    assert!(!nd.contains("6.6.6.6") && !nd.contains("Domains="), "{nd}");
+    if let Ok(r) = std::fs::read_to_string(lab.dir.join("etc/resolv.conf")) {
+        assert!(!r.contains("6.6.6.6") && !r.contains("search"), "{r}");
+    }
+}
+
+/// The value of a string field of the flat JSON object the hostile server
+/// prints (escapes: \" \\ \n \t \uXXXX, as Python's json.dumps writes them).
+fn json_field(json: &str, key: &str) -> String {
+    let start = json.find(&format!("\"{key}\": \"")).unwrap() + key.len() + 5;
+    let mut out = String::new();
+    let mut it = json[start..].chars();
+    while let Some(ch) = it.next() {
+        match ch {
+            '"' => break,
+            '\\' => match it.next().unwrap() {
+                'n' => out.push('\n'),
+                't' => out.push('\t'),
+                'r' => out.push('\r'),
+                'u' => {
+                    let hex: String = it.by_ref().take(4).collect();
+                    out.push(char::from_u32(u32::from_str_radix(&hex, 16).unwrap()).unwrap());
+                }
+                c => out.push(c),
+            },
+            c => out.push(c),
+        }
+    }
+    out
+}
