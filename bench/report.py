@@ -39,6 +39,7 @@ MOUNTED = [
 ]
 ROOTINIT = re.compile(r"BENCH rootinit ([0-9.]+) used_kb=(-?[0-9]+)")
 ROOT_OK = re.compile(r"NETROOT-TEST-ROOT-OK uptime=([0-9.]+)")
+CRNG = re.compile(r"\[\s*([0-9]+\.[0-9]+)\] random: crng init done")
 PANIC = re.compile(r"Kernel panic|Attempted to kill init")
 
 ORDER = ["netroot", "busybox", "klibc-retry", "klibc-once", "dracut", "mkinitcpio", "floor"]
@@ -78,6 +79,8 @@ def parse_log(path):
         "root_ok": bool(ROOT_OK.search(text)),
         "panic": bool(PANIC.search(text)),
     }
+    m = CRNG.search(text)
+    r["crng"] = float(m.group(1)) if m else None
     m = ROOTINIT.search(text)
     if m:
         r["rootinit"] = float(m.group(1))
@@ -166,7 +169,7 @@ def machine():
     return f"{platform.node()}: {cpu}, {os.cpu_count()} CPUs, host kernel {platform.release()}; {qemu}"
 
 
-def svg(results, modes, names, path):
+def svg(results, modes, names, notes, path):
     """One bar per contender and mode: kernel | initrd until network |
     mount | hand-over to the root's init (medians of the milestones)."""
     colors = [("kernel (to /init)", "#9e9e9e"), ("/init to network up", "#1f77b4"),
@@ -177,14 +180,14 @@ def svg(results, modes, names, path):
         for n in names:
             boots = [b for b in results.get((mode, n), []) if b and b["ok"]]
             if not boots:
-                rows.append((mode, n, None))
+                rows.append((mode, n, notes.get(n, "did not boot")))
                 continue
             ms = {k: med([b[k] for b in boots]) for k in ("init", "net", "mounted", "rootinit")}
             rows.append((mode, n, ms))
-    tmax = max([r[2]["rootinit"] for r in rows if r[2] and r[2]["rootinit"]] + [1.0])
+    tmax = max([r[2]["rootinit"] for r in rows if isinstance(r[2], dict) and r[2]["rootinit"]] + [1.0])
     scale = 640.0 / tmax
     left, bar_h, gap, top = 170, 18, 8, 40
-    height = top + len(rows) * (bar_h + gap) + len(modes) * 22 + 70
+    height = top + len(rows) * (bar_h + gap) + len(modes) * 22 + 90
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="900" height="{height}" font-family="sans-serif" font-size="12">',
            '<rect width="100%" height="100%" fill="white"/>',
            '<text x="10" y="20" font-size="14" font-weight="bold">Guest uptime at each boot milestone (median of K boots, seconds)</text>']
@@ -196,8 +199,10 @@ def svg(results, modes, names, path):
             out.append(f'<text x="10" y="{y + 12}" font-weight="bold">network: {html.escape(mode)}</text>')
             y += 22
         out.append(f'<text x="{left - 6}" y="{y + 13}" text-anchor="end">{html.escape(n)}</text>')
-        if not ms or ms["rootinit"] is None:
-            out.append(f'<text x="{left + 4}" y="{y + 13}" fill="#b00">did not boot</text>')
+        if isinstance(ms, str) or ms["rootinit"] is None:
+            why = ms if isinstance(ms, str) else "did not boot"
+            color = "#777" if why.startswith("skipped") else "#b00"
+            out.append(f'<text x="{left + 4}" y="{y + 13}" fill="{color}">{html.escape(why)}</text>')
             y += bar_h + gap
             continue
         if n == "floor":
@@ -227,8 +232,11 @@ def svg(results, modes, names, path):
     y += 30
     x = 10
     for label, c in colors:
+        w = 30 + 6.5 * len(label)
+        if x + w > 900:
+            x, y = 10, y + 20
         out.append(f'<rect x="{x}" y="{y}" width="12" height="12" fill="{c}"/><text x="{x + 16}" y="{y + 10}">{html.escape(label)}</text>')
-        x += 30 + 6.5 * len(label)
+        x += w
     out.append("</svg>")
     with open(path, "w") as f:
         f.write("\n".join(out) + "\n")
@@ -256,7 +264,7 @@ def main():
             images[name] = img
             key = (mode, name)
             if status.startswith("not run"):
-                notes[name] = status
+                notes[name] = status[len("not run: "):]
                 results.setdefault(key, [])
                 continue
             b = parse_log(log) or {}
@@ -306,7 +314,7 @@ def main():
             boots = results.get((mode, n), [])
             ok = [b for b in boots if b.get("ok")]
             if n in notes and not boots:
-                md.append(f"| {n} | {notes[n]} | | | | | | | {fmt_mb(size[n])} | | |")
+                md.append(f"| {n} | {notes[n]} | | | | | | | | | |")
                 continue
             if not ok:
                 why = sorted({b.get('status', '') for b in boots})
@@ -329,6 +337,17 @@ def main():
             md.append(f"| {n} | {len(ok)}/{len(boots)} | {fmt_s([b['init'] for b in ok])} | {net_s} | "
                       f"{mnt_s} | {root_s} | {fmt_s(phase)} | {ratio} | {fmt_mb(size[n])} | "
                       f"{fmt_mb(unpacked[n])} | {used_s} |")
+        md.append("")
+        crng = []
+        for n in names:
+            ok = [b for b in results.get((mode, n), []) if b.get("ok")]
+            hits = [b["crng"] for b in ok if b.get("crng") is not None and b["crng"] <= b["rootinit"]]
+            if ok:
+                crng.append(f"{n} {len(hits)}/{len(ok)}" + (f" (median {med(hits):.2f} s)" if hits else ""))
+        md.append("Kernel CRNG ready (`random: crng init done`) before the root's init, boots: " + ", ".join(crng)
+                  + ". Nothing else here needs it; a boot that makes a blocking getrandom(2) call "
+                  "waits for the kernel's entropy gathering (the time between the link coming up and "
+                  "this line).")
         md.append("")
         if ref_root is None:
             md.append("netroot did not boot in this mode, so there is no ratio column to read.")
@@ -363,7 +382,7 @@ def main():
               "[timeline.svg](timeline.svg).")
     with open(a.md, "w") as f:
         f.write("\n".join(md) + "\n")
-    svg(results, modes, names, a.svg)
+    svg(results, modes, names, notes, a.svg)
 
 
 if __name__ == "__main__":
