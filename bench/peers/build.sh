@@ -25,7 +25,7 @@ kmods="$kbase/lib/modules/$ver"
 stamp_of() { # name text files...
 	local name=$1 text=$2
 	shift 2
-	{ echo "$text"; cat "$@"; } | sha256sum | cut -d' ' -f1
+	{ echo "$name $text"; cat "$@"; } | sha256sum | cut -d' ' -f1
 }
 fresh() { # img stamp
 	[ -s "$1" ] && [ "$(cat "$1.stamp" 2>/dev/null)" = "$2" ]
@@ -75,11 +75,12 @@ build_busybox() {
 
 build_klibc() {
 	local img="$out/klibc.img" st so stage b
-	so=$(ls /usr/lib/klibc-*.so 2>/dev/null | head -n1)
-	[ -n "$so" ] && [ -x /usr/lib/klibc/bin/ipconfig ] || {
+	so=""
+	for b in /usr/lib/klibc-*.so; do [ -f "$b" ] && so=$b; done
+	if [ -z "$so" ] || [ ! -x /usr/lib/klibc/bin/ipconfig ]; then
 		echo "peers: klibc: no /usr/lib/klibc-*.so or /usr/lib/klibc/bin/ipconfig (apt-get install klibc-utils)" >&2
 		return 1
-	}
+	fi
 	st=$(stamp_of klibc "$ver $so" "$here/klibc-init.sh" "$here/build.sh" "$so" /usr/lib/klibc/bin/ipconfig)
 	fresh "$img" "$st" && return 0
 	stage=$(mktemp -d "$out/stage.XXXXXX")

@@ -15,10 +15,12 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mkdir -p /run /newroot
 mount -t tmpfs -o mode=0755 run /run
-read up rest </proc/uptime
+read -r up _ </proc/uptime
 echo "BENCH init $up"
 
 ip=dhcp mode=once nfsroot="" init=/sbin/init
+# One line of words: splitting it is the point.
+# shellcheck disable=SC2013
 for w in $(cat /proc/cmdline); do
 	case "$w" in
 	ip=*) ip=${w#ip=} ;;
@@ -28,10 +30,11 @@ for w in $(cat /proc/cmdline); do
 	esac
 done
 
+# shellcheck disable=SC2013 # one path a line, no spaces
 for m in $(cat /etc/modules.list); do
 	insmod "/lib/modules/$m" || echo "klibc-init: insmod $m failed"
 done
-read up rest </proc/uptime
+read -r up _ </proc/uptime
 echo "BENCH modules $up"
 
 if [ "$mode" = retry ]; then
@@ -45,16 +48,17 @@ else
 	ipconfig "ip=$ip"
 fi
 for f in /run/net-*.conf; do
+	# shellcheck source=/dev/null # ipconfig's net-IFACE.conf
 	[ -e "$f" ] && . "$f"
 done
-read up rest </proc/uptime
+read -r up _ </proc/uptime
 echo "BENCH net $up ${IPV4ADDR:-none}"
 
 spec=${nfsroot%%,*}
 opts=ro,nolock
 case "$nfsroot" in *,*) opts=$opts,${nfsroot#*,} ;; esac
 nfsmount -o "$opts" "$spec" /newroot || { echo "klibc-init: nfsmount failed"; exec sh; }
-read up rest </proc/uptime
+read -r up _ </proc/uptime
 echo "BENCH mounted $up"
 # As initramfs-tools' init does: move the API filesystems into the new root
 # (run-init opens /newroot/dev/console).
