@@ -59,6 +59,10 @@ mkdir -p "$(dirname "$log")"
 
 nd="user,id=n0"
 [ -n "$netopts" ] && nd="$nd,$netopts"
+if [ -n "$pxe_dir" ]; then
+	[ -d "$pxe_dir" ] || { echo "boot.sh: no TFTP root $pxe_dir" >&2; exit 1; }
+	nd="$nd,tftp=$(cd "$pxe_dir" && pwd),bootfile=$pxe_file"
+fi
 args=(-accel tcg -m "$mem" -smp 1 -display none -monitor none -no-reboot
 	-serial "file:$log" -netdev "$nd" -device "$model,netdev=n0,mac=$mac")
 if [ "$nic2" = 1 ]; then
@@ -66,7 +70,6 @@ if [ "$nic2" = 1 ]; then
 fi
 [ "$uefi" = 1 ] && args+=(-bios /usr/share/ovmf/OVMF.fd)
 if [ -n "$pxe_dir" ]; then
-	args[${#args[@]} - 3]="$nd,tftp=$pxe_dir,bootfile=$pxe_file"
 	args+=(-boot n)
 else
 	args+=(-kernel "$kernel" -initrd "$initrd" -append "console=ttyS0 $append")

@@ -5,6 +5,12 @@
 # Cached: does nothing when build/vmlinuz and the modules dir already exist.
 set -euo pipefail
 
+case "${1:-}" in
+-h | --help) sed -n '2,5p' "${BASH_SOURCE[0]}"; exit 0 ;;
+"" | --print-version) ;;
+*) echo "kernel.sh: unknown argument: $1" >&2; exit 2 ;;
+esac
+
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(dirname "$here")
 build="$top/build"

@@ -14,6 +14,12 @@
 #                    then list them again (`OTHERS-AFTER-HOLD: ...`)
 set -euo pipefail
 
+case "${1:-}" in
+-h | --help) sed -n '2,15p' "${BASH_SOURCE[0]}"; exit 0 ;;
+"" | --force) ;;
+*) echo "mkroot: unknown argument: $1" >&2; exit 2 ;;
+esac
+
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(dirname "$here")
 build="$top/build"
@@ -72,6 +78,7 @@ others() { # PATH LABEL: the other host-* files next to PATH
 	echo "$2:${o_list:- none}"
 }
 hold=0 wrote=""
+# shellcheck disable=SC2013 # one line of words: splitting is the point
 for w in $(cat /proc/cmdline); do
 	case "$w" in
 	testwrite=*)

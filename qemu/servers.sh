@@ -155,7 +155,15 @@ start_ganesha() {
 		    RecoveryRoot = "$gd/recovery";
 		}
 		NFS_KRB5 { Active_krb5 = false; }
-		EXPORT_DEFAULTS { SecType = sys; Squash = No_Root_Squash; Transports = TCP; }
+		# Attr_Expiration_Time = 0: revalidate attributes and directories on
+		# every access, so files the tests remove on the host side vanish for
+		# the next guest at once (ganesha caches them 60 s by default).
+		EXPORT_DEFAULTS {
+		    SecType = sys;
+		    Squash = No_Root_Squash;
+		    Transports = TCP;
+		    Attr_Expiration_Time = 0;
+		}
 		EXPORT {
 		    Export_Id = 1;
 		    Path = "$build/testroot";

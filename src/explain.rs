@@ -167,7 +167,7 @@ fn ip_json(p: &IpParam) -> Vec<(&'static str, Value)> {
     ]
 }
 
-/// The plan as one JSON object (the shape is documented in docs/cmdline.md).
+/// The plan as one JSON object (the shape is documented in README.md).
 pub fn plan_json(cfg: &BootConfig) -> Value {
     let mut net: Vec<(&str, Value)> = match primary(cfg) {
         Some(p) => ip_json(p),

@@ -42,6 +42,24 @@ pub fn init(kmsg: bool, console: bool, debug: bool) {
     }
 }
 
+const DEVKMSG: &str = "/proc/sys/kernel/printk_devkmsg";
+
+/// Lift the kernel's rate limit on /dev/kmsg writers (10 lines per 5 s by
+/// default), which would drop most of a debug boot story. Returns the old
+/// setting for [`restore_ratelimit`].
+pub fn lift_ratelimit() -> Option<String> {
+    let old = std::fs::read_to_string(DEVKMSG).ok()?;
+    std::fs::write(DEVKMSG, "on\n").ok()?;
+    Some(old.trim().to_string())
+}
+
+/// Put the /dev/kmsg rate limit back before handing over to the system.
+pub fn restore_ratelimit(old: Option<String>) {
+    if let Some(v) = old {
+        let _ = std::fs::write(DEVKMSG, format!("{v}\n"));
+    }
+}
+
 /// Whether messages at `level` are emitted.
 pub fn enabled(level: Level) -> bool {
     level as u8 <= MAX_LEVEL.load(Ordering::Relaxed)
@@ -55,13 +73,34 @@ pub fn emit(level: Level, msg: std::fmt::Arguments<'_>) {
     let line = format!("netroot: {msg}");
     if let Ok(mut g) = KMSG.lock() {
         if let Some(f) = g.as_mut() {
-            // One write per record: the kernel takes each write as one message.
-            let _ = f.write_all(format!("<{}>{line}\n", level as u8).as_bytes());
+            // One write per record: the kernel takes each write as one
+            // message, and prints it on the console itself when its level
+            // passes the console loglevel (`quiet` lowers that to warnings),
+            // so the console needs no second copy.
+            // Debug lines are below the default console loglevel: echo
+            // them when asked for (`netroot.debug`) unless `quiet`.
+            if f.write_all(format!("<{}>{line}\n", level as u8).as_bytes())
+                .is_ok()
+                && (level != Level::Debug || !CONSOLE.load(Ordering::Relaxed))
+            {
+                return;
+            }
         }
     }
-    // Errors always reach the console, even with `quiet`: they are what the
-    // person at the screen needs to see.
+    // Without /dev/kmsg: errors always reach the console, even with
+    // `quiet`: they are what the person at the screen needs to see.
     if CONSOLE.load(Ordering::Relaxed) || level <= Level::Err {
+        if level == Level::Debug {
+            // Stamped like the kernel's lines, to read timings off a console log.
+            let up = rustix::time::clock_gettime(rustix::time::ClockId::Boottime);
+            let _ = writeln!(
+                std::io::stderr(),
+                "[{:5}.{:06}] {line}",
+                up.tv_sec,
+                up.tv_nsec / 1000
+            );
+            return;
+        }
         let _ = writeln!(std::io::stderr(), "{line}");
     }
 }

@@ -9,7 +9,8 @@
 # Understands (Documentation/admin-guide/nfs/nfsroot.rst):
 #   ip=dhcp|on|any | ip=<client>:<server>:<gw>:<mask>:<host>:<dev>:<autoconf>[:<dns0>]
 #   BOOTIF=01-<mac> (pxelinux IPAPPEND 2), nfsroot=[<server>:]<path>[,<opts>]
-#   with %s = client IP, root=/dev/nfs, init=, panic=N, ro/rw
+#   with %s = client IP, root=/dev/nfs, init=, panic=N, ro/rw,
+#   netroot.overlay=tmpfs, netroot.state=/a,/b (as netroot does them)
 # Also its own udhcpc script (udhcpc -s /init calls it with bound/deconfig).
 export PATH=/bin:/sbin
 
@@ -56,7 +57,7 @@ mkdir -p /etc
 log() { echo "baseline: $*"; }
 log "start uptime=$(cut -d' ' -f1 /proc/uptime)"
 
-ipparam="" nfsroot="" root="" init=/sbin/init panic=0 rw=ro bootif=""
+ipparam="" nfsroot="" root="" init=/sbin/init panic=0 rw=ro bootif="" overlay="" state=""
 # The command line is one line of words; word splitting is the point here.
 # shellcheck disable=SC2013
 for w in $(cat /proc/cmdline); do
@@ -67,6 +68,8 @@ for w in $(cat /proc/cmdline); do
 	init=*) init=${w#init=} ;;
 	panic=*) panic=${w#panic=} ;;
 	BOOTIF=*) bootif=${w#BOOTIF=} ;;
+	netroot.overlay=*) overlay=${w#netroot.overlay=} ;;
+	netroot.state=*) state=${w#netroot.state=} ;;
 	rw) rw=rw ;;
 	ro) rw=ro ;;
 	esac
@@ -93,6 +96,7 @@ nfsmod=nfsv4
 case ",$nfsroot," in *,vers=2,* | *,vers=3,* | *,nfsvers=3,* | *,v3,*) nfsmod=nfsv3 ;; esac
 modprobe -a virtio_pci virtio_net e1000 e1000e || log "warning: some NIC modules failed to load"
 modprobe "$nfsmod" || fail "cannot load $nfsmod"
+if [ -n "$overlay" ]; then modprobe overlay || fail "cannot load overlay"; fi
 
 # --- network -------------------------------------------------------------------
 IFS=: read -r cip sip gip nmask hname dev autoconf dns0 _ <<EOF
@@ -170,9 +174,28 @@ else
 	fstype=nfs
 	mopts="$rw,nolock,addr=$server${opts:+,$opts}"
 fi
-mount -t "$fstype" -o "$mopts" "$server:$path" /newroot ||
+target=/newroot
+if [ "$overlay" = tmpfs ]; then
+	# The export is the read-only lower layer; writes go to a tmpfs upper.
+	target=/run/lower
+	mopts="ro,${mopts#r[ow],}"
+	mkdir -p "$target"
+elif [ -n "$overlay" ]; then
+	fail "netroot.overlay=$overlay: only tmpfs is supported"
+fi
+mount -t "$fstype" -o "$mopts" "$server:$path" "$target" ||
 	fail "cannot mount $server:$path ($fstype, $mopts)"
+if [ "$overlay" = tmpfs ]; then
+	mkdir -p /run/overlay
+	mount -t tmpfs -o mode=0755 overlay-upper /run/overlay
+	mkdir -p /run/overlay/upper /run/overlay/work
+	mount -t overlay -o lowerdir=/run/lower,upperdir=/run/overlay/upper,workdir=/run/overlay/work \
+		overlay /newroot || fail "cannot mount the overlay"
+fi
 log "mounted $server:$path uptime=$(cut -d' ' -f1 /proc/uptime)"
+for p in $(echo "$state" | tr ',' ' '); do
+	mount -t tmpfs -o mode=0755 state "/newroot$p" || fail "netroot.state: cannot mount a tmpfs on $p"
+done
 
 [ -x "/newroot$init" ] || fail "$init is not executable in the new root"
 for m in dev proc sys run; do

@@ -2,7 +2,7 @@
 //! (Documentation/admin-guide/nfs/nfsroot.rst), klibc's extra autoconf values,
 //! and dracut's `ip=<iface>:<method>[:<mtu>[:<macaddr>]]` form.
 //!
-//! Grammar accepted by [`parse`] (see docs/cmdline.md for the full reference):
+//! Grammar accepted by [`parse`] (see README.md for the full reference):
 //!
 //! - a lone autoconf value: `ip=dhcp`, `ip=off`, ... and the kernel's
 //!   `ip=dhcp,<client-id-type>,<client-id-value>`; an empty `ip=` means off;

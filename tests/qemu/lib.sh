@@ -3,11 +3,15 @@
 # A test exits 0 (pass), 77 (skip, after printing `SKIP: reason`) or else (fail).
 #
 #   use_init baseline|netroot   pick the initramfs (netroot: skipped when
-#                               NETROOT_QEMU_SKIP_AGENT=1)
+#                               NETROOT_QEMU_SKIP_AGENT=1; NETROOT_QEMU_INIT=
+#                               baseline dry-runs a netroot test on the baseline)
 #   BOOT_ARGS=(...)             extra qemu/boot.sh options for the next boots
 #   boot_expect CMDLINE [REGEX...]
 #                               boot to power-off (or BOOT_TIMEOUT), then
 #                               assert each REGEX is in the serial log
+#   pxe_expect BOOTFILE REGEX...
+#                               PXE boot (TFTP root from qemu/pxe.sh, the
+#                               guide's LAN), then assert each REGEX
 #   expect_reboot CMDLINE REGEX...
 #                               failure boot with panic=N: REGEXes, a reboot,
 #                               no root marker, no kernel panic
@@ -29,6 +33,7 @@ set -euo pipefail
 mkdir -p "$T_LOGDIR"
 
 INITRD=""
+TFTP=""
 BOOT_ARGS=()
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-90}
 LOG="$T_LOGDIR/boot.log"
@@ -51,12 +56,18 @@ skip() {
 
 use_init() {
 	case "$1" in
-	baseline) INITRD="$BUILD/lab/baseline.img" ;;
+	baseline) INITRD="$BUILD/lab/baseline.img" TFTP="$BUILD/lab/tftp-baseline" ;;
 	netroot)
+		if [ "${NETROOT_QEMU_INIT:-}" = baseline ]; then
+			# Dry run of a netroot test against the busybox baseline, to
+			# check the test itself (the baseline does NFS, overlay, state).
+			use_init baseline
+			return
+		fi
 		if [ "${NETROOT_QEMU_SKIP_AGENT:-0}" = 1 ]; then
 			skip "netroot /init test (NETROOT_QEMU_SKIP_AGENT=1)"
 		fi
-		INITRD="$BUILD/initramfs.img"
+		INITRD="$BUILD/initramfs.img" TFTP="$BUILD/tftp"
 		;;
 	*) fail "use_init: unknown init $1" ;;
 	esac
@@ -76,6 +87,21 @@ boot_expect() { # CMDLINE [REGEX...]
 	local cmdline=$1 rc=0 re
 	shift
 	boot "$cmdline" "$LOG" || rc=$?
+	for re in "$@"; do
+		assert_log_has "$re"
+	done
+	return "$rc"
+}
+
+pxe_expect() { # BOOTFILE REGEX...: network boot from the TFTP root that run.sh
+	# laid out with qemu/pxe.sh for this init, on the guide's LAN
+	local file=$1 rc=0 re
+	shift
+	[ -s "$TFTP/$file" ] || fail "no $TFTP/$file (run.sh lays it out with qemu/pxe.sh)"
+	cmp -s "$INITRD" "$TFTP/initramfs-linux.img" || fail "$TFTP holds another initramfs than $INITRD"
+	echo "boot: ${BOOT_ARGS[*]} --pxe $TFTP $file (log $LOG)"
+	"$TOP/qemu/boot.sh" --pxe "$TFTP" "$file" --net "net=10.0.0.0/24,host=10.0.0.1,dhcpstart=10.0.0.128" \
+		--log "$LOG" --timeout "$BOOT_TIMEOUT" "${BOOT_ARGS[@]}" || rc=$?
 	for re in "$@"; do
 		assert_log_has "$re"
 	done

@@ -1,8 +1,8 @@
-//! DHCPv4 wire format: building DISCOVER/REQUEST with dhcproto, parsing
+//! DHCPv4 wire format: building DISCOVER/REQUEST, parsing
 //! replies into a [`Lease`] with strict validation, and the IPv4 + UDP framing
 //! for `AF_PACKET`/`SOCK_DGRAM` sockets (which hand us the IP header onwards).
 //!
-//! Encoding goes through dhcproto (`v4::Message`). Decoding of replies walks
+//! Encoding is done by hand (see [`build_request`]). Decoding of replies walks
 //! the option area itself and only hands single, already length-checked
 //! option values to dhcproto's `Decoder`, because dhcproto 0.15 is unsafe
 //! against hostile input in three ways: `Message::chaddr()` slices with the
@@ -17,8 +17,8 @@ use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 use std::time::Duration;
 
-use dhcproto::v4::{self, DhcpOption, MessageType, OptionCode};
-use dhcproto::{Decoder, Encodable, Encoder};
+use dhcproto::v4;
+use dhcproto::Decoder;
 
 use super::Lease;
 
@@ -167,46 +167,49 @@ pub struct Request<'a> {
 /// both. The broadcast flag is not set: the packet socket receives frames
 /// unicast to our MAC before the interface has an address.
 pub fn build_request(req: &Request<'_>) -> Result<Vec<u8>, Error> {
-    let mut msg = v4::Message::new_with_id(
-        req.xid,
-        Ipv4Addr::UNSPECIFIED,
-        Ipv4Addr::UNSPECIFIED,
-        Ipv4Addr::UNSPECIFIED,
-        Ipv4Addr::UNSPECIFIED,
-        &req.mac,
-    );
-    msg.set_secs(req.secs);
-    let kind = match req.kind {
-        RequestKind::Discover => MessageType::Discover,
-        RequestKind::Request => MessageType::Request,
-    };
-    let opts = msg.opts_mut();
-    opts.insert(DhcpOption::MessageType(kind));
-    opts.insert(DhcpOption::ClientIdentifier(req.client_id.to_vec()));
-    if let Some(h) = req.hostname {
-        opts.insert(DhcpOption::Hostname(h.to_string()));
-    }
-    opts.insert(DhcpOption::ParameterRequestList(
-        PARAMETER_REQUEST_LIST
-            .iter()
-            .map(|c| OptionCode::from(*c))
-            .collect(),
-    ));
-    opts.insert(DhcpOption::MaxMessageSize(MAX_MESSAGE_SIZE));
-    if let Some(ip) = req.requested_ip {
-        opts.insert(DhcpOption::RequestedIpAddress(ip));
-    }
-    if let Some(sid) = req.server_id {
-        opts.insert(DhcpOption::ServerIdentifier(sid));
-    }
-    if req.rapid_commit && req.kind == RequestKind::Discover {
-        opts.insert(DhcpOption::RapidCommit);
-    }
+    // Encoded by hand (RFC 2131 §2 figure 1, RFC 2132 options in ascending
+    // code order): dhcproto's `Message` constructors draw a random xid from
+    // the OS even when given one, and getrandom(2) blocks in early boot until
+    // the kernel's entropy pool is ready (about 1 s under QEMU).
     let mut buf = Vec::with_capacity(MIN_MESSAGE_SIZE);
-    msg.encode(&mut Encoder::new(&mut buf))
-        .map_err(|e| Error::Encode {
-            reason: e.to_string(),
+    buf.extend_from_slice(&[1, 1, 6, 0]); // op BOOTREQUEST, htype Ethernet, hlen 6, hops
+    buf.extend_from_slice(&req.xid.to_be_bytes());
+    buf.extend_from_slice(&req.secs.to_be_bytes());
+    buf.extend_from_slice(&[0, 0]); // flags: no broadcast bit (see above)
+    buf.extend_from_slice(&[0; 16]); // ciaddr, yiaddr, siaddr, giaddr
+    buf.extend_from_slice(&req.mac);
+    buf.extend_from_slice(&[0; 10 + 64 + 128]); // chaddr padding, sname, file
+    buf.extend_from_slice(&[99, 130, 83, 99]); // magic cookie
+    let mut opt = |code: u8, value: &[u8]| -> Result<(), Error> {
+        let len = u8::try_from(value.len()).map_err(|_| Error::Encode {
+            reason: format!("option {code} is {} bytes, over 255", value.len()),
         })?;
+        buf.push(code);
+        buf.push(len);
+        buf.extend_from_slice(value);
+        Ok(())
+    };
+    if let Some(h) = req.hostname {
+        opt(12, h.as_bytes())?;
+    }
+    if let Some(ip) = req.requested_ip {
+        opt(50, &ip.octets())?;
+    }
+    let kind = match req.kind {
+        RequestKind::Discover => 1,
+        RequestKind::Request => 3,
+    };
+    opt(53, &[kind])?;
+    if let Some(sid) = req.server_id {
+        opt(54, &sid.octets())?;
+    }
+    opt(55, &PARAMETER_REQUEST_LIST)?;
+    opt(57, &MAX_MESSAGE_SIZE.to_be_bytes())?;
+    opt(61, req.client_id)?;
+    if req.rapid_commit && req.kind == RequestKind::Discover {
+        opt(80, &[])?;
+    }
+    buf.push(255);
     if buf.len() < MIN_MESSAGE_SIZE {
         buf.resize(MIN_MESSAGE_SIZE, 0);
     }
