@@ -250,6 +250,7 @@ def main():
     ap.add_argument("--modes", required=True)
     ap.add_argument("--kernel", required=True)
     ap.add_argument("--elapsed", type=int, default=0)
+    ap.add_argument("--load", default="")
     ap.add_argument("--md", required=True)
     ap.add_argument("--svg", required=True)
     a = ap.parse_args()
@@ -282,6 +283,9 @@ def main():
               f"{datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}, "
               f"run time {a.elapsed // 60} min {a.elapsed % 60} s.  ")
     md.append(f"Machine: {machine()}.  ")
+    if a.load:
+        md.append(f"Host load average (1, 5, 15 min) {a.load}: the host is shared, so compare medians "
+                  "of interleaved boots rather than single boots.  ")
     md.append(f"Guest: kernel {a.kernel} (build/vmlinuz), `-accel tcg -m 768 -smp 1`, virtio-net-pci, "
               "root build/testroot over NFS from nfs-ganesha, first program `/sbin/bench-init` "
               "(prints uptime and memory, execs the test root's init).  ")

@@ -29,6 +29,9 @@ MODES=${BENCH_MODES:-slirp tap}
 TIMEOUT=${BENCH_TIMEOUT:-120}
 mkdir -p "$out"
 t0=$(date +%s)
+# The host is shared: record how busy it was (load average, other guests).
+others() { pgrep -c '^qemu-system' || true; }
+load_start="$(cut -d' ' -f1-3 /proc/loadavg), $(others) QEMU guests running"
 
 say() { echo "bench: $*" >&2; }
 
@@ -164,10 +167,12 @@ for ((r = 1; r <= K; r++)); do
 done
 
 # --- report ------------------------------------------------------------------------
+load_end="$(cut -d' ' -f1-3 /proc/loadavg)"
 cmdline_file="$out/cmdlines.tsv"
 : >"$cmdline_file"
 for c in $ONLY; do printf '%s\t%s\n' "$c" "${CMD[$c]}" >>"$cmdline_file"; done
 python3 "$here/report.py" --manifest "$manifest" --cmdlines "$cmdline_file" \
 	--k "$K" --modes "$MODES" --kernel "$ver" --elapsed $(($(date +%s) - t0)) \
+	--load "at start $load_start; at end $load_end" \
 	--md "$here/RESULTS.md" --svg "$here/timeline.svg"
 say "wrote bench/RESULTS.md and bench/timeline.svg in $(($(date +%s) - t0)) s"
