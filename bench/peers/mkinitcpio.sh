@@ -12,6 +12,13 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../.." && pwd)
 dir=$1 ver=$2 img=$3
 bin="$top/target/x86_64-unknown-linux-musl/release/netroot"
+
+# The project's own builder, when this tree has it (it prepares a mkinitcpio
+# checkout and installs the hooks the way `make install` lays them out).
+if [ -x "$top/tests/mkinitcpio/build.sh" ]; then
+	MKINITCPIO_DIR=$dir "$top/tests/mkinitcpio/build.sh" --hooks "base netroot" --out "$img"
+	exit
+fi
 [ -x "$bin" ] || { echo "mkinitcpio: no $bin (make build)" >&2; exit 1; }
 
 mk="" libdir=""
