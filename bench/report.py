@@ -369,6 +369,9 @@ def main():
               "unpacking the image (bigger images start later).")
     md.append("- *network up*, *root mounted*: each contender's own log line (netroot's kmsg lines, the busybox "
               "script's echo, `BENCH` markers in the klibc script and in two dracut hooks).")
+    md.append("- netroot loads the NFS modules after DHCP (the NIC driver first), the busybox and klibc "
+              "scripts load everything before the network: netroot's *network up → root mounted* span "
+              "includes its NFS module loads, theirs is the mount alone.")
     md.append("- *root init*: uptime printed by `/sbin/bench-init`, the first program run from the NFS root. "
               "For **floor** it is the moment its modules are loaded: floor has no network and mounts nothing, "
               "so it is the lower bound of an initrd phase (kernel unpack + exec + the same module loads), "
