@@ -15,7 +15,8 @@ APT_PACKAGES := build-essential musl-tools file cpio zstd xz-utils kmod iproute2
 	qemu-system-x86 qemu-utils ipxe-qemu ovmf pxelinux syslinux-common \
 	grub-pc-bin grub-efi-amd64-bin grub-common \
 	nfs-ganesha nfs-ganesha-vfs nbd-server btrfs-progs \
-	debootstrap dracut-core dracut-network rpcbind util-linux procps python3
+	debootstrap dracut-core dracut-network rpcbind util-linux procps python3 \
+	libarchive-tools
 
 .PHONY: all help deps build test test-unit test-qemu lint initramfs demo bench bench-dhcp install fuzz-build clean
 
@@ -63,7 +64,7 @@ test-qemu: build
 lint:
 	cargo fmt --check
 	cargo clippy --locked --all-targets -- -D warnings
-	shellcheck -x $$(git ls-files '*.sh' hooks/netroot install/netroot .ci/run)
+	shellcheck -x $$(git ls-files '*.sh' hooks/netroot install/netroot 'tests/mkinitcpio/hooks/*' 'tests/mkinitcpio/install/*' .ci/run)
 
 initramfs: build
 	qemu/mkinitramfs.sh --modules $(MODULES) --extra "$(EXTRA_MODULES)" --out $(BUILD)/initramfs.img

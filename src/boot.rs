@@ -6,7 +6,7 @@ use crate::{debug, error, info, warn};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-const USAGE: &str = "usage: netroot [explain [--cmdline STR | --file PATH] [--json] | net [...] | mount DIR [...] | query root-kind|wants-network [--cmdline STR]]
+const USAGE: &str = "usage: netroot [explain [--cmdline STR | --file PATH] [--json] | net [...] | mount DIR [...] | query root-kind|wants-network|root-modules [--cmdline STR]]
 as PID 1 (the initramfs's /init) it boots the machine";
 
 /// Entry point called by `main`: returns the process exit code.
@@ -41,9 +41,10 @@ pub fn main_entry() -> i32 {
     }
 }
 
-/// `netroot net [--load-modules] ...`: with `--load-modules` (the mkinitcpio
-/// hook passes it) the NIC drivers are coldplugged first, for images without
-/// udev; the rest is [`crate::net::run_cli`].
+/// `netroot net [--load-modules] ...`: with `--load-modules` the NIC drivers
+/// are coldplugged first, for images without udev that carry the text
+/// modules.dep (mkinitcpio's hook uses kmod's modprobe instead: its images
+/// keep only the binary indexes); the rest is [`crate::net::run_cli`].
 fn net_cli(args: &[String]) -> i32 {
     let load = args.iter().any(|a| a == "--load-modules");
     let rest: Vec<String> = args
@@ -267,7 +268,19 @@ fn cmdline_arg(args: &[String]) -> Result<(String, Vec<String>), String> {
     Ok((line, rest))
 }
 
-/// `netroot query root-kind|wants-network`: small answers for shell hooks.
+/// The modules the root of `cfg` needs, required ones first, separated by
+/// spaces: what `netroot query root-modules` prints for hooks that load
+/// modules with kmod's modprobe (mkinitcpio images keep only kmod's binary
+/// indexes, and may hold compressed modules).
+fn root_modules_line(cfg: &BootConfig) -> String {
+    let needs = crate::root::modules_for(cfg);
+    let mut all = needs.required;
+    all.extend(needs.optional);
+    all.join(" ")
+}
+
+/// `netroot query root-kind|wants-network|root-modules`: small answers for
+/// shell hooks.
 fn query(args: &[String]) -> i32 {
     let (line, rest) = match cmdline_arg(args) {
         Ok(v) => v,
@@ -296,8 +309,12 @@ fn query(args: &[String]) -> i32 {
             0
         }
         Some("wants-network") => i32::from(!cfg.wants_network()),
+        Some("root-modules") => {
+            println!("{}", root_modules_line(&cfg));
+            0
+        }
         _ => {
-            eprintln!("netroot query: expected root-kind or wants-network");
+            eprintln!("netroot query: expected root-kind, wants-network or root-modules");
             2
         }
     }
@@ -513,6 +530,15 @@ fn phase<T>(
 /// The modules directory of the running kernel inside the image.
 fn image_modules() -> Option<crate::kmod::Tree> {
     let dir = crate::kmod::running_modules_dir(Path::new("/"));
+    if !dir.join("modules.dep").exists() && dir.join("modules.dep.bin").exists() {
+        // A mkinitcpio image: it keeps only kmod's binary indexes, and its
+        // netroot hook loads the modules with modprobe.
+        debug!(
+            "no {}/modules.dep: modules are left to modprobe",
+            dir.display()
+        );
+        return None;
+    }
     if !dir.join("modules.dep").exists() {
         warn!(
             "no {}: loading no modules (built-in drivers only)",
@@ -752,5 +778,25 @@ mod tests {
             query(&s(&["root-kind", "--cmdline", "ip=1.2.3.4:::255.0.300.0"])),
             2
         );
+        assert_eq!(
+            query(&s(&["root-modules", "--cmdline", "root=/dev/nfs"])),
+            0
+        );
+    }
+
+    #[test]
+    fn root_modules_line_lists_required_then_optional() {
+        let line = |c: &str| root_modules_line(&cmdline::parse(c).unwrap());
+        assert_eq!(line("root=/dev/nfs nfsroot=10.0.0.1:/arch"), "nfsv4 nfsv3");
+        assert_eq!(line("root=/dev/nfs nfsroot=10.0.0.1:/arch,vers=3"), "nfsv3");
+        assert_eq!(
+            line("nbd_host=10.0.2.2 nbd_name=arch root=/dev/nbd0 rootfstype=btrfs"),
+            "nbd btrfs"
+        );
+        assert_eq!(
+            line("nbd_host=10.0.2.2 nbd_name=arch root=/dev/nbd0 netroot.overlay=tmpfs"),
+            "nbd overlay btrfs ext4 xfs"
+        );
+        assert_eq!(line("root=/dev/sda1"), "");
     }
 }

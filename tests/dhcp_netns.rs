@@ -56,6 +56,11 @@ fn ip(args: &[&str]) {
     assert!(st.success(), "ip {args:?} failed");
 }
 
+fn ip_out(args: &[&str]) -> String {
+    let out = Command::new("ip").args(args).output().expect("run ip");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// Two namespaces: `srv` (dnsmasq on `s0`, 10.78.N.1/24) and `cli` (`c0`,
 /// the other end, no address). Torn down on drop, even after a panic.
 struct Lab {
@@ -94,6 +99,16 @@ impl Lab {
             "02:00:00:00:01:01",
         ]);
         ip(&["-n", &lab.cli, "link", "set", "c0", "up"]);
+        // Both ends operationally up (the kernel's linkwatch has activated
+        // their transmit queues): a packet sent before is dropped.
+        for (ns, dev) in [(&lab.srv, "s0"), (&lab.cli, "c0")] {
+            let t = std::time::Instant::now();
+            while !ip_out(&["-n", ns, "-o", "link", "show", "dev", dev]).contains("state UP")
+                && t.elapsed() < Duration::from_secs(5)
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
         lab
     }
 
@@ -423,7 +438,7 @@ fn evil_options() -> Vec<u8> {
 
 /// Answers every DISCOVER/REQUEST on `s0` with a burst of junk followed by
 /// a valid reply full of hostile values, until `stop` is set.
-fn hostile_server(stop: &std::sync::atomic::AtomicBool) {
+fn hostile_server(stop: &std::sync::atomic::AtomicBool, ready: &std::sync::atomic::AtomicBool) {
     use socket2::{Domain, Socket, Type};
     let s = Socket::new(Domain::IPV4, Type::DGRAM, None).unwrap();
     s.set_reuse_address(true).unwrap();
@@ -434,6 +449,8 @@ fn hostile_server(stop: &std::sync::atomic::AtomicBool) {
     s.set_read_timeout(Some(Duration::from_millis(100)))
         .unwrap();
     let s: std::net::UdpSocket = s.into();
+    // Bound: the client may start (its first DISCOVER would be lost before).
+    ready.store(true, Ordering::Relaxed);
     let to = "255.255.255.255:68";
     let mut buf = [0u8; 1500];
     while !stop.load(Ordering::Relaxed) {
@@ -476,13 +493,19 @@ fn hostile_server_values_are_dropped_or_kept_literally() {
     let lab = Lab::new();
     ip(&["-n", &lab.srv, "link", "set", "lo", "up"]);
     let stop = std::sync::atomic::AtomicBool::new(false);
+    let ready = std::sync::atomic::AtomicBool::new(false);
     let (r, stats) = std::thread::scope(|s| {
         let srv = &lab.srv;
         let stop = &stop;
+        let ready_ref = &ready;
         s.spawn(move || {
             enter_netns(srv);
-            hostile_server(stop);
+            hostile_server(stop, ready_ref);
         });
+        let t = std::time::Instant::now();
+        while !ready.load(Ordering::Relaxed) && t.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(5));
+        }
         let r = lab.acquire(&["c0"], &params(Duration::from_secs(20)));
         stop.store(true, Ordering::Relaxed);
         r

@@ -145,7 +145,7 @@ impl Lab {
         };
         self.spawn(ns, &["sh", "-c", &script]);
         if delay.is_none() {
-            wait_for(&log, "DHCP, IP range", Duration::from_secs(10));
+            wait_for(&log, "sockets bound exclusively", Duration::from_secs(10));
         }
         log
     }
@@ -194,6 +194,27 @@ impl Lab {
 
     fn file(&self, rel: &str) -> String {
         std::fs::read_to_string(self.dir.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+    }
+
+    /// Bring the client end up before netroot runs and wait until both ends
+    /// are operationally up. On a fresh veth pair the server end's transmit
+    /// queue is activated by the kernel's linkwatch work a moment after
+    /// carrier: a reply sent in that window is dropped and the client
+    /// retransmits 4 s later, which tests that count packets cannot allow.
+    /// (On a real LAN the server's port has long been up.)
+    fn wire_up(&self, client: &str, cif: &str, server: &str, sif: &str) {
+        sh(&["ip", "-n", client, "link", "set", cif, "up"]);
+        for (ns, dev) in [(server, sif), (client, cif)] {
+            let t = std::time::Instant::now();
+            while !self
+                .ip(ns, &["-o", "link", "show", "dev", dev])
+                .contains("state UP")
+            {
+                assert!(t.elapsed() < Duration::from_secs(5), "{dev} in {ns} not up");
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
+        std::thread::sleep(Duration::from_millis(20));
     }
 
     fn ip(&self, ns: &str, args: &[&str]) -> String {
@@ -303,6 +324,7 @@ fn basic_lease_files() {
     let s = lab.ns("s");
     lab.veth(&c, "eth0", MAC0, &s, "srv0", "10.77.1.1/24");
     let log = lab.dnsmasq(&s, "srv0", &basic_dnsmasq_opts(false), None);
+    lab.wire_up(&c, "eth0", &s, "srv0");
     let run = lab.netroot(&c, "ip=dhcp netroot.timeout=20");
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
@@ -357,6 +379,7 @@ fn rapid_commit_one_exchange() {
     let s = lab.ns("s");
     lab.veth(&c, "eth0", MAC0, &s, "srv0", "10.77.1.1/24");
     let log = lab.dnsmasq(&s, "srv0", &basic_dnsmasq_opts(true), None);
+    lab.wire_up(&c, "eth0", &s, "srv0");
     let run = lab.netroot(&c, "ip=::::::dhcp netroot.timeout=20");
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.contains("rapid commit"), "{}", run.stdout);

@@ -9,15 +9,9 @@ use std::io;
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 
-use netlink_packet_route::address::{AddressAttribute, AddressMessage, AddressScope};
-use netlink_packet_route::route::{
-    RouteAddress, RouteAttribute, RouteFlags, RouteHeader, RouteMessage, RouteProtocol, RouteScope,
-    RouteType,
-};
-use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
-
 use super::dhcp::Lease;
 use super::link::Rtnl;
+use super::rtnl_wire::{self as wire, Request};
 use super::Proto;
 use crate::cmdline::ip::classful_netmask;
 
@@ -288,6 +282,42 @@ impl Plan {
     }
 }
 
+impl Plan {
+    /// The rtnetlink requests that configure the address and then the
+    /// routes, in order (rtnetlink(7): `RTM_NEWADDR`, `RTM_NEWROUTE`). PURE.
+    /// Routes are unicast in the main table, tagged `RTPROT_DHCP` or
+    /// `RTPROT_BOOT` (as klibc ipconfig and networkd do) so `ip route`
+    /// shows where they came from; a route without a gateway has link
+    /// scope.
+    pub fn requests(&self) -> Vec<Request> {
+        let a = self.address;
+        let mut out = vec![Request::NewAddress {
+            index: self.index,
+            addr: a.addr,
+            prefix_len: a.prefix_len,
+            broadcast: a.broadcast,
+        }];
+        let protocol = match self.proto {
+            Proto::Dhcp => wire::RTPROT_DHCP,
+            Proto::Static => wire::RTPROT_BOOT,
+        };
+        out.extend(self.routes.iter().map(|r| Request::NewRoute {
+            oif: self.index,
+            dest: r.dest,
+            prefix_len: r.prefix_len,
+            gateway: r.gateway,
+            onlink: r.onlink,
+            scope: if r.gateway.is_some() {
+                wire::RT_SCOPE_UNIVERSE
+            } else {
+                wire::RT_SCOPE_LINK
+            },
+            protocol,
+        }));
+        out
+    }
+}
+
 /// Write `contents` to `path` atomically (temporary file + rename), so a
 /// reader never sees half a file.
 pub fn write_file(path: &Path, contents: &str) -> Result<(), Error> {
@@ -325,61 +355,12 @@ pub fn execute(
         }
     }
 
-    let a = plan.address;
-    let mut msg = AddressMessage::default();
-    msg.header.family = AddressFamily::Inet;
-    msg.header.prefix_len = a.prefix_len;
-    msg.header.scope = AddressScope::Universe;
-    msg.header.index = plan.index;
-    msg.attributes.push(AddressAttribute::Local(a.addr.into()));
-    msg.attributes
-        .push(AddressAttribute::Address(a.addr.into()));
-    if let Some(b) = a.broadcast {
-        msg.attributes.push(AddressAttribute::Broadcast(b));
-    }
-    rtnl.request(
-        RouteNetlinkMessage::NewAddress(msg),
-        false,
-        true,
-        "add address",
-        &plan.iface,
-    )?;
-
-    let protocol = match plan.proto {
-        Proto::Dhcp => RouteProtocol::Dhcp,
-        Proto::Static => RouteProtocol::Boot,
-    };
-    for r in &plan.routes {
-        let mut msg = RouteMessage::default();
-        msg.header.address_family = AddressFamily::Inet;
-        msg.header.destination_prefix_length = r.prefix_len;
-        msg.header.table = RouteHeader::RT_TABLE_MAIN;
-        msg.header.protocol = protocol;
-        msg.header.kind = RouteType::Unicast;
-        msg.header.scope = if r.gateway.is_some() {
-            RouteScope::Universe
-        } else {
-            RouteScope::Link
+    for req in plan.requests() {
+        let op = match req {
+            Request::NewAddress { .. } => "add address",
+            _ => "add route",
         };
-        if r.onlink {
-            msg.header.flags = RouteFlags::Onlink;
-        }
-        if r.prefix_len > 0 {
-            msg.attributes
-                .push(RouteAttribute::Destination(RouteAddress::Inet(r.dest)));
-        }
-        if let Some(gw) = r.gateway {
-            msg.attributes
-                .push(RouteAttribute::Gateway(RouteAddress::Inet(gw)));
-        }
-        msg.attributes.push(RouteAttribute::Oif(plan.index));
-        rtnl.request(
-            RouteNetlinkMessage::NewRoute(msg),
-            false,
-            true,
-            "add route",
-            &plan.iface,
-        )?;
+        rtnl.request(&req, op, &plan.iface)?;
     }
 
     if let Some(text) = plan.resolv_conf() {
@@ -583,5 +564,52 @@ mod tests {
             plan("eth0", 2, Proto::Dhcp, &l).unwrap().resolv_conf(),
             None
         );
+    }
+
+    #[test]
+    fn requests_address_then_routes() {
+        let mut l = base();
+        l.classless_routes = vec![
+            (ip("0.0.0.0"), 0, ip("10.77.0.254")),
+            (ip("172.16.0.0"), 16, ip("0.0.0.0")),
+        ];
+        let reqs = plan("eth0", 2, Proto::Dhcp, &l).unwrap().requests();
+        assert_eq!(
+            reqs,
+            vec![
+                Request::NewAddress {
+                    index: 2,
+                    addr: ip("10.77.0.50"),
+                    prefix_len: 24,
+                    broadcast: Some(ip("10.77.0.255")),
+                },
+                Request::NewRoute {
+                    oif: 2,
+                    dest: ip("172.16.0.0"),
+                    prefix_len: 16,
+                    gateway: None,
+                    onlink: false,
+                    scope: wire::RT_SCOPE_LINK,
+                    protocol: wire::RTPROT_DHCP,
+                },
+                Request::NewRoute {
+                    oif: 2,
+                    dest: ip("0.0.0.0"),
+                    prefix_len: 0,
+                    gateway: Some(ip("10.77.0.254")),
+                    onlink: false,
+                    scope: wire::RT_SCOPE_UNIVERSE,
+                    protocol: wire::RTPROT_DHCP,
+                },
+            ]
+        );
+        let reqs = plan("eth0", 2, Proto::Static, &base()).unwrap().requests();
+        assert!(matches!(
+            reqs[1],
+            Request::NewRoute {
+                protocol: wire::RTPROT_BOOT,
+                ..
+            }
+        ));
     }
 }

@@ -9,6 +9,7 @@ pub mod apply;
 pub mod dhcp;
 pub mod handover;
 pub mod link;
+pub mod rtnl_wire;
 
 use std::net::Ipv4Addr;
 use std::path::PathBuf;

@@ -2,9 +2,13 @@
 # Helpers for tests/qemu/t-*.sh (sourced; run.sh sets TOP, BUILD, T_LOGDIR).
 # A test exits 0 (pass), 77 (skip, after printing `SKIP: reason`) or else (fail).
 #
-#   use_init baseline|netroot   pick the initramfs (netroot: skipped when
+#   use_init baseline|netroot|mkinitcpio
+#                               pick the initramfs (netroot: skipped when
 #                               NETROOT_QEMU_SKIP_AGENT=1; NETROOT_QEMU_INIT=
-#                               baseline dry-runs a netroot test on the baseline)
+#                               baseline dry-runs a netroot test on the baseline;
+#                               mkinitcpio: built with a real mkinitcpio by
+#                               tests/mkinitcpio/build.sh, skipped when
+#                               MKINITCPIO_DIR is unset)
 #   BOOT_ARGS=(...)             extra qemu/boot.sh options for the next boots
 #   boot_expect CMDLINE [REGEX...]
 #                               boot to power-off (or BOOT_TIMEOUT), then
@@ -69,9 +73,43 @@ use_init() {
 		fi
 		INITRD="$BUILD/initramfs.img" TFTP="$BUILD/tftp"
 		;;
+	mkinitcpio)
+		if [ -z "${MKINITCPIO_DIR:-}" ]; then
+			skip "MKINITCPIO_DIR is not set (a mkinitcpio checkout: tests/mkinitcpio/prepare.sh build/mkinitcpio makes one; mkinitcpio is not packaged here)"
+		fi
+		if [ "${NETROOT_QEMU_SKIP_AGENT:-0}" = 1 ]; then
+			skip "netroot mkinitcpio test (NETROOT_QEMU_SKIP_AGENT=1)"
+		fi
+		INITRD="$BUILD/lab/mkinitcpio.img" TFTP=""
+		build_mkinitcpio_image
+		;;
 	*) fail "use_init: unknown init $1" ;;
 	esac
 	[ -s "$INITRD" ] || fail "no initramfs $INITRD (run.sh builds it; for netroot: make build first)"
+}
+
+mkinitcpio_stale() { # $INITRD missing or older than one of its inputs
+	local i
+	[ -s "$INITRD" ] || return 0
+	for i in "$TOP/hooks/netroot" "$TOP/install/netroot" "$TOP"/tests/mkinitcpio/*/* \
+		"$TOP"/tests/mkinitcpio/*.sh "$TOP/target/x86_64-unknown-linux-musl/release/netroot"; do
+		[ "$i" -nt "$INITRD" ] && return 0
+	done
+	return 1
+}
+
+build_mkinitcpio_image() { # $INITRD with tests/mkinitcpio/build.sh when stale;
+	# one build at a time (tests may run in parallel)
+	mkdir -p "$BUILD/lab"
+	(
+		flock 9
+		mkinitcpio_stale || exit 0
+		echo "building $INITRD with mkinitcpio from $MKINITCPIO_DIR (log $T_LOGDIR/mkinitcpio-build.log)"
+		"$TOP/tests/mkinitcpio/build.sh" --out "$INITRD.tmp" >"$T_LOGDIR/mkinitcpio-build.log" 2>&1 ||
+			{ tail -n 20 "$T_LOGDIR/mkinitcpio-build.log" >&2; exit 1; }
+		mv "$INITRD.tmp" "$INITRD"
+		tail -n 1 "$T_LOGDIR/mkinitcpio-build.log"
+	) 9>"$BUILD/lab/mkinitcpio.lock" || fail "tests/mkinitcpio/build.sh failed (log $T_LOGDIR/mkinitcpio-build.log)"
 }
 
 boot() { # CMDLINE LOG [boot.sh options]

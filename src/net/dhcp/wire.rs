@@ -1,8 +1,12 @@
-//! DHCPv4 wire format: building DISCOVER/REQUEST, parsing
-//! replies into a [`Lease`] with strict validation, and the IPv4 + UDP framing
-//! for `AF_PACKET`/`SOCK_DGRAM` sockets (which hand us the IP header onwards).
+//! DHCPv4 wire format: building DISCOVER/REQUEST, parsing replies into a
+//! [`Lease`] with strict validation, and the IPv4 + UDP framing for
+//! `AF_PACKET`/`SOCK_DGRAM` sockets (which hand us the IP header onwards).
 //!
-//! Encoding is done by hand (see [`build_request`]). Decoding of replies walks
+//! Requests are encoded here (a fixed header and eight options): dhcproto's
+//! general encoder links hickory-proto's DNS name code and, through it, the
+//! IDNA/Unicode normalisation tables (about 190 KB of the static binary)
+//! for an option (119) a client never sends. Option 119 in replies is
+//! decoded here too ([`read_domains`]). Decoding of replies walks
 //! the option area itself and only hands single, already length-checked
 //! option values to dhcproto's `Decoder`, because dhcproto 0.15 is unsafe
 //! against hostile input in three ways: `Message::chaddr()` slices with the
@@ -108,10 +112,11 @@ pub enum Error {
         /// yiaddr.
         addr: Ipv4Addr,
     },
-    /// dhcproto refused to encode our request.
+    /// Our request could not be encoded. `build_request` has no failing
+    /// case since it encodes by hand; the variant stays for its callers.
     #[error("cannot encode request: {reason}")]
     Encode {
-        /// dhcproto's message.
+        /// What went wrong.
         reason: String,
     },
     /// A frame is not an IPv4 packet we can use.
@@ -167,53 +172,57 @@ pub struct Request<'a> {
 /// both. The broadcast flag is not set: the packet socket receives frames
 /// unicast to our MAC before the interface has an address.
 pub fn build_request(req: &Request<'_>) -> Result<Vec<u8>, Error> {
-    // Encoded by hand (RFC 2131 §2 figure 1, RFC 2132 options in ascending
-    // code order): dhcproto's `Message` constructors draw a random xid from
-    // the OS even when given one, and getrandom(2) blocks in early boot until
-    // the kernel's entropy pool is ready (about 1 s under QEMU).
+    // RFC 2131 §2 figure 1: op, htype, hlen, hops, xid, secs, flags,
+    // ciaddr, yiaddr, siaddr, giaddr (all 0 for us), chaddr (16 bytes),
+    // sname (64), file (128); then the magic cookie (§3) and options.
     let mut buf = Vec::with_capacity(MIN_MESSAGE_SIZE);
-    buf.extend_from_slice(&[1, 1, 6, 0]); // op BOOTREQUEST, htype Ethernet, hlen 6, hops
+    buf.extend_from_slice(&[1, 1, 6, 0]); // BOOTREQUEST, Ethernet, hlen 6, hops
     buf.extend_from_slice(&req.xid.to_be_bytes());
     buf.extend_from_slice(&req.secs.to_be_bytes());
-    buf.extend_from_slice(&[0, 0]); // flags: no broadcast bit (see above)
-    buf.extend_from_slice(&[0; 16]); // ciaddr, yiaddr, siaddr, giaddr
+    buf.resize(HEADER_LEN - 128 - 64 - 16, 0); // flags 0, four zero addresses
     buf.extend_from_slice(&req.mac);
-    buf.extend_from_slice(&[0; 10 + 64 + 128]); // chaddr padding, sname, file
-    buf.extend_from_slice(&[99, 130, 83, 99]); // magic cookie
-    let mut opt = |code: u8, value: &[u8]| -> Result<(), Error> {
-        let len = u8::try_from(value.len()).map_err(|_| Error::Encode {
-            reason: format!("option {code} is {} bytes, over 255", value.len()),
-        })?;
-        buf.push(code);
-        buf.push(len);
-        buf.extend_from_slice(value);
-        Ok(())
+    buf.resize(HEADER_LEN, 0); // chaddr padding, sname, file
+    buf.extend_from_slice(&v4::MAGIC); // 99.130.83.99
+
+    // Options in ascending code order (as dhcproto emitted them before),
+    // then End (RFC 2132 §3.2).
+    let kind = match req.kind {
+        RequestKind::Discover => 1, // DHCPDISCOVER (RFC 2132 §9.6)
+        RequestKind::Request => 3,  // DHCPREQUEST
     };
     if let Some(h) = req.hostname {
-        opt(12, h.as_bytes())?;
+        put_option(&mut buf, 12, h.as_bytes());
     }
     if let Some(ip) = req.requested_ip {
-        opt(50, &ip.octets())?;
+        put_option(&mut buf, 50, &ip.octets());
     }
-    let kind = match req.kind {
-        RequestKind::Discover => 1,
-        RequestKind::Request => 3,
-    };
-    opt(53, &[kind])?;
+    put_option(&mut buf, 53, &[kind]);
     if let Some(sid) = req.server_id {
-        opt(54, &sid.octets())?;
+        put_option(&mut buf, 54, &sid.octets());
     }
-    opt(55, &PARAMETER_REQUEST_LIST)?;
-    opt(57, &MAX_MESSAGE_SIZE.to_be_bytes())?;
-    opt(61, req.client_id)?;
+    put_option(&mut buf, 55, &PARAMETER_REQUEST_LIST);
+    put_option(&mut buf, 57, &MAX_MESSAGE_SIZE.to_be_bytes());
+    put_option(&mut buf, 61, req.client_id);
     if req.rapid_commit && req.kind == RequestKind::Discover {
-        opt(80, &[])?;
+        // RFC 4039 §4: Rapid Commit has length 0.
+        buf.extend_from_slice(&[80, 0]);
     }
     buf.push(255);
     if buf.len() < MIN_MESSAGE_SIZE {
         buf.resize(MIN_MESSAGE_SIZE, 0);
     }
     Ok(buf)
+}
+
+/// Append option `code` with `value`, split into instances of at most 255
+/// bytes (RFC 3396 §7); an empty value is left out.
+fn put_option(buf: &mut Vec<u8>, code: u8, value: &[u8]) {
+    for chunk in value.chunks(255) {
+        buf.push(code);
+        // chunks(255): the length fits a byte.
+        buf.push(chunk.len() as u8);
+        buf.extend_from_slice(chunk);
+    }
 }
 
 /// The kinds of server message a client acts on.
@@ -539,25 +548,22 @@ impl OptParser<'_> {
         }
     }
 
-    /// RFC 3397 domain search list, decoded by dhcproto (RFC 1035 names with
-    /// compression pointers inside the option value).
+    /// RFC 3397 domain search list: RFC 1035 names with compression
+    /// pointers inside the option value, decoded by [`read_domains`]. The
+    /// names before a malformed one are kept.
     fn search(&mut self, code: u8) -> Vec<String> {
         let Some(v) = self.get(code) else {
             return Vec::new();
         };
-        let names = match Decoder::new(v).read_domains(v.len()) {
-            Ok(n) => n,
-            Err(e) => {
-                self.ignore(code, e);
-                return Vec::new();
-            }
-        };
+        let (names, bad) = read_domains(v);
+        if let Some(why) = bad {
+            self.ignore(code, why);
+        }
         if names.is_empty() {
             self.ignore(code, "no decodable name");
         }
         let mut out = Vec::new();
-        for n in names {
-            let labels: Vec<&[u8]> = n.iter().collect();
+        for labels in names {
             let joined = labels
                 .iter()
                 .map(|l| String::from_utf8_lossy(l))
@@ -638,6 +644,84 @@ pub fn decode_classless(v: &[u8]) -> Result<Vec<(Ipv4Addr, u8, Ipv4Addr)>, Strin
         i += 5 + sig;
     }
     Ok(routes)
+}
+
+/// Upper bound of an encoded name, length octets included (RFC 1035 §2.3.4).
+const MAX_WIRE_NAME: usize = 255;
+
+/// Decode the RFC 1035 §3.1 names that make up an RFC 3397 domain search
+/// option (the value of every instance of option 119, concatenated per
+/// RFC 3396). Names are label sequences ending in a zero octet or in a
+/// compression pointer (RFC 1035 §4.1.4: two octets `11` + 14-bit offset,
+/// here an offset into the option value, RFC 3397 §2).
+///
+/// Hostile input is bounded: a pointer must point before the start of the
+/// label run that it ends (RFC 1035 speaks of a "prior occurrence"), so
+/// every jump goes strictly backwards and pointer loops are impossible; a
+/// name may not exceed 255 octets; the label types `01` and `10` are
+/// reserved (RFC 6891 §5) and rejected. Returns the names decoded before
+/// the first malformed one, each as its raw labels, and why decoding
+/// stopped early, if it did.
+pub fn read_domains(data: &[u8]) -> (Vec<Vec<Vec<u8>>>, Option<&'static str>) {
+    let mut names = Vec::new();
+    let mut pos = 0;
+    while pos < data.len() {
+        match read_name(data, pos) {
+            Ok((labels, next)) => {
+                names.push(labels);
+                pos = next;
+            }
+            Err(why) => return (names, Some(why)),
+        }
+    }
+    (names, None)
+}
+
+/// One name starting at `start`: its labels and where the next name starts.
+fn read_name(data: &[u8], start: usize) -> Result<(Vec<Vec<u8>>, usize), &'static str> {
+    let mut labels = Vec::new();
+    let mut pos = start;
+    // Start of the label run being read; a pointer must go below it.
+    let mut run_start = start;
+    // Where the next name starts: after the first pointer, or after the
+    // terminating zero when there is none.
+    let mut next = None;
+    let mut wire_len = 1; // the terminating zero (or the root)
+    loop {
+        let Some(&len) = data.get(pos) else {
+            return Err("name runs past the option");
+        };
+        match len >> 6 {
+            0 if len == 0 => {
+                return Ok((labels, next.unwrap_or(pos + 1)));
+            }
+            0 => {
+                let len = usize::from(len);
+                let Some(label) = data.get(pos + 1..pos + 1 + len) else {
+                    return Err("label runs past the option");
+                };
+                wire_len += 1 + len;
+                if wire_len > MAX_WIRE_NAME {
+                    return Err("name longer than 255 octets");
+                }
+                labels.push(label.to_vec());
+                pos += 1 + len;
+            }
+            3 => {
+                let Some(&low) = data.get(pos + 1) else {
+                    return Err("compression pointer runs past the option");
+                };
+                let target = (usize::from(len & 0x3f) << 8) | usize::from(low);
+                if target >= run_start {
+                    return Err("compression pointer does not point backwards");
+                }
+                next.get_or_insert(pos + 2);
+                pos = target;
+                run_start = target;
+            }
+            _ => return Err("reserved label type"),
+        }
+    }
 }
 
 fn truncate(s: &str) -> String {
@@ -818,6 +902,193 @@ pub fn unframe_reply_with(pkt: &[u8], verify_udp: bool) -> Result<&[u8], Error> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The dhcproto encoder this module used before, kept as the reference
+    /// for a differential test: our encoder must produce the same bytes.
+    use dhcproto::v4::{DhcpOption, MessageType, OptionCode};
+    use dhcproto::{Encodable, Encoder};
+
+    fn reference_build_request(req: &Request<'_>) -> Result<Vec<u8>, Error> {
+        let mut msg = v4::Message::new_with_id(
+            req.xid,
+            Ipv4Addr::UNSPECIFIED,
+            Ipv4Addr::UNSPECIFIED,
+            Ipv4Addr::UNSPECIFIED,
+            Ipv4Addr::UNSPECIFIED,
+            &req.mac,
+        );
+        msg.set_secs(req.secs);
+        let kind = match req.kind {
+            RequestKind::Discover => MessageType::Discover,
+            RequestKind::Request => MessageType::Request,
+        };
+        let opts = msg.opts_mut();
+        opts.insert(DhcpOption::MessageType(kind));
+        opts.insert(DhcpOption::ClientIdentifier(req.client_id.to_vec()));
+        if let Some(h) = req.hostname {
+            opts.insert(DhcpOption::Hostname(h.to_string()));
+        }
+        opts.insert(DhcpOption::ParameterRequestList(
+            PARAMETER_REQUEST_LIST
+                .iter()
+                .map(|c| OptionCode::from(*c))
+                .collect(),
+        ));
+        opts.insert(DhcpOption::MaxMessageSize(MAX_MESSAGE_SIZE));
+        if let Some(ip) = req.requested_ip {
+            opts.insert(DhcpOption::RequestedIpAddress(ip));
+        }
+        if let Some(sid) = req.server_id {
+            opts.insert(DhcpOption::ServerIdentifier(sid));
+        }
+        if req.rapid_commit && req.kind == RequestKind::Discover {
+            opts.insert(DhcpOption::RapidCommit);
+        }
+        let mut buf = Vec::with_capacity(MIN_MESSAGE_SIZE);
+        msg.encode(&mut Encoder::new(&mut buf))
+            .map_err(|e| Error::Encode {
+                reason: e.to_string(),
+            })?;
+        if buf.len() < MIN_MESSAGE_SIZE {
+            buf.resize(MIN_MESSAGE_SIZE, 0);
+        }
+        Ok(buf)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn build_request_matches_dhcproto(
+            discover: bool,
+            xid: u32,
+            secs: u16,
+            mac: [u8; 6],
+            client_id in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+            hostname in proptest::option::of("[a-z0-9.-]{0,300}"),
+            requested_ip in proptest::option::of(proptest::prelude::any::<[u8; 4]>()),
+            server_id in proptest::option::of(proptest::prelude::any::<[u8; 4]>()),
+            rapid_commit: bool,
+        ) {
+            let r = Request {
+                kind: if discover { RequestKind::Discover } else { RequestKind::Request },
+                xid,
+                secs,
+                mac,
+                client_id: &client_id,
+                hostname: hostname.as_deref(),
+                requested_ip: requested_ip.map(Ipv4Addr::from),
+                server_id: server_id.map(Ipv4Addr::from),
+                rapid_commit,
+            };
+            proptest::prop_assert_eq!(build_request(&r).unwrap(), reference_build_request(&r).unwrap());
+        }
+    }
+
+    fn labels(name: &str) -> Vec<Vec<u8>> {
+        name.split('.').map(|l| l.as_bytes().to_vec()).collect()
+    }
+
+    #[test]
+    fn rfc3397_example_with_compression() {
+        // RFC 3397 §3: "eng.apple.com." and "marketing.apple.com.", the
+        // second ending in a pointer to offset 4 ("apple.com.").
+        let mut v = vec![3];
+        v.extend_from_slice(b"eng");
+        v.push(5);
+        v.extend_from_slice(b"apple");
+        v.push(3);
+        v.extend_from_slice(b"com");
+        v.push(0);
+        v.push(9);
+        v.extend_from_slice(b"marketing");
+        v.extend_from_slice(&[0xc0, 0x04]);
+        let (names, bad) = read_domains(&v);
+        assert_eq!(bad, None);
+        assert_eq!(
+            names,
+            vec![labels("eng.apple.com"), labels("marketing.apple.com")]
+        );
+        // A name after a compressed one starts after the pointer.
+        v.extend_from_slice(&[1, b'x', 0xc0, 4]);
+        let (names, bad) = read_domains(&v);
+        assert_eq!(bad, None);
+        assert_eq!(names[2], labels("x.apple.com"));
+        // Chained pointers, each going further back.
+        v.extend_from_slice(&[1, b'y', 0xc0, 27]);
+        assert_eq!(read_domains(&v).0[3], labels("y.x.apple.com"));
+    }
+
+    #[test]
+    fn malformed_names_are_rejected() {
+        // A pointer to itself, pointers forward.
+        assert_eq!(
+            read_domains(&[0xc0, 0x00]),
+            (vec![], Some("compression pointer does not point backwards"))
+        );
+        assert_eq!(
+            read_domains(&[0xc0, 0x02, 1, b'a', 0]).1,
+            Some("compression pointer does not point backwards")
+        );
+        assert_eq!(
+            read_domains(&[1, b'a', 0xc0, 0x04, 1, b'b', 0xc0, 0x00]).1,
+            Some("compression pointer does not point backwards")
+        );
+        // A pointer into its own label run (a loop through labels).
+        assert_eq!(
+            read_domains(&[1, b'a', 0, 1, b'b', 0xc0, 0x03]).1,
+            Some("compression pointer does not point backwards")
+        );
+        // Truncations; the good name before is kept.
+        assert_eq!(
+            read_domains(&[1, b'a', 0, 3, b'a', b'b']),
+            (vec![labels("a")], Some("label runs past the option"))
+        );
+        assert_eq!(
+            read_domains(&[1, b'a']).1,
+            Some("name runs past the option")
+        );
+        assert_eq!(
+            read_domains(&[0xc0]).1,
+            Some("compression pointer runs past the option")
+        );
+        // Reserved label types 01 and 10.
+        assert_eq!(read_domains(&[0x40, 0]).1, Some("reserved label type"));
+        assert_eq!(read_domains(&[0x80, 0]).1, Some("reserved label type"));
+        // Over 255 octets: four 63-byte labels plus the zero is 257.
+        let mut long = Vec::new();
+        for _ in 0..4 {
+            long.push(63);
+            long.extend_from_slice(&[b'a'; 63]);
+        }
+        long.push(0);
+        assert_eq!(read_domains(&long).1, Some("name longer than 255 octets"));
+        // Exactly 255 octets is fine.
+        let mut ok = Vec::new();
+        for _ in 0..3 {
+            ok.push(63);
+            ok.extend_from_slice(&[b'a'; 63]);
+        }
+        ok.push(61);
+        ok.extend_from_slice(&[b'b'; 61]);
+        ok.push(0);
+        assert_eq!(ok.len(), 255);
+        assert_eq!(read_domains(&ok).1, None);
+        // The root name decodes (to no labels); the caller rejects it.
+        assert_eq!(read_domains(&[0]), (vec![vec![]], None));
+        assert_eq!(read_domains(&[]), (vec![], None));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn read_domains_never_panics(v in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300)) {
+            let (names, _) = read_domains(&v);
+            // Every name costs at least one octet of the option.
+            proptest::prop_assert!(names.len() <= v.len());
+            for n in names {
+                let wire: usize = n.iter().map(|l| l.len() + 1).sum::<usize>() + 1;
+                proptest::prop_assert!(wire <= 255);
+            }
+        }
+    }
 
     fn req(kind: RequestKind) -> Request<'static> {
         Request {

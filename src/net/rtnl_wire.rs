@@ -1,0 +1,968 @@
+//! rtnetlink wire format, PURE: build request datagrams and parse the
+//! kernel's replies and events. No fd, no clock: `net::link` drives the
+//! socket (`sys::netlink`).
+//!
+//! Only what netroot needs is modelled: link dumps and link events
+//! (`RTM_GETLINK`/`RTM_NEWLINK`), setting a link up/down and its MTU
+//! (`RTM_SETLINK`), adding an IPv4 address (`RTM_NEWADDR`) and an IPv4 route
+//! (`RTM_NEWROUTE`), and the control messages `NLMSG_ERROR` (errors and
+//! ACKs) and `NLMSG_DONE` (end of a multi-part dump).
+//!
+//! Layouts and constants: the kernel uAPI headers `linux/netlink.h`
+//! (`struct nlmsghdr`, `struct nlmsgerr`, `struct nlattr`, `NLM_F_*`,
+//! `NLMSG_*`), `linux/rtnetlink.h` (`RTM_*`, `struct rtattr`, `struct
+//! rtmsg`, `RTN_*`, `RT_SCOPE_*`, `RTPROT_*`, `RTNH_F_ONLINK`,
+//! `RT_TABLE_MAIN`, `RTA_*`, `struct ifinfomsg`), `linux/if_link.h`
+//! (`IFLA_*`), `linux/if_addr.h` (`struct ifaddrmsg`, `IFA_*`), `linux/if.h`
+//! (`IFF_*`, `IF_OPER_*`), and the man pages netlink(7) and rtnetlink(7).
+//!
+//! Netlink headers and integer attributes are in host byte order
+//! (netlink(7)); IPv4 addresses in attributes are `struct in_addr`, i.e.
+//! network byte order. Every parser here checks bounds before it reads and
+//! returns "nothing more" or an error on malformed input; none panics.
+
+use std::net::Ipv4Addr;
+
+// ---- linux/netlink.h ----
+
+/// `NLMSG_HDRLEN`: size of `struct nlmsghdr` (len u32, type u16, flags u16,
+/// seq u32, pid u32).
+pub const NLMSG_HDRLEN: usize = 16;
+/// `NLMSG_NOOP`: nothing; ignore.
+pub const NLMSG_NOOP: u16 = 1;
+/// `NLMSG_ERROR`: an error, or (error code 0) an acknowledgement.
+pub const NLMSG_ERROR: u16 = 2;
+/// `NLMSG_DONE`: end of a multi-part (dump) reply.
+pub const NLMSG_DONE: u16 = 3;
+/// `NLMSG_OVERRUN`: data lost.
+pub const NLMSG_OVERRUN: u16 = 4;
+
+/// `NLM_F_REQUEST`: this is a request.
+pub const NLM_F_REQUEST: u16 = 0x01;
+/// `NLM_F_MULTI`: part of a multi-part reply, ended by `NLMSG_DONE`.
+pub const NLM_F_MULTI: u16 = 0x02;
+/// `NLM_F_ACK`: ask for an acknowledgement (an `NLMSG_ERROR` with code 0).
+pub const NLM_F_ACK: u16 = 0x04;
+/// `NLM_F_DUMP` (`NLM_F_ROOT | NLM_F_MATCH`): return every object.
+pub const NLM_F_DUMP: u16 = 0x300;
+/// `NLM_F_REPLACE`: replace an existing object.
+pub const NLM_F_REPLACE: u16 = 0x100;
+/// `NLM_F_CREATE`: create the object if it does not exist.
+pub const NLM_F_CREATE: u16 = 0x400;
+
+// ---- linux/rtnetlink.h ----
+
+/// `RTM_NEWLINK`: a link (dump entry or event).
+pub const RTM_NEWLINK: u16 = 16;
+/// `RTM_DELLINK`: a link went away.
+pub const RTM_DELLINK: u16 = 17;
+/// `RTM_GETLINK`: ask for links.
+pub const RTM_GETLINK: u16 = 18;
+/// `RTM_SETLINK`: change a link.
+pub const RTM_SETLINK: u16 = 19;
+/// `RTM_NEWADDR`: add an address.
+pub const RTM_NEWADDR: u16 = 20;
+/// `RTM_NEWROUTE`: add a route.
+pub const RTM_NEWROUTE: u16 = 24;
+
+/// `RTN_UNICAST`: a gateway or direct route.
+pub const RTN_UNICAST: u8 = 1;
+/// `RT_SCOPE_UNIVERSE`: a route through a gateway; a global address.
+pub const RT_SCOPE_UNIVERSE: u8 = 0;
+/// `RT_SCOPE_LINK`: a destination directly on the link.
+pub const RT_SCOPE_LINK: u8 = 253;
+/// `RT_TABLE_MAIN`: the main routing table.
+pub const RT_TABLE_MAIN: u8 = 254;
+/// `RTPROT_BOOT`: route installed during boot (a static `ip=`).
+pub const RTPROT_BOOT: u8 = 3;
+/// `RTPROT_DHCP`: route installed by a DHCP client.
+pub const RTPROT_DHCP: u8 = 16;
+/// `RTNH_F_ONLINK`: the gateway is on the link even if no address's
+/// subnet contains it (`ip route ... onlink`).
+pub const RTNH_F_ONLINK: u32 = 4;
+
+/// `RTA_DST`: route destination (`struct in_addr`).
+pub const RTA_DST: u16 = 1;
+/// `RTA_OIF`: output interface index (u32).
+pub const RTA_OIF: u16 = 4;
+/// `RTA_GATEWAY`: next hop (`struct in_addr`).
+pub const RTA_GATEWAY: u16 = 5;
+
+/// `AF_UNSPEC`.
+pub const AF_UNSPEC: u8 = 0;
+/// `AF_INET`.
+pub const AF_INET: u8 = 2;
+
+/// `sizeof(struct ifinfomsg)`: family u8, pad u8, type u16, index i32,
+/// flags u32, change u32.
+pub const IFINFOMSG_LEN: usize = 16;
+/// `sizeof(struct ifaddrmsg)`: family, prefixlen, flags, scope (u8 each),
+/// index u32.
+pub const IFADDRMSG_LEN: usize = 8;
+/// `sizeof(struct rtmsg)`: family, dst_len, src_len, tos, table, protocol,
+/// scope, type (u8 each), flags u32.
+pub const RTMSG_LEN: usize = 12;
+/// `sizeof(struct rtattr)` / `NLA_HDRLEN`: len u16, type u16.
+const RTA_HDRLEN: usize = 4;
+/// The attribute type without `NLA_F_NESTED`/`NLA_F_NET_BYTEORDER`
+/// (`NLA_TYPE_MASK`, linux/netlink.h).
+const NLA_TYPE_MASK: u16 = 0x3fff;
+
+// ---- linux/if.h ----
+
+/// `IFF_UP`: administratively up.
+pub const IFF_UP: u32 = 0x1;
+/// `IFF_BROADCAST`: broadcast capable.
+pub const IFF_BROADCAST: u32 = 0x2;
+/// `IFF_LOOPBACK`: a loopback device.
+pub const IFF_LOOPBACK: u32 = 0x8;
+/// `IFF_LOWER_UP`: the driver signals L1 up (carrier).
+pub const IFF_LOWER_UP: u32 = 0x10000;
+
+// ---- linux/if_link.h ----
+
+/// `IFLA_ADDRESS`: hardware address.
+pub const IFLA_ADDRESS: u16 = 1;
+/// `IFLA_IFNAME`: NUL-terminated interface name.
+pub const IFLA_IFNAME: u16 = 3;
+/// `IFLA_MTU`: u32.
+pub const IFLA_MTU: u16 = 4;
+/// `IFLA_OPERSTATE`: u8, RFC 2863 state (`IF_OPER_*`).
+pub const IFLA_OPERSTATE: u16 = 16;
+/// `IFLA_CARRIER`: u8, the driver's carrier state.
+pub const IFLA_CARRIER: u16 = 33;
+
+// ---- linux/if_addr.h ----
+
+/// `IFA_ADDRESS`: the address (the peer on point-to-point links).
+pub const IFA_ADDRESS: u16 = 1;
+/// `IFA_LOCAL`: the local address.
+pub const IFA_LOCAL: u16 = 2;
+/// `IFA_BROADCAST`: the broadcast address.
+pub const IFA_BROADCAST: u16 = 4;
+
+/// `NLMSG_ALIGN`/`RTA_ALIGN`: messages and attributes start on 4-byte
+/// boundaries. Saturates instead of overflowing (callers bound `n` first).
+fn align4(n: usize) -> usize {
+    n.saturating_add(3) & !3
+}
+
+/// A malformed reply from the kernel.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// A message's `nlmsg_len` is below the header size or past the datagram.
+    #[error("netlink message length {len} invalid with {left} bytes left")]
+    BadLength {
+        /// The declared `nlmsg_len`.
+        len: u32,
+        /// Bytes left in the datagram.
+        left: usize,
+    },
+    /// A message's fixed header (ifinfomsg, nlmsgerr) is cut short.
+    #[error("netlink message type {kind} too short: {len} bytes")]
+    Short {
+        /// `nlmsg_type`.
+        kind: u16,
+        /// Payload length.
+        len: usize,
+    },
+}
+
+// ---------------------------------------------------------------- encoding
+
+/// A request netroot sends. Each is one netlink message in one datagram.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Request {
+    /// `RTM_GETLINK` with `NLM_F_DUMP`: every link (rtnetlink(7)).
+    DumpLinks,
+    /// `RTM_SETLINK`: change `IFF_UP` (when `up` is Some) and/or the MTU.
+    SetLink {
+        /// ifindex.
+        index: u32,
+        /// Set (true) or clear (false) `IFF_UP`; None leaves it.
+        up: Option<bool>,
+        /// New MTU (`IFLA_MTU`).
+        mtu: Option<u32>,
+    },
+    /// `RTM_NEWADDR`: an IPv4 address, created or replaced.
+    NewAddress {
+        /// ifindex.
+        index: u32,
+        /// Our address (`IFA_LOCAL` and `IFA_ADDRESS`: equal on a
+        /// broadcast link).
+        addr: Ipv4Addr,
+        /// Prefix length (`ifa_prefixlen`).
+        prefix_len: u8,
+        /// `IFA_BROADCAST`.
+        broadcast: Option<Ipv4Addr>,
+    },
+    /// `RTM_NEWROUTE`: an IPv4 unicast route in the main table, created or
+    /// replaced.
+    NewRoute {
+        /// Output interface (`RTA_OIF`).
+        oif: u32,
+        /// Destination network (`RTA_DST`, omitted for prefix length 0).
+        dest: Ipv4Addr,
+        /// Destination prefix length (`rtm_dst_len`).
+        prefix_len: u8,
+        /// Next hop (`RTA_GATEWAY`).
+        gateway: Option<Ipv4Addr>,
+        /// `RTNH_F_ONLINK` in `rtm_flags`.
+        onlink: bool,
+        /// `rtm_scope` (`RT_SCOPE_*`).
+        scope: u8,
+        /// `rtm_protocol` (`RTPROT_*`).
+        protocol: u8,
+    },
+}
+
+/// Append an `rtattr` (header, payload, padding to 4 bytes).
+fn push_attr(buf: &mut Vec<u8>, kind: u16, data: &[u8]) {
+    // Our attributes are at most 4 bytes of payload: the length fits u16.
+    let len = (RTA_HDRLEN + data.len()) as u16;
+    buf.extend_from_slice(&len.to_ne_bytes());
+    buf.extend_from_slice(&kind.to_ne_bytes());
+    buf.extend_from_slice(data);
+    buf.resize(align4(buf.len()), 0);
+}
+
+impl Request {
+    /// The `nlmsg_flags` of this request. Every request asks for an ACK so
+    /// errors are reported; additions create or replace, so running
+    /// `netroot net` again converges instead of failing with `EEXIST`.
+    pub fn flags(&self) -> u16 {
+        match self {
+            Request::DumpLinks => NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP,
+            Request::SetLink { .. } => NLM_F_REQUEST | NLM_F_ACK,
+            Request::NewAddress { .. } | Request::NewRoute { .. } => {
+                NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE
+            }
+        }
+    }
+
+    /// The datagram to send, with sequence number `seq` (port id 0: the
+    /// kernel fills in ours).
+    pub fn encode(&self, seq: u32) -> Vec<u8> {
+        let mut buf = vec![0u8; NLMSG_HDRLEN];
+        let kind = match *self {
+            Request::DumpLinks => {
+                // An all-zero ifinfomsg (AF_UNSPEC): no filter.
+                buf.extend_from_slice(&[0; IFINFOMSG_LEN]);
+                RTM_GETLINK
+            }
+            Request::SetLink { index, up, mtu } => {
+                // struct ifinfomsg: ifi_change selects which ifi_flags bits
+                // to change (rtnetlink(7)).
+                let (flags, change) = match up {
+                    Some(true) => (IFF_UP, IFF_UP),
+                    Some(false) => (0, IFF_UP),
+                    None => (0, 0),
+                };
+                buf.extend_from_slice(&[AF_UNSPEC, 0, 0, 0]);
+                buf.extend_from_slice(&index.to_ne_bytes());
+                buf.extend_from_slice(&flags.to_ne_bytes());
+                buf.extend_from_slice(&change.to_ne_bytes());
+                if let Some(m) = mtu {
+                    push_attr(&mut buf, IFLA_MTU, &m.to_ne_bytes());
+                }
+                RTM_SETLINK
+            }
+            Request::NewAddress {
+                index,
+                addr,
+                prefix_len,
+                broadcast,
+            } => {
+                // struct ifaddrmsg: family, prefixlen, flags, scope, index.
+                buf.extend_from_slice(&[AF_INET, prefix_len, 0, RT_SCOPE_UNIVERSE]);
+                buf.extend_from_slice(&index.to_ne_bytes());
+                push_attr(&mut buf, IFA_LOCAL, &addr.octets());
+                push_attr(&mut buf, IFA_ADDRESS, &addr.octets());
+                if let Some(b) = broadcast {
+                    push_attr(&mut buf, IFA_BROADCAST, &b.octets());
+                }
+                RTM_NEWADDR
+            }
+            Request::NewRoute {
+                oif,
+                dest,
+                prefix_len,
+                gateway,
+                onlink,
+                scope,
+                protocol,
+            } => {
+                // struct rtmsg: family, dst_len, src_len, tos, table,
+                // protocol, scope, type, flags.
+                buf.extend_from_slice(&[
+                    AF_INET,
+                    prefix_len,
+                    0,
+                    0,
+                    RT_TABLE_MAIN,
+                    protocol,
+                    scope,
+                    RTN_UNICAST,
+                ]);
+                let flags = if onlink { RTNH_F_ONLINK } else { 0 };
+                buf.extend_from_slice(&flags.to_ne_bytes());
+                if prefix_len > 0 {
+                    push_attr(&mut buf, RTA_DST, &dest.octets());
+                }
+                if let Some(gw) = gateway {
+                    push_attr(&mut buf, RTA_GATEWAY, &gw.octets());
+                }
+                push_attr(&mut buf, RTA_OIF, &oif.to_ne_bytes());
+                RTM_NEWROUTE
+            }
+        };
+        // Requests are a few dozen bytes: the length fits u32.
+        let len = buf.len() as u32;
+        buf[0..4].copy_from_slice(&len.to_ne_bytes());
+        buf[4..6].copy_from_slice(&kind.to_ne_bytes());
+        buf[6..8].copy_from_slice(&self.flags().to_ne_bytes());
+        buf[8..12].copy_from_slice(&seq.to_ne_bytes());
+        // nlmsg_pid (bytes 12..16) stays 0.
+        buf
+    }
+}
+
+// ----------------------------------------------------------------- parsing
+
+fn u16_at(b: &[u8], at: usize) -> Option<u16> {
+    let s = b.get(at..at.checked_add(2)?)?;
+    Some(u16::from_ne_bytes([s[0], s[1]]))
+}
+
+fn u32_at(b: &[u8], at: usize) -> Option<u32> {
+    let s = b.get(at..at.checked_add(4)?)?;
+    Some(u32::from_ne_bytes([s[0], s[1], s[2], s[3]]))
+}
+
+/// One netlink message of a datagram: its header fields and payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Message<'a> {
+    /// `nlmsg_type`.
+    pub kind: u16,
+    /// `nlmsg_flags`.
+    pub flags: u16,
+    /// `nlmsg_seq`.
+    pub seq: u32,
+    /// `nlmsg_pid`.
+    pub pid: u32,
+    /// The bytes after the header, up to `nlmsg_len`.
+    pub payload: &'a [u8],
+}
+
+/// Iterator over the messages of one datagram (`NLMSG_OK`/`NLMSG_NEXT`,
+/// netlink(7)). A malformed length yields one error and ends the iteration:
+/// nothing after it can be framed.
+#[derive(Debug, Clone)]
+pub struct Messages<'a> {
+    rest: &'a [u8],
+}
+
+/// Split a received datagram into messages.
+pub fn messages(datagram: &[u8]) -> Messages<'_> {
+    Messages { rest: datagram }
+}
+
+impl<'a> Iterator for Messages<'a> {
+    type Item = Result<Message<'a>, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let b = self.rest;
+        if b.is_empty() {
+            return None;
+        }
+        let left = b.len();
+        let Some(len32) = u32_at(b, 0) else {
+            self.rest = &[];
+            return Some(Err(Error::BadLength { len: 0, left }));
+        };
+        let len = len32 as usize;
+        if len < NLMSG_HDRLEN || len > left {
+            self.rest = &[];
+            return Some(Err(Error::BadLength { len: len32, left }));
+        }
+        let (Some(kind), Some(flags), Some(seq), Some(pid)) =
+            (u16_at(b, 4), u16_at(b, 6), u32_at(b, 8), u32_at(b, 12))
+        else {
+            self.rest = &[];
+            return Some(Err(Error::BadLength { len: len32, left }));
+        };
+        let payload = b.get(NLMSG_HDRLEN..len).unwrap_or(&[]);
+        // The last message of a datagram may lack its alignment padding.
+        self.rest = b.get(align4(len)..).unwrap_or(&[]);
+        Some(Ok(Message {
+            kind,
+            flags,
+            seq,
+            pid,
+            payload,
+        }))
+    }
+}
+
+/// Iterator over `rtattr`s (`RTA_OK`/`RTA_NEXT`, rtnetlink(7)): yields
+/// (type without the `NLA_F_*` bits, payload). Stops at the first
+/// attribute whose length is invalid.
+#[derive(Debug, Clone)]
+pub struct Attrs<'a> {
+    rest: &'a [u8],
+}
+
+/// The attributes in `bytes` (what follows a fixed header).
+pub fn attrs(bytes: &[u8]) -> Attrs<'_> {
+    Attrs { rest: bytes }
+}
+
+impl<'a> Iterator for Attrs<'a> {
+    type Item = (u16, &'a [u8]);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let b = self.rest;
+        let (Some(len), Some(kind)) = (u16_at(b, 0), u16_at(b, 2)) else {
+            self.rest = &[];
+            return None;
+        };
+        let len = usize::from(len);
+        if len < RTA_HDRLEN || len > b.len() {
+            self.rest = &[];
+            return None;
+        }
+        let data = b.get(RTA_HDRLEN..len).unwrap_or(&[]);
+        self.rest = b.get(align4(len)..).unwrap_or(&[]);
+        Some((kind & NLA_TYPE_MASK, data))
+    }
+}
+
+/// A link as an `RTM_NEWLINK` message (dump entry or event) describes it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LinkMsg {
+    /// `ifi_index`.
+    pub index: u32,
+    /// `ifi_flags` (`IFF_*`).
+    pub flags: u32,
+    /// `IFLA_IFNAME`, up to the NUL (lossy UTF-8).
+    pub name: Option<String>,
+    /// `IFLA_ADDRESS`: the hardware address, any length.
+    pub address: Option<Vec<u8>>,
+    /// `IFLA_MTU`.
+    pub mtu: Option<u32>,
+    /// `IFLA_OPERSTATE` (`IF_OPER_*`).
+    pub operstate: Option<u8>,
+    /// `IFLA_CARRIER`.
+    pub carrier: Option<bool>,
+}
+
+/// `IF_OPER_*` (linux/if.h, RFC 2863) spelled as `ip link` and sysfs
+/// `operstate` do.
+pub fn operstate_name(state: u8) -> &'static str {
+    match state {
+        1 => "NOTPRESENT",
+        2 => "DOWN",
+        3 => "LOWERLAYERDOWN",
+        4 => "TESTING",
+        5 => "DORMANT",
+        6 => "UP",
+        _ => "UNKNOWN",
+    }
+}
+
+/// Parse the payload of an `RTM_NEWLINK` message: `struct ifinfomsg` and
+/// its attributes. Attributes with an unexpected size are ignored; a
+/// payload shorter than `ifinfomsg` is an error.
+pub fn parse_link(payload: &[u8]) -> Result<LinkMsg, Error> {
+    let short = Error::Short {
+        kind: RTM_NEWLINK,
+        len: payload.len(),
+    };
+    let (Some(index), Some(flags), Some(rest)) = (
+        u32_at(payload, 4),
+        u32_at(payload, 8),
+        payload.get(IFINFOMSG_LEN..),
+    ) else {
+        return Err(short);
+    };
+    let mut link = LinkMsg {
+        index,
+        flags,
+        ..LinkMsg::default()
+    };
+    for (kind, data) in attrs(rest) {
+        match (kind, data.len()) {
+            (IFLA_IFNAME, _) => {
+                let end = data.iter().position(|&c| c == 0).unwrap_or(data.len());
+                let name = data.get(..end).unwrap_or(&[]);
+                link.name = Some(String::from_utf8_lossy(name).into_owned());
+            }
+            (IFLA_ADDRESS, _) => link.address = Some(data.to_vec()),
+            (IFLA_MTU, 4) => link.mtu = u32_at(data, 0),
+            (IFLA_OPERSTATE, 1) => link.operstate = data.first().copied(),
+            (IFLA_CARRIER, 1) => link.carrier = data.first().map(|&c| c != 0),
+            _ => {}
+        }
+    }
+    Ok(link)
+}
+
+/// What one received message means to a requester or a watcher.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reply {
+    /// `NLMSG_ERROR` with code 0: the request succeeded.
+    Ack,
+    /// `NLMSG_ERROR` with a negative code: the (positive) errno. A
+    /// nonsensical positive code is reported as `EPROTO`.
+    Error(i32),
+    /// `NLMSG_DONE`: the multi-part dump is complete.
+    Done,
+    /// `RTM_NEWLINK`: a dump entry or event.
+    Link(LinkMsg),
+    /// Anything else (`NLMSG_NOOP`, `RTM_DELLINK`, ...): ignore.
+    Other(u16),
+}
+
+/// `EPROTO` (asm-generic/errno.h): protocol error.
+const EPROTO: i32 = 71;
+
+/// Interpret one message.
+pub fn parse(msg: &Message<'_>) -> Result<Reply, Error> {
+    match msg.kind {
+        NLMSG_ERROR => {
+            // struct nlmsgerr { int error; struct nlmsghdr msg; ... }:
+            // only the code matters here (the echoed request and any
+            // extended-ACK TLVs are ignored).
+            let Some(raw) = u32_at(msg.payload, 0) else {
+                return Err(Error::Short {
+                    kind: msg.kind,
+                    len: msg.payload.len(),
+                });
+            };
+            let code = raw as i32;
+            Ok(match code {
+                0 => Reply::Ack,
+                c if c < 0 => Reply::Error(c.checked_neg().unwrap_or(EPROTO)),
+                _ => Reply::Error(EPROTO),
+            })
+        }
+        NLMSG_DONE => Ok(Reply::Done),
+        RTM_NEWLINK => parse_link(msg.payload).map(Reply::Link),
+        other => Ok(Reply::Other(other)),
+    }
+}
+
+/// Every message of a datagram, interpreted: (sequence number, reply).
+/// Malformed messages are skipped (a malformed length ends the datagram).
+pub fn replies(datagram: &[u8]) -> impl Iterator<Item = (u32, Reply)> + '_ {
+    messages(datagram)
+        .map_while(Result::ok)
+        .filter_map(|m| parse(&m).ok().map(|r| (m.seq, r)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> Ipv4Addr {
+        s.parse().unwrap()
+    }
+
+    /// A netlink message: header (host order) + payload, padded.
+    fn nlmsg(kind: u16, flags: u16, seq: u32, payload: &[u8]) -> Vec<u8> {
+        let mut b = Vec::new();
+        b.extend_from_slice(&((16 + payload.len()) as u32).to_ne_bytes());
+        b.extend_from_slice(&kind.to_ne_bytes());
+        b.extend_from_slice(&flags.to_ne_bytes());
+        b.extend_from_slice(&seq.to_ne_bytes());
+        b.extend_from_slice(&4242u32.to_ne_bytes());
+        b.extend_from_slice(payload);
+        b.resize(align4(b.len()), 0);
+        b
+    }
+
+    fn attr(kind: u16, data: &[u8]) -> Vec<u8> {
+        let mut b = Vec::new();
+        push_attr(&mut b, kind, data);
+        b
+    }
+
+    fn ifinfo(index: u32, flags: u32, attrs: &[Vec<u8>]) -> Vec<u8> {
+        let mut b = vec![AF_UNSPEC, 0, 1, 0]; // ifi_type ARPHRD_ETHER
+        b.extend_from_slice(&index.to_ne_bytes());
+        b.extend_from_slice(&flags.to_ne_bytes());
+        b.extend_from_slice(&0u32.to_ne_bytes());
+        for a in attrs {
+            b.extend_from_slice(a);
+        }
+        b
+    }
+
+    // Byte-exact layouts, written out by hand for a little-endian host
+    // (x86_64, the only target): nlmsghdr, then the family header, then
+    // rtattrs {len, type, data, pad}.
+
+    #[test]
+    #[cfg(target_endian = "little")]
+    fn dump_links_bytes() {
+        let got = Request::DumpLinks.encode(7);
+        #[rustfmt::skip]
+        let want: Vec<u8> = vec![
+            32, 0, 0, 0,  18, 0,  0x05, 0x03,  7, 0, 0, 0,  0, 0, 0, 0,
+            0, 0, 0, 0,  0, 0, 0, 0,  0, 0, 0, 0,  0, 0, 0, 0,
+        ];
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    #[cfg(target_endian = "little")]
+    fn set_link_bytes() {
+        let up = Request::SetLink {
+            index: 3,
+            up: Some(true),
+            mtu: None,
+        };
+        #[rustfmt::skip]
+        let want: Vec<u8> = vec![
+            32, 0, 0, 0,  19, 0,  0x05, 0,  1, 0, 0, 0,  0, 0, 0, 0,
+            0, 0, 0, 0,  3, 0, 0, 0,  1, 0, 0, 0,  1, 0, 0, 0,
+        ];
+        assert_eq!(up.encode(1), want);
+
+        let down = Request::SetLink {
+            index: 3,
+            up: Some(false),
+            mtu: None,
+        };
+        let b = down.encode(1);
+        assert_eq!(&b[24..32], &[0, 0, 0, 0, 1, 0, 0, 0]);
+
+        let mtu = Request::SetLink {
+            index: 0x0102,
+            up: None,
+            mtu: Some(1400),
+        };
+        #[rustfmt::skip]
+        let want: Vec<u8> = vec![
+            40, 0, 0, 0,  19, 0,  0x05, 0,  2, 0, 0, 0,  0, 0, 0, 0,
+            0, 0, 0, 0,  2, 1, 0, 0,  0, 0, 0, 0,  0, 0, 0, 0,
+            8, 0, 4, 0,  0x78, 0x05, 0, 0,
+        ];
+        assert_eq!(mtu.encode(2), want);
+    }
+
+    #[test]
+    #[cfg(target_endian = "little")]
+    fn new_address_bytes() {
+        let r = Request::NewAddress {
+            index: 2,
+            addr: ip("10.77.0.50"),
+            prefix_len: 24,
+            broadcast: Some(ip("10.77.0.255")),
+        };
+        #[rustfmt::skip]
+        let want: Vec<u8> = vec![
+            48, 0, 0, 0,  20, 0,  0x05, 0x05,  9, 0, 0, 0,  0, 0, 0, 0,
+            2, 24, 0, 0,  2, 0, 0, 0,
+            8, 0, 2, 0,  10, 77, 0, 50,
+            8, 0, 1, 0,  10, 77, 0, 50,
+            8, 0, 4, 0,  10, 77, 0, 255,
+        ];
+        assert_eq!(r.encode(9), want);
+        let r = Request::NewAddress {
+            index: 2,
+            addr: ip("10.77.0.50"),
+            prefix_len: 32,
+            broadcast: None,
+        };
+        let b = r.encode(9);
+        assert_eq!(b.len(), 40);
+        assert_eq!(b[0], 40);
+        assert_eq!(b[17], 32);
+    }
+
+    #[test]
+    #[cfg(target_endian = "little")]
+    fn new_route_bytes() {
+        // 192.168.7.0/24 via 172.16.0.1 dev 2 onlink proto dhcp.
+        let r = Request::NewRoute {
+            oif: 2,
+            dest: ip("192.168.7.0"),
+            prefix_len: 24,
+            gateway: Some(ip("172.16.0.1")),
+            onlink: true,
+            scope: RT_SCOPE_UNIVERSE,
+            protocol: RTPROT_DHCP,
+        };
+        #[rustfmt::skip]
+        let want: Vec<u8> = vec![
+            52, 0, 0, 0,  24, 0,  0x05, 0x05,  5, 0, 0, 0,  0, 0, 0, 0,
+            2, 24, 0, 0,  254, 16, 0, 1,  4, 0, 0, 0,
+            8, 0, 1, 0,  192, 168, 7, 0,
+            8, 0, 5, 0,  172, 16, 0, 1,
+            8, 0, 4, 0,  2, 0, 0, 0,
+        ];
+        assert_eq!(r.encode(5), want);
+
+        // Default route: no RTA_DST. Direct route: no gateway, link scope.
+        let r = Request::NewRoute {
+            oif: 2,
+            dest: ip("0.0.0.0"),
+            prefix_len: 0,
+            gateway: Some(ip("10.77.0.1")),
+            onlink: false,
+            scope: RT_SCOPE_UNIVERSE,
+            protocol: RTPROT_BOOT,
+        };
+        #[rustfmt::skip]
+        let want: Vec<u8> = vec![
+            44, 0, 0, 0,  24, 0,  0x05, 0x05,  6, 0, 0, 0,  0, 0, 0, 0,
+            2, 0, 0, 0,  254, 3, 0, 1,  0, 0, 0, 0,
+            8, 0, 5, 0,  10, 77, 0, 1,
+            8, 0, 4, 0,  2, 0, 0, 0,
+        ];
+        assert_eq!(r.encode(6), want);
+        let r = Request::NewRoute {
+            oif: 7,
+            dest: ip("172.16.0.0"),
+            prefix_len: 16,
+            gateway: None,
+            onlink: false,
+            scope: RT_SCOPE_LINK,
+            protocol: RTPROT_DHCP,
+        };
+        let b = r.encode(1);
+        assert_eq!(b.len(), 44);
+        assert_eq!(&b[16..28], &[2, 16, 0, 0, 254, 16, 253, 1, 0, 0, 0, 0]);
+        assert_eq!(
+            &b[28..44],
+            &[8, 0, 1, 0, 172, 16, 0, 0, 8, 0, 4, 0, 7, 0, 0, 0]
+        );
+    }
+
+    #[test]
+    fn encoded_requests_frame_back() {
+        // Our own encoder's output is one well-formed message.
+        let r = Request::NewAddress {
+            index: 2,
+            addr: ip("192.0.2.1"),
+            prefix_len: 24,
+            broadcast: None,
+        };
+        let b = r.encode(77);
+        let all: Vec<_> = messages(&b).collect();
+        assert_eq!(all.len(), 1);
+        let m = all[0].clone().unwrap();
+        assert_eq!((m.kind, m.seq, m.flags), (RTM_NEWADDR, 77, r.flags()));
+        let a: Vec<_> = attrs(&m.payload[IFADDRMSG_LEN..]).collect();
+        assert_eq!(
+            a,
+            vec![
+                (IFA_LOCAL, &[192, 0, 2, 1][..]),
+                (IFA_ADDRESS, &[192, 0, 2, 1][..])
+            ]
+        );
+    }
+
+    fn eth0_payload() -> Vec<u8> {
+        ifinfo(
+            2,
+            IFF_UP | IFF_BROADCAST | IFF_LOWER_UP,
+            &[
+                attr(IFLA_IFNAME, b"eth0\0"),
+                attr(IFLA_MTU, &1500u32.to_ne_bytes()),
+                attr(IFLA_OPERSTATE, &[6]),
+                attr(IFLA_CARRIER, &[1]),
+                attr(IFLA_ADDRESS, &[0x52, 0x54, 0, 0x12, 0x34, 0x56]),
+                attr(99, &[1, 2, 3]), // unknown: skipped
+            ],
+        )
+    }
+
+    #[test]
+    fn parses_a_multipart_dump() {
+        let mut dg = nlmsg(RTM_NEWLINK, NLM_F_MULTI, 3, &eth0_payload());
+        dg.extend(nlmsg(
+            RTM_NEWLINK,
+            NLM_F_MULTI,
+            3,
+            &ifinfo(1, IFF_UP | IFF_LOOPBACK, &[attr(IFLA_IFNAME, b"lo\0")]),
+        ));
+        dg.extend(nlmsg(NLMSG_DONE, NLM_F_MULTI, 3, &0i32.to_ne_bytes()));
+        let got: Vec<_> = replies(&dg).collect();
+        assert_eq!(got.len(), 3);
+        assert_eq!(
+            got[0],
+            (
+                3,
+                Reply::Link(LinkMsg {
+                    index: 2,
+                    flags: IFF_UP | IFF_BROADCAST | IFF_LOWER_UP,
+                    name: Some("eth0".into()),
+                    address: Some(vec![0x52, 0x54, 0, 0x12, 0x34, 0x56]),
+                    mtu: Some(1500),
+                    operstate: Some(6),
+                    carrier: Some(true),
+                })
+            )
+        );
+        let Reply::Link(lo) = &got[1].1 else {
+            panic!("not a link: {:?}", got[1]);
+        };
+        assert_eq!(
+            (lo.index, lo.name.as_deref(), lo.mtu),
+            (1, Some("lo"), None)
+        );
+        assert_eq!(got[2], (3, Reply::Done));
+    }
+
+    #[test]
+    fn error_and_ack() {
+        // nlmsgerr: error code then the echoed request header.
+        let mut err = (-17i32).to_ne_bytes().to_vec();
+        err.extend_from_slice(&Request::DumpLinks.encode(4)[..16]);
+        let mut dg = nlmsg(NLMSG_ERROR, 0, 4, &err);
+        let mut ack = 0i32.to_ne_bytes().to_vec();
+        ack.extend_from_slice(&[0; 16]);
+        dg.extend(nlmsg(NLMSG_ERROR, 0x100, 5, &ack)); // NLM_F_CAPPED
+        dg.extend(nlmsg(NLMSG_ERROR, 0, 6, &1i32.to_ne_bytes()));
+        dg.extend(nlmsg(NLMSG_ERROR, 0, 7, &i32::MIN.to_ne_bytes()));
+        dg.extend(nlmsg(NLMSG_NOOP, 0, 8, &[]));
+        dg.extend(nlmsg(RTM_DELLINK, 0, 9, &eth0_payload()));
+        let got: Vec<_> = replies(&dg).collect();
+        assert_eq!(
+            got,
+            vec![
+                (4, Reply::Error(17)),
+                (5, Reply::Ack),
+                (6, Reply::Error(EPROTO)),
+                (7, Reply::Error(EPROTO)),
+                (8, Reply::Other(NLMSG_NOOP)),
+                (9, Reply::Other(RTM_DELLINK)),
+            ]
+        );
+        // An error message too short for its code is malformed, skipped.
+        let short = nlmsg(NLMSG_ERROR, 0, 1, &[0xff, 0xff]);
+        assert!(matches!(
+            parse(&messages(&short).next().unwrap().unwrap()),
+            Err(Error::Short {
+                kind: NLMSG_ERROR,
+                len: 2
+            })
+        ));
+        assert_eq!(replies(&short).count(), 0);
+    }
+
+    #[test]
+    fn truncated_and_garbage_input() {
+        assert_eq!(messages(&[]).count(), 0);
+        // Fewer bytes than a header.
+        assert_eq!(
+            messages(&[1, 2, 3]).next(),
+            Some(Err(Error::BadLength { len: 0, left: 3 }))
+        );
+        // A length below the header size (would loop forever if accepted).
+        let mut b = nlmsg(NLMSG_DONE, 0, 1, &[]);
+        b[0] = 4;
+        assert_eq!(
+            messages(&b).collect::<Vec<_>>(),
+            vec![Err(Error::BadLength { len: 4, left: 16 })]
+        );
+        // A length past the datagram: the good first message survives.
+        let mut dg = nlmsg(NLMSG_DONE, 0, 1, &[]);
+        let mut bad = nlmsg(RTM_NEWLINK, 0, 2, &eth0_payload());
+        bad.truncate(30);
+        dg.extend(bad);
+        let got: Vec<_> = messages(&dg).collect();
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].as_ref().unwrap().kind, NLMSG_DONE);
+        assert!(got[1].is_err());
+        assert_eq!(replies(&dg).collect::<Vec<_>>(), vec![(1, Reply::Done)]);
+        // u32::MAX length.
+        let mut b = nlmsg(NLMSG_DONE, 0, 1, &[]);
+        b[0..4].copy_from_slice(&u32::MAX.to_ne_bytes());
+        assert!(messages(&b).next().unwrap().is_err());
+
+        // ifinfomsg cut short.
+        assert!(parse_link(&eth0_payload()[..15]).is_err());
+        // Attribute running past the end: parsing stops there, the header
+        // and earlier attributes stand.
+        let mut p = ifinfo(5, 0, &[attr(IFLA_MTU, &9000u32.to_ne_bytes())]);
+        p.extend_from_slice(&[200, 0, 3, 0, b'x']);
+        let l = parse_link(&p).unwrap();
+        assert_eq!((l.index, l.mtu, l.name), (5, Some(9000), None));
+        // Attribute length below its header.
+        let mut p = ifinfo(5, 0, &[]);
+        p.extend_from_slice(&[2, 0, 3, 0, b'x', 0, 0, 0]);
+        assert_eq!(parse_link(&p).unwrap().name, None);
+        // Wrong-size integer attributes are ignored, not misread.
+        let p = ifinfo(
+            5,
+            0,
+            &[
+                attr(IFLA_MTU, &[1, 2]),
+                attr(IFLA_OPERSTATE, &[6, 6]),
+                attr(IFLA_CARRIER, &[]),
+            ],
+        );
+        let l = parse_link(&p).unwrap();
+        assert_eq!((l.mtu, l.operstate, l.carrier), (None, None, None));
+        // A name without NUL, and one with invalid UTF-8.
+        let l = parse_link(&ifinfo(5, 0, &[attr(IFLA_IFNAME, b"ens3")])).unwrap();
+        assert_eq!(l.name.as_deref(), Some("ens3"));
+        let l = parse_link(&ifinfo(5, 0, &[attr(IFLA_IFNAME, b"e\xffx\0junk")])).unwrap();
+        assert_eq!(l.name.as_deref(), Some("e\u{fffd}x"));
+    }
+
+    #[test]
+    #[cfg(target_endian = "little")]
+    fn nested_flag_bits_are_masked() {
+        let mut a = attr(IFLA_IFNAME, b"eth9\0");
+        a[3] |= 0x80; // NLA_F_NESTED
+        let l = parse_link(&ifinfo(1, 0, &[a])).unwrap();
+        assert_eq!(l.name.as_deref(), Some("eth9"));
+    }
+
+    #[test]
+    fn operstate_names() {
+        assert_eq!(operstate_name(6), "UP");
+        assert_eq!(operstate_name(2), "DOWN");
+        assert_eq!(operstate_name(0), "UNKNOWN");
+        assert_eq!(operstate_name(200), "UNKNOWN");
+    }
+
+    mod prop {
+        use super::super::*;
+        use super::{attr, ifinfo, nlmsg};
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+                let n = replies(&bytes).count();
+                prop_assert!(n <= bytes.len() / NLMSG_HDRLEN);
+                for m in messages(&bytes).flatten() {
+                    let _ = parse(&m);
+                    let _ = parse_link(m.payload);
+                    prop_assert!(attrs(m.payload).count() <= m.payload.len() / 4);
+                }
+            }
+
+            #[test]
+            fn corrupted_link_messages_never_panic(
+                name in proptest::collection::vec(any::<u8>(), 0..20),
+                cut in 0usize..96,
+                flip in 0usize..96,
+                val in any::<u8>(),
+            ) {
+                let p = ifinfo(3, IFF_UP, &[attr(IFLA_IFNAME, &name), attr(IFLA_MTU, &[1, 0, 0, 0])]);
+                let mut dg = nlmsg(RTM_NEWLINK, 0, 1, &p);
+                if let Some(b) = dg.get_mut(flip) {
+                    *b = val;
+                }
+                dg.truncate(cut);
+                let _ = replies(&dg).count();
+            }
+        }
+    }
+}

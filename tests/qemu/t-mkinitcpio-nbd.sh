@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# init: mkinitcpio (HOOKS=(base netroot fsck), built by tests/mkinitcpio/build.sh
+# with a real mkinitcpio; skipped when MKINITCPIO_DIR is unset). NBD root with
+# the parameters of Arch's mkinitcpio-nbd hook (no ip=: DHCP by default):
+# btrfs with compress=lzo; mkinitcpio's /init switches root; root=/dev/nbd0
+# does not make /init wait for the device (the test hook pretends udev runs).
+# shellcheck source=tests/qemu/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+use_init mkinitcpio
+boot_expect "nbd_host=$SRV nbd_name=arch root=/dev/nbd0 rootfstype=btrfs rootflags=compress=lzo" \
+	':: running hook \[netroot\]' \
+	'NETROOT-TEST-HOOK /tmp/net-eth0\.conf:' \
+	':: running late hook \[netroot-test\]' \
+	"$ROOT_OK uptime=[0-9.]+ pid=1 id=testroot" \
+	'^/dev/nbd0 / btrfs .*compress=lzo' \
+	'TEST-ROOT /run/net-eth0\.conf:'
+sed -n '/NETROOT-TEST-HOOK \/tmp\/net-eth0\.conf:/,/NETROOT-TEST-HOOK init=/p' "$LOG" >"$T_LOGDIR/tmp-net-eth0.conf"
+assert_log_has "^IPV4ADDR='?10\.0\.2\.15'?" "$T_LOGDIR/tmp-net-eth0.conf"
+assert_log_lacks 'Waiting [0-9]+ seconds for device'
+assert_log_lacks 'ERROR:|emergency shell|Bailing out'
+assert_no_panic
+report_uptime
