@@ -31,6 +31,9 @@ NET = [
     re.compile(r"network up at ([0-9.]+) s"),
     re.compile(r"baseline: network: .* uptime=([0-9.]+)"),
     re.compile(r"BENCH net ([0-9.]+)"),
+    # netroot as an mkinitcpio helper (`netroot net`) logs no uptime: its
+    # lease line's kmsg time stands in
+    re.compile(r"\[\s*([0-9]+\.[0-9]+)\] netroot: dhcp: \S+: bound to"),
 ]
 MOUNTED = [
     re.compile(r"root mounted at ([0-9.]+) s"),
@@ -49,7 +52,8 @@ DESCR = {
     "klibc-retry": "klibc ipconfig -t 2,3,4,6,9.. retry loop (initramfs-tools style) + nfsmount (NFSv3)",
     "klibc-once": "klibc one `ipconfig ip=dhcp` (mkinitcpio net hook style) + nfsmount (NFSv3)",
     "dracut": "Debian dracut 059, -m \"base nfs network-legacy\" (dhclient, udev)",
-    "mkinitcpio": "mkinitcpio + the netroot hook",
+    "mkinitcpio": "mkinitcpio (archlinux/mkinitcpio checkout, tests/mkinitcpio/build.sh) with "
+                  "HOOKS=(base netroot), no autodetect: busybox /init runs `netroot net` and `netroot mount`",
     "floor": "static C /init: finit_module ×N, then power off (no network, no root)",
 }
 

@@ -64,8 +64,12 @@ done
 # named by MKINITCPIO_DIR (Debian has no mkinitcpio package).
 IMG[mkinitcpio]="$out/mkinitcpio.img"
 if [ -n "${MKINITCPIO_DIR:-}" ]; then
-	"$here/peers/mkinitcpio.sh" "$MKINITCPIO_DIR" "$ver" "$out/mkinitcpio.img" >&2 ||
-		NOTE[mkinitcpio]="image build failed (bench/peers/mkinitcpio.sh)"
+	mk_img="$out/mkinitcpio.img"
+	if [ ! -s "$mk_img" ] || [ "$bin" -nt "$mk_img" ] || [ "$top/hooks/netroot" -nt "$mk_img" ] ||
+		[ "$top/install/netroot" -nt "$mk_img" ] || [ "$here/peers/mkinitcpio.sh" -nt "$mk_img" ]; then
+		"$here/peers/mkinitcpio.sh" "$MKINITCPIO_DIR" "$ver" "$mk_img" >&2 ||
+			NOTE[mkinitcpio]="image build failed (bench/peers/mkinitcpio.sh)"
+	fi
 else
 	NOTE[mkinitcpio]="skipped: MKINITCPIO_DIR not set"
 fi
@@ -174,6 +178,6 @@ for c in $ONLY; do printf '%s\t%s\n' "$c" "${CMD[$c]}" >>"$cmdline_file"; done
 python3 "$here/report.py" --manifest "$manifest" --cmdlines "$cmdline_file" \
 	--k "$K" --modes "$MODES" --kernel "$ver" --elapsed $(($(date +%s) - t0)) \
 	--load "at start $load_start; at end $load_end" \
-	--command "K=$K BENCH_MODES=\"$MODES\" BENCH_ONLY=\"$ONLY\" bench/run.sh" \
+	--command "${MKINITCPIO_DIR:+MKINITCPIO_DIR=$MKINITCPIO_DIR }K=$K BENCH_MODES=\"$MODES\" BENCH_ONLY=\"$ONLY\" bench/run.sh" \
 	--md "$here/RESULTS.md" --svg "$here/timeline.svg"
 say "wrote bench/RESULTS.md and bench/timeline.svg in $(($(date +%s) - t0)) s"
