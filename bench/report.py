@@ -178,7 +178,8 @@ def svg(results, modes, names, notes, path):
     mount | hand-over to the root's init (medians of the milestones)."""
     colors = [("kernel (to /init)", "#9e9e9e"), ("/init to network up", "#1f77b4"),
               ("network up to root mounted", "#ff7f0e"), ("root mounted to root init", "#2ca02c"),
-              ("/init to end (floor: modules only)", "#8c564b")]
+              ("/init to end (floor: modules only)", "#8c564b"),
+              ("span without a marker inside", "#bcbd22")]
     rows = []
     for mode in modes:
         for n in names:
@@ -212,14 +213,15 @@ def svg(results, modes, names, notes, path):
         if n == "floor":
             pts = [(0, ms["init"], 0), (ms["init"], ms["rootinit"], 4)]
         else:
-            pts, prev = [], 0.0
+            pts, prev, last = [], 0.0, -1
             for i, k in enumerate(("init", "net", "mounted", "rootinit")):
                 v = ms[k]
                 if v is None:
                     continue
                 v = max(v, prev)
-                pts.append((prev, v, i))
-                prev = v
+                # a skipped milestone: one unsplit segment in its own colour
+                pts.append((prev, v, i if i == last + 1 else 5))
+                prev, last = v, i
         for a, b, ci in pts:
             out.append(f'<rect x="{left + a * scale:.1f}" y="{y}" width="{max((b - a) * scale, 0.5):.1f}" height="{bar_h}" fill="{colors[ci][1]}"><title>{html.escape(colors[ci][0])}: {a:.2f}–{b:.2f} s</title></rect>')
         out.append(f'<text x="{left + ms["rootinit"] * scale + 4:.1f}" y="{y + 13}">{ms["rootinit"]:.2f} s</text>')
