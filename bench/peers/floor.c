@@ -1,0 +1,94 @@
+/*
+ * The benchmark's floor: the least an initramfs /init can do before a root
+ * exists. It mounts /proc, loads the same kernel modules the NFS contenders
+ * need (NIC + NFSv4 chain, in dependency order, one finit_module(2) each, no
+ * fork), reports the uptime and the memory in use, and powers off.
+ *
+ * It has no network and mounts no root: it is the lower bound of the
+ * "initrd phase" (what the kernel's unpack + exec of /init + module loading
+ * cost), not a contender that boots anything.
+ *
+ * Build: musl-gcc -static -Os -s -o floor floor.c
+ * Module list: /etc/modules.list, one path relative to /lib/modules/ a line
+ * (starting with the kernel version), dependencies first (bench/peers/build.sh writes it at build time).
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static void uptime(char *buf, size_t n)
+{
+	FILE *f = fopen("/proc/uptime", "r");
+	buf[0] = '?';
+	buf[1] = 0;
+	if (f) {
+		if (fscanf(f, "%31s", buf) != 1)
+			strcpy(buf, "?");
+		fclose(f);
+	}
+	(void)n;
+}
+
+/* MemTotal - MemAvailable in kB (proc(5)): what the kernel, the loaded
+ * modules and this process hold. */
+static long used_kb(void)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	char line[128];
+	long total = -1, avail = -1, v;
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof line, f)) {
+		if (sscanf(line, "MemTotal: %ld", &v) == 1)
+			total = v;
+		else if (sscanf(line, "MemAvailable: %ld", &v) == 1)
+			avail = v;
+	}
+	fclose(f);
+	return total < 0 || avail < 0 ? -1 : total - avail;
+}
+
+int main(void)
+{
+	char up[32], path[512], line[400];
+	FILE *list;
+	int n = 0, bad = 0;
+
+	mount("proc", "/proc", "proc", 0, NULL);
+	uptime(up, sizeof up);
+	printf("BENCH init %s\n", up);
+	fflush(stdout);
+	list = fopen("/etc/modules.list", "r");
+	while (list && fgets(line, sizeof line, list)) {
+		int fd;
+		line[strcspn(line, "\n")] = 0;
+		if (!line[0])
+			continue;
+		snprintf(path, sizeof path, "/lib/modules/%s", line);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		/* init_module(2): finit_module loads from an fd, params "". */
+		if (fd < 0 || syscall(SYS_finit_module, fd, "", 0) != 0) {
+			printf("floor: cannot load %s\n", line);
+			bad++;
+		} else {
+			n++;
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	if (list)
+		fclose(list);
+	uptime(up, sizeof up);
+	printf("BENCH modules %s loaded=%d failed=%d\n", up, n, bad);
+	printf("BENCH rootinit %s used_kb=%ld\n", up, used_kb());
+	fflush(stdout);
+	sync();
+	reboot(RB_POWER_OFF);
+	for (;;)
+		pause();
+}

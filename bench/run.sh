@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# Side-by-side boot benchmark: netroot against the peers, same kernel
+# (build/vmlinuz), same QEMU flags (-accel tcg -m 768 -smp 1, virtio-net),
+# same NFS export (build/testroot at /arch), same root init. Writes
+# bench/RESULTS.md and bench/timeline.svg (bench/report.py).
+#
+# Usage: bench/run.sh            (make bench)
+# Environment:
+#   K=5                  boots per contender and network mode, interleaved
+#                        (round 1: A B C ..., round 2: A B C ...)
+#   BENCH_MODES="slirp tap"
+#                        slirp: QEMU user networking, servers in the lab netns
+#                               (qemu/servers.sh), guest 10.0.2.15, server 10.0.2.2
+#                        tap:   a TAP in a namespace with dnsmasq offering after
+#                               1 s and ganesha on 10.0.3.1 (bench/delaynet.sh)
+#   BENCH_ONLY="netroot busybox ..."  a subset of the contenders
+#   BENCH_TIMEOUT=120    wall seconds per boot
+#   MKINITCPIO_DIR=DIR   also boot mkinitcpio + the netroot hook (see below)
+# Every step is cached in build/ (kernel, root, images); logs of every boot
+# are kept in build/bench/logs/<mode>/<contender>-<round>.log.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(dirname "$here")
+build="$top/build"
+out="$build/bench"
+K=${K:-5}
+MODES=${BENCH_MODES:-slirp tap}
+TIMEOUT=${BENCH_TIMEOUT:-120}
+mkdir -p "$out"
+t0=$(date +%s)
+# The host is shared: record how busy it was (load average, other guests).
+others() { pgrep -c '^qemu-system' || true; }
+load_start="$(cut -d' ' -f1-3 /proc/loadavg), $(others) QEMU guests running"
+
+say() { echo "bench: $*" >&2; }
+
+# --- inputs (each cached) ------------------------------------------------------
+"$top/qemu/kernel.sh" >&2
+ver=$("$top/qemu/kernel.sh" --print-version)
+"$top/qemu/mkroot.sh" >&2
+# The root's first program for every contender (init=/sbin/bench-init): it
+# prints the uptime and the memory in use, then execs the test root's init.
+install -m 0755 "$here/peers/bench-init" "$build/testroot/sbin/bench-init"
+
+declare -A IMG=() NOTE=()
+IMG[netroot]="$build/initramfs.img"
+bin="$top/target/x86_64-unknown-linux-musl/release/netroot"
+if [ -x "$bin" ]; then
+	if [ ! -s "$build/initramfs.img" ] || [ "$bin" -nt "$build/initramfs.img" ] ||
+		[ "$top/qemu/mkinitramfs.sh" -nt "$build/initramfs.img" ]; then
+		"$top/qemu/mkinitramfs.sh" --modules default --out "$build/initramfs.img" >&2 ||
+			NOTE[netroot]="image build failed (qemu/mkinitramfs.sh)"
+	fi
+else
+	NOTE[netroot]="no $bin (make build)"
+fi
+"$here/peers/build.sh" >&2 || true
+for p in busybox klibc dracut floor; do
+	[ -s "$out/$p.img" ] || NOTE[$p]="image not built (see bench/peers/build.sh output)"
+done
+
+# mkinitcpio + the netroot hook: only with a mkinitcpio checkout or install
+# named by MKINITCPIO_DIR (Debian has no mkinitcpio package).
+IMG[mkinitcpio]="$out/mkinitcpio.img"
+if [ -n "${MKINITCPIO_DIR:-}" ]; then
+	mk_img="$out/mkinitcpio.img"
+	if [ ! -s "$mk_img" ] || [ "$bin" -nt "$mk_img" ] || [ "$top/hooks/netroot" -nt "$mk_img" ] ||
+		[ "$top/install/netroot" -nt "$mk_img" ] || [ "$here/peers/mkinitcpio.sh" -nt "$mk_img" ]; then
+		"$here/peers/mkinitcpio.sh" "$MKINITCPIO_DIR" "$ver" "$mk_img" >&2 ||
+			NOTE[mkinitcpio]="image build failed (bench/peers/mkinitcpio.sh)"
+	fi
+else
+	NOTE[mkinitcpio]="skipped: MKINITCPIO_DIR not set"
+fi
+
+# --- contenders: name, image, kernel command line (%S = the server address) ----
+IMG[busybox]="$out/busybox.img"
+IMG[klibc-retry]="$out/klibc.img"
+IMG[klibc-once]="$out/klibc.img"
+IMG[dracut]="$out/dracut.img"
+IMG[floor]="$out/floor.img"
+NOTE[klibc-retry]=${NOTE[klibc]:-}
+NOTE[klibc-once]=${NOTE[klibc]:-}
+declare -A CMD=(
+	[netroot]="ip=dhcp root=/dev/nfs nfsroot=%S:/arch init=/sbin/bench-init"
+	[busybox]="ip=dhcp root=/dev/nfs nfsroot=%S:/arch init=/sbin/bench-init"
+	[klibc-retry]="ip=dhcp nfsroot=%S:/arch bench.klibc=retry init=/sbin/bench-init"
+	[klibc-once]="ip=dhcp nfsroot=%S:/arch bench.klibc=once init=/sbin/bench-init"
+	[dracut]="root=nfs4:%S:/arch ip=dhcp rd.neednet=1 init=/sbin/bench-init"
+	[floor]="ip=dhcp"
+	[mkinitcpio]="ip=dhcp root=/dev/nfs nfsroot=%S:/arch init=/sbin/bench-init"
+)
+ALL="netroot busybox klibc-retry klibc-once dracut floor mkinitcpio"
+ONLY=${BENCH_ONLY:-$ALL}
+
+# --- servers -------------------------------------------------------------------
+cleanup() {
+	"$top/qemu/servers.sh" stop --nfs4 --nfs3 >/dev/null 2>&1 || true
+	"$here/delaynet.sh" stop >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+for m in $MODES; do
+	case "$m" in
+	slirp) "$top/qemu/servers.sh" start --nfs4 --nfs3 >&2 ;;
+	tap) "$here/delaynet.sh" start >&2 ;;
+	*) say "unknown mode $m (slirp|tap)"; exit 2 ;;
+	esac
+done
+
+# --- boot ------------------------------------------------------------------------
+# tap mode: the same QEMU flags as qemu/boot.sh, the NIC on tap0 inside the
+# benchmark namespace instead of slirp.
+boot_tap() { # img cmdline log
+	local log=$3 start rc=0 qpid deadline
+	: >"$log"
+	start=$(date +%s.%N)
+	"$here/delaynet.sh" exec qemu-system-x86_64 -accel tcg -m 768 -smp 1 -display none \
+		-monitor none -no-reboot -serial "file:$log" \
+		-netdev tap,id=n0,ifname=tap0,script=no,downscript=no \
+		-device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56 \
+		-kernel "$build/vmlinuz" -initrd "$1" -append "console=ttyS0 $2" \
+		</dev/null >"$log.qemu" 2>&1 &
+	qpid=$!
+	deadline=$(($(date +%s) + TIMEOUT))
+	while kill -0 "$qpid" 2>/dev/null; do
+		if [ "$(date +%s)" -ge "$deadline" ]; then
+			kill "$qpid" 2>/dev/null || true
+			rc=124
+			break
+		fi
+		sleep 0.2
+	done
+	wait "$qpid" 2>/dev/null || { [ "$rc" = 124 ] || rc=1; }
+	[ -s "$log.qemu" ] && sed 's/^/qemu: /' "$log.qemu" >&2
+	rm -f "$log.qemu"
+	echo "boot: rc $rc after $(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s, log $log" >&2
+	return "$rc"
+}
+
+manifest="$out/manifest.tsv"
+printf 'mode\tcontender\tround\tstatus\twall_s\tlog\timage\n' >"$manifest"
+for m in $MODES; do
+	rm -rf "$out/logs/$m"
+	mkdir -p "$out/logs/$m"
+done
+for ((r = 1; r <= K; r++)); do
+	for m in $MODES; do
+		case "$m" in slirp) srv=10.0.2.2 ;; tap) srv=10.0.3.1 ;; esac
+		for c in $ONLY; do
+			img=${IMG[$c]:-}
+			[ -n "$img" ] || { say "unknown contender $c"; exit 2; }
+			log="$out/logs/$m/$c-$r.log"
+			if [ -n "${NOTE[$c]:-}" ] || [ ! -s "$img" ]; then
+				printf '%s\t%s\t%s\t%s\t\t\t%s\n' "$m" "$c" "$r" "not run: ${NOTE[$c]:-no image}" "$img" >>"$manifest"
+				continue
+			fi
+			cmd=${CMD[$c]//%S/$srv}
+			say "round $r/$K, $m, $c: $cmd"
+			s=$(date +%s.%N) rc=0
+			if [ "$m" = slirp ]; then
+				"$top/qemu/boot.sh" --initrd "$img" --log "$log" --timeout "$TIMEOUT" --append "$cmd" >&2 || rc=$?
+			else
+				boot_tap "$img" "$cmd" "$log" || rc=$?
+			fi
+			w=$(awk -v a="$s" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
+			printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$m" "$c" "$r" "rc=$rc" "$w" "$log" "$img" >>"$manifest"
+		done
+	done
+done
+
+# --- report ------------------------------------------------------------------------
+load_end="$(cut -d' ' -f1-3 /proc/loadavg)"
+cmdline_file="$out/cmdlines.tsv"
+: >"$cmdline_file"
+for c in $ONLY; do printf '%s\t%s\n' "$c" "${CMD[$c]}" >>"$cmdline_file"; done
+python3 "$here/report.py" --manifest "$manifest" --cmdlines "$cmdline_file" \
+	--k "$K" --modes "$MODES" --kernel "$ver" --elapsed $(($(date +%s) - t0)) \
+	--load "at start $load_start; at end $load_end" \
+	--command "${MKINITCPIO_DIR:+MKINITCPIO_DIR=$MKINITCPIO_DIR }K=$K BENCH_MODES=\"$MODES\" BENCH_ONLY=\"$ONLY\" bench/run.sh" \
+	--md "$here/RESULTS.md" --svg "$here/timeline.svg"
+say "wrote bench/RESULTS.md and bench/timeline.svg in $(($(date +%s) - t0)) s"
