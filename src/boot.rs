@@ -68,7 +68,13 @@ fn net_cli(args: &[String]) -> i32 {
             }
         }
     }
-    crate::net::run_cli(&rest)
+    let code = crate::net::run_cli(&rest);
+    if code == 0 {
+        // The same boot-story line as PID 1 mode, for hooks and benchmarks.
+        crate::log::init(false, true, false);
+        info!("netroot net done at {:.2} s", uptime());
+    }
+    code
 }
 
 /// Parse a klibc-ipconfig style `net-IFACE.conf` (`KEY='value'` lines, `'`
@@ -236,7 +242,7 @@ fn mount_cli(args: &[String]) -> i32 {
     let deadline = Instant::now() + cfg.options.timeout;
     match crate::root::mount_root(&cfg, &info, &target, deadline) {
         Ok(()) => {
-            info!("root mounted on {}", target.display());
+            info!("root mounted on {} at {:.2} s", target.display(), uptime());
             0
         }
         Err(e) => {
