@@ -69,10 +69,14 @@ fn net_cli(args: &[String]) -> i32 {
         }
     }
     let code = crate::net::run_cli(&rest);
-    if code == 0 {
+    let wanted = cmdline_arg(&rest)
+        .ok()
+        .and_then(|(line, _)| cmdline::parse(&line).ok())
+        .is_some_and(|c| c.wants_network());
+    if code == 0 && wanted {
         // The same boot-story line as PID 1 mode, for hooks and benchmarks.
         crate::log::init(false, true, false);
-        info!("netroot net done at {:.2} s", uptime());
+        info!("network up at {:.2} s", uptime());
     }
     code
 }
@@ -242,7 +246,7 @@ fn mount_cli(args: &[String]) -> i32 {
     let deadline = Instant::now() + cfg.options.timeout;
     match crate::root::mount_root(&cfg, &info, &target, deadline) {
         Ok(()) => {
-            info!("root mounted on {} at {:.2} s", target.display(), uptime());
+            info!("root mounted at {:.2} s on {}", uptime(), target.display());
             0
         }
         Err(e) => {
