@@ -81,9 +81,6 @@ fi
 
 [ "$(id -u)" = 0 ] || { echo "mkdebroot: needs root (debootstrap, chroot)" >&2; exit 1; }
 command -v debootstrap >/dev/null || { echo "mkdebroot: debootstrap not installed (make deps)" >&2; exit 1; }
-if [ -s "$build/lab/ganesha.pid" ] && kill -0 "$(cat "$build/lab/ganesha.pid")" 2>/dev/null; then
-	echo "mkdebroot: warning: ganesha is running; restart it (qemu/servers.sh stop; start) after this" >&2
-fi
 
 t0=$(date +%s)
 mkdir -p "$build" "$debs"
@@ -92,6 +89,9 @@ mkdir -p "$build" "$debs"
 if [ "$force" = 1 ] || [ ! -f "$root/etc/os-release" ] || [ "$(cat "$base_stamp" 2>/dev/null)" != "$base_key" ]; then
 	m=$(mirror)
 	echo "mkdebroot: debootstrap $suite from $m (minbase + $packages) into build/debroot"
+	if [ -s "$build/lab/ganesha.pid" ] && kill -0 "$(cat "$build/lab/ganesha.pid")" 2>/dev/null; then
+		echo "mkdebroot: warning: ganesha exports the old tree; restart it (qemu/servers.sh stop; start) after this" >&2
+	fi
 	rm -rf "$root" "$base_stamp"
 	debs_before=$(du -sk "$debs" | cut -f1)
 	if ! debootstrap --variant=minbase --include="$packages" --cache-dir="$debs" \
@@ -176,6 +176,10 @@ cat >"$root/usr/local/sbin/netroot-check" <<-'EOF'
 	ip -4 -o addr show | sed 's/^/NETROOT-CHECK addr /'
 	networkctl list --no-pager --no-legend | sed 's/^/NETROOT-CHECK networkctl /'
 	networkctl status --no-pager -n 0 2>&1 | sed 's/^/NETROOT-CHECK status /'
+	for i in /sys/class/net/*; do
+		i=${i##*/}
+		[ "$i" = lo ] || networkctl status --no-pager -n 0 "$i" 2>&1 | sed "s/^/NETROOT-CHECK status $i /"
+	done
 	systemctl --failed --no-legend --plain | sed 's/^/NETROOT-CHECK failed /'
 	if [ -n "$token" ]; then
 		echo "netroot-check $token $(uname -r) uptime $(cut -d' ' -f1 /proc/uptime)" >"/var/tmp/netroot-$token"
