@@ -4,12 +4,14 @@
 # netroot.check=TOKEN the root's netroot-check.service runs after
 # multi-user.target and network-online.target and prints NETROOT-CHECK lines:
 # proves that systemd reached multi-user, that networkd took over the root's
-# interface with netroot's hand-over file (link "configured", address kept,
-# wait-online finished; netroot's .link file kept the name eth0, without
-# which udev's failed rename leaves the link "pending"), that a file written in the booted system lands on
-# the server (build/debroot/var/tmp/netroot-TOKEN, removed afterwards), and
-# that `systemctl poweroff` completes on the network root (QEMU exits after
-# "reboot: Power down" within the timeout). ~35 s here (TCG).
+# interface with netroot's hand-over files (link "configured", address kept,
+# wait-online finished; the .link file kept the name eth0: without it udev's
+# failed rename of the up interface leaves the link "pending" and
+# wait-online times out after 2 min), that a file written in the booted
+# system lands on the server (build/debroot/var/tmp/netroot-TOKEN, removed
+# afterwards), and that `systemctl poweroff` completes on the network root
+# (QEMU exits after "reboot: Power down" within the timeout). ~19 s here
+# (TCG; multi-user at ~12 s guest uptime).
 # shellcheck source=tests/qemu/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 use_init netroot
