@@ -165,6 +165,11 @@ start_ganesha() {
 		    Lease_Lifetime = 10;
 		    RecoveryBackend = fs;
 		    RecoveryRoot = "$gd/recovery";
+		    # Owners as numbers ("0"), not names ("root@localdomain"): the
+		    # client has no idmapper (no nfsidmap/request-key in an
+		    # initramfs or a minimal root), so names showed every file as
+		    # owned by 4294967294 and setuid mount(8) refused to run.
+		    Only_Numeric_Owners = true;
 		}
 		NFS_KRB5 { Active_krb5 = false; }
 		# Attr_Expiration_Time = 0: revalidate attributes and directories on
