@@ -170,6 +170,8 @@ cat >"$root/usr/local/sbin/netroot-check" <<-'EOF'
 	done
 	say "root $(findmnt -n -o SOURCE,FSTYPE,OPTIONS /)"
 	say "hostname $(hostname)"
+	# NFSv4 owners must map back to root (setuid mount(8), su, ...)
+	say "owner /usr/bin/mount $(stat -c '%u:%g %A' /usr/bin/mount)"
 	for f in /run/systemd/network/*.network; do
 		[ -e "$f" ] && say "networkd-file $f"
 	done

@@ -27,6 +27,7 @@ boot_expect "ip=dhcp root=/dev/nfs nfsroot=$SRV:/debian rw netroot.check=$token"
 	'NETROOT-CHECK unit multi-user.target active' \
 	'NETROOT-CHECK unit network-online.target active' \
 	'NETROOT-CHECK unit systemd-networkd.service active' \
+	'NETROOT-CHECK owner /usr/bin/mount 0:0 -rwsr-xr-x' \
 	"NETROOT-CHECK root $SRV:/debian nfs4 +rw," \
 	'NETROOT-CHECK networkd-file /run/systemd/network/10-netroot-eth0.network' \
 	'NETROOT-CHECK addr 2: eth0 +inet 10\.0\.2\.15/24' \
@@ -36,14 +37,14 @@ boot_expect "ip=dhcp root=/dev/nfs nfsroot=$SRV:/debian rw netroot.check=$token"
 	"NETROOT-CHECK wrote /var/tmp/netroot-$token" \
 	'NETROOT-CHECK poweroff' \
 	'reboot: Power down'
-assert_log_lacks 'NETROOT-CHECK failed systemd-networkd-wait-online'
+# No failed unit: wait-online would time out if networkd did not take the
+# link over; the API file system mounts failed when NFSv4 owners did not map
+# (setuid mount(8) owned by 4294967294).
+assert_log_lacks '^NETROOT-CHECK failed '
 assert_no_panic
 [ -f "$written" ] || fail "the guest's file is not on the server: $written"
 grep -q "^netroot-check $token " "$written" || fail "$written holds: $(cat "$written")"
 echo "ok: the guest's file is on the server: $(cat "$written")"
-if grep -q '^NETROOT-CHECK failed ' "$LOG"; then
-	echo "note: failed units: $(sed -n 's/^NETROOT-CHECK failed \([^ ]*\).*/\1/p' "$LOG" | tr '\n' ' ')"
-fi
 echo "multi-user reached at guest uptime $(sed -n 's/.*NETROOT-CHECK begin .*uptime=\([0-9.]*\).*/\1/p' "$LOG") s," \
 	"power-off at $(sed -n 's/^\[ *\([0-9.]*\)\] reboot: Power down.*/\1/p' "$LOG") s"
 echo "root init started at guest uptime $(sed -n 's/.*netroot: switching to the root, exec [^ ]* at \([0-9.]*\) s.*/\1/p' "$LOG" | head -n1) s"
