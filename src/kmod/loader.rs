@@ -224,16 +224,23 @@ impl Handle {
     fn wait_indices(&self, idx: &[usize]) -> Result<(), Error> {
         let mut st = lock(&self.shared);
         loop {
+            // Wait for every module to finish, failed or not, before saying
+            // so: one failure (crc32c_intel without SSE4.2, a soft
+            // dependency) must not let the caller mount while btrfs is
+            // still loading.
             let mut pending = false;
+            let mut first = None;
             for &i in idx {
                 match &st.status[i] {
-                    Status::Failed(e) => return Err(e.clone()),
+                    Status::Failed(e) => {
+                        first.get_or_insert_with(|| e.clone());
+                    }
                     Status::Done => {}
                     _ => pending = true,
                 }
             }
             if !pending {
-                return Ok(());
+                return first.map_or(Ok(()), Err);
             }
             st = self
                 .shared
