@@ -128,7 +128,11 @@ EOF
 # Empty: systemd makes a machine id at boot (one per client, not one baked
 # into a root that many clients share).
 : >"$root/etc/machine-id"
-rm -f "$root/var/lib/dbus/machine-id" "$root/var/lib/systemd/random-seed" "$root"/var/tmp/netroot-*
+rm -f "$root/var/lib/dbus/machine-id" "$root/var/lib/systemd/random-seed" "$root"/var/tmp/netroot-* \
+	"$root/root/.bash_history"
+for f in var/log/wtmp var/log/btmp var/log/lastlog; do
+	[ -f "$root/$f" ] && : >"$root/$f"
+done
 # apt's caches and package lists are half the tree (~100 MiB); `apt update`
 # on the client brings the lists back.
 rm -rf "$root"/var/cache/apt/*.bin "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
