@@ -130,6 +130,7 @@ EOF
 : >"$root/etc/machine-id"
 rm -f "$root/var/lib/dbus/machine-id" "$root/var/lib/systemd/random-seed" "$root"/var/tmp/netroot-* \
 	"$root/root/.bash_history"
+rm -rf "$root"/var/tmp/systemd-private-*
 for f in var/log/wtmp var/log/btmp var/log/lastlog; do
 	[ -f "$root/$f" ] && : >"$root/$f"
 done
