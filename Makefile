@@ -69,7 +69,10 @@ lint:
 initramfs: build
 	qemu/mkinitramfs.sh --modules $(MODULES) --extra "$(EXTRA_MODULES)" --out $(BUILD)/initramfs.img
 
-demo: build
+# From a fresh machine: packages, the binary, then qemu/demo.sh builds the
+# kernel, initramfs and Debian root it lacks. `make demo ROOT=nbd` for NBD.
+demo: deps
+	$(MAKE) --no-print-directory build
 	qemu/demo.sh --root $(ROOT)
 
 # The peers do not need netroot: a failed `make build` leaves netroot out of

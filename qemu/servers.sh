@@ -10,6 +10,9 @@
 #     with --nfs3 (NFS and MOUNT ports pinned, so a client that passes
 #     port=,mountport=,mountproto=tcp,nolock needs no rpcbind)
 #   nbd-server: export "arch", a fresh copy of build/testroot-btrfs.img
+# and, when qemu/mkdebroot.sh has built the Debian root (otherwise nothing
+# changes): ganesha exports build/debroot at Pseudo /debian, nbd-server
+# exports "debian", a fresh copy of build/debroot-btrfs.img.
 #
 # Usage: qemu/servers.sh start|stop|status|env [--nfs4] [--nfs3] [--nbd]
 #   start   (no service flag = all three); idempotent: a running server is kept
@@ -114,8 +117,12 @@ start_rpcbind() {
 start_ganesha() {
 	local gd="$lab/ganesha" pidf="$lab/ganesha.pid" log="$lab/ganesha.log" protos
 	if alive "$pidf"; then
-		# Restart only when NFSv3 is wanted and the running one lacks it.
-		if [ "$nfs3" = 0 ] || grep -q 'Protocols = 3, 4' "$gd/ganesha.conf"; then return 0; fi
+		# Restart only when NFSv3 is wanted and the running one lacks it
+		# (or the Debian root was built since it started).
+		if { [ "$nfs3" = 0 ] || grep -q 'Protocols = 3, 4' "$gd/ganesha.conf"; } &&
+			{ [ ! -f "$build/debroot/etc/os-release" ] || grep -q 'Pseudo = /debian' "$gd/ganesha.conf"; }; then
+			return 0
+		fi
 		stop_one ganesha
 	fi
 	[ -x "$build/testroot/sbin/init" ] || { echo "servers.sh: no build/testroot (run qemu/mkroot.sh)" >&2; return 1; }
@@ -136,6 +143,11 @@ start_ganesha() {
 		protos="3, 4"
 		start_rpcbind
 	fi
+	# The Debian root, when built (qemu/mkdebroot.sh).
+	local debian=""
+	if [ -f "$build/debroot/etc/os-release" ]; then
+		debian="EXPORT { Export_Id = 3; Path = \"$build/debroot\"; Pseudo = /debian; Access_Type = RW; Protocols = $protos; FSAL { Name = VFS; } }"
+	fi
 	cat >"$gd/ganesha.conf" <<-EOF
 		# written by qemu/servers.sh
 		NFS_CORE_PARAM {
@@ -153,6 +165,11 @@ start_ganesha() {
 		    Lease_Lifetime = 10;
 		    RecoveryBackend = fs;
 		    RecoveryRoot = "$gd/recovery";
+		    # Owners as numbers ("0"), not names ("root@localdomain"): the
+		    # client has no idmapper (no nfsidmap/request-key in an
+		    # initramfs or a minimal root), so names showed every file as
+		    # owned by 4294967294 and setuid mount(8) refused to run.
+		    Only_Numeric_Owners = true;
 		}
 		NFS_KRB5 { Active_krb5 = false; }
 		# Attr_Expiration_Time = 0: revalidate attributes and directories on
@@ -180,6 +197,7 @@ start_ganesha() {
 		    Protocols = $protos;
 		    FSAL { Name = VFS; }
 		}
+		$debian
 	EOF
 	: >"$log"
 	in_ns ganesha.nfsd -f "$gd/ganesha.conf" -L "$log" -p "$pidf" -N NIV_EVENT
@@ -189,7 +207,10 @@ start_ganesha() {
 
 start_nbd() {
 	local pidf="$lab/nbd-server.pid" log="$lab/nbd-server.log" img="$lab/nbd-arch.img"
-	alive "$pidf" && return 0
+	if alive "$pidf"; then
+		{ [ ! -s "$build/debroot-btrfs.img" ] || grep -q '^\[debian\]' "$lab/nbd-server.conf"; } && return 0
+		stop_one nbd-server
+	fi
 	[ -s "$build/testroot-btrfs.img" ] || { echo "servers.sh: no build/testroot-btrfs.img (run qemu/mkroot.sh)" >&2; return 1; }
 	# Serve a fresh copy so writes by one run's guests never leak into the next.
 	cp --sparse=always "$build/testroot-btrfs.img" "$img"
@@ -202,6 +223,10 @@ start_nbd() {
 		[arch]
 		    exportname = $img
 	EOF
+	if [ -s "$build/debroot-btrfs.img" ]; then
+		cp --sparse=always "$build/debroot-btrfs.img" "$lab/nbd-debian.img"
+		printf '[debian]\n    exportname = %s\n' "$lab/nbd-debian.img" >>"$lab/nbd-server.conf"
+	fi
 	in_ns nbd-server -C "$lab/nbd-server.conf" -p "$pidf" >"$log" 2>&1
 	wait_listen "$NBD_PORT" 10 "$pidf" nbd-server "$log"
 }
@@ -227,7 +252,7 @@ status() {
 	fi
 	echo "lab netns: held by pid $(cat "$nspid_file"); enter with: nsenter --net --target $(cat "$nspid_file")"
 	if alive "$lab/ganesha.pid"; then
-		echo "ganesha: pid $(cat "$lab/ganesha.pid"), NFS $(sed -n 's/^ *Protocols = \(.*\);/v\1/p' "$lab/ganesha/ganesha.conf" | head -n1) on 127.0.0.1:$NFS_PORT, MOUNT on :$MNT_PORT (guest: 10.0.2.2), exports /arch=build/testroot /srv=build/lab/srv, log build/lab/ganesha.log"
+		echo "ganesha: pid $(cat "$lab/ganesha.pid"), NFS $(sed -n 's/^ *Protocols = \(.*\);/v\1/p' "$lab/ganesha/ganesha.conf" | head -n1) on 127.0.0.1:$NFS_PORT, MOUNT on :$MNT_PORT (guest: 10.0.2.2), exports /arch=build/testroot /srv=build/lab/srv$(grep -q 'Pseudo = /debian' "$lab/ganesha/ganesha.conf" && echo ' /debian=build/debroot'), log build/lab/ganesha.log"
 	else
 		echo "ganesha: stopped"
 	fi
@@ -237,7 +262,7 @@ status() {
 		echo "rpcbind: stopped"
 	fi
 	if alive "$lab/nbd-server.pid"; then
-		echo "nbd-server: pid $(cat "$lab/nbd-server.pid"), 127.0.0.1:$NBD_PORT (guest: 10.0.2.2:$NBD_PORT), export arch=build/lab/nbd-arch.img"
+		echo "nbd-server: pid $(cat "$lab/nbd-server.pid"), 127.0.0.1:$NBD_PORT (guest: 10.0.2.2:$NBD_PORT), export arch=build/lab/nbd-arch.img$(grep -q '^\[debian\]' "$lab/nbd-server.conf" && echo ' debian=build/lab/nbd-debian.img')"
 	else
 		echo "nbd-server: stopped"
 	fi

@@ -223,6 +223,48 @@ fn soft_dependency_failure_does_not_block() {
 }
 
 #[test]
+fn wait_all_waits_past_a_failure() {
+    // crc32c_intel fails at once (no SSE4.2 under TCG) while btrfs is still
+    // loading: wait_all must not return before btrfs is in, or the mount
+    // that follows finds no btrfs.
+    let dir = tmpdir("waitall");
+    std::fs::write(
+        dir.join("modules.dep"),
+        "k/libcrc32c.ko:\nk/crc32c_intel.ko:\nk/crc32c_generic.ko:\nk/btrfs.ko: k/libcrc32c.ko\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("modules.alias"),
+        "alias crc32c crc32c_intel\nalias crc32c crc32c_generic\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("modules.softdep"),
+        "softdep libcrc32c pre: crc32c\n",
+    )
+    .unwrap();
+    let p = Tree::open(&dir).unwrap().plan(&["btrfs"], &[]).unwrap();
+    let load = |m: &Module| -> Result<(), String> {
+        match m.name.as_str() {
+            "crc32c_intel" => Err("no such device".into()),
+            "btrfs" => {
+                std::thread::sleep(Duration::from_millis(150));
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    };
+    let h = Loader::spawn_with(p, 2, Arc::new(load));
+    let e = h.wait_all().unwrap_err();
+    assert!(e.to_string().contains("crc32c_intel"), "{e}");
+    assert!(
+        h.is_loaded("btrfs"),
+        "wait_all returned while btrfs was loading"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn loader_failure_propagates_to_dependents() {
     let t = Tree::open(&fixture()).unwrap();
     let p = t.plan(&["virtio_net", "nfsv4"], &[]).unwrap();

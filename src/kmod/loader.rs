@@ -180,8 +180,7 @@ fn worker(s: &Shared, load: &LoadFn) {
 impl Handle {
     /// Block until the named modules (and so their dependencies) are loaded.
     /// Names not in the plan (built in, already loaded, or not needed on this
-    /// machine) count as ready. Once all have settled, returns the first
-    /// failure among them.
+    /// machine) count as ready. Returns the first failure among them.
     pub fn wait_for(&self, names: &[&str]) -> Result<(), Error> {
         let idx: Vec<usize> = names
             .iter()
@@ -190,8 +189,8 @@ impl Handle {
         self.wait_indices(&idx)
     }
 
-    /// Block until every module of the plan is loaded or failed; then the
-    /// first failure (in plan order) is returned.
+    /// Block until every module of the plan is loaded or failed; the first
+    /// failure (in plan order) is returned.
     pub fn wait_all(&self) -> Result<(), Error> {
         let idx: Vec<usize> = (0..self.shared.plan.modules.len()).collect();
         self.wait_indices(&idx)
@@ -225,21 +224,23 @@ impl Handle {
     fn wait_indices(&self, idx: &[usize]) -> Result<(), Error> {
         let mut st = lock(&self.shared);
         loop {
-            // Wait for every one of them to settle before reporting a
-            // failure: one failed module (crc32c_intel on a CPU without
-            // SSE4.2, a soft dependency with an alternative) must not let
-            // the caller go on while the others are still loading.
-            let pending = idx
-                .iter()
-                .any(|&i| !matches!(st.status[i], Status::Failed(_) | Status::Done));
+            // Wait for every module to finish, failed or not, before saying
+            // so: one failure (crc32c_intel without SSE4.2, a soft
+            // dependency) must not let the caller mount while btrfs is
+            // still loading.
+            let mut pending = false;
+            let mut first = None;
+            for &i in idx {
+                match &st.status[i] {
+                    Status::Failed(e) => {
+                        first.get_or_insert_with(|| e.clone());
+                    }
+                    Status::Done => {}
+                    _ => pending = true,
+                }
+            }
             if !pending {
-                return match idx.iter().find_map(|&i| match &st.status[i] {
-                    Status::Failed(e) => Some(e.clone()),
-                    _ => None,
-                }) {
-                    Some(e) => Err(e),
-                    None => Ok(()),
-                };
+                return first.map_or(Ok(()), Err);
             }
             st = self
                 .shared

@@ -10,6 +10,12 @@
 //! - `/run/systemd/network/10-netroot-<iface>.network`: the booted system's
 //!   networkd keeps the address instead of dropping it (systemd.network(5),
 //!   `KeepConfiguration=`).
+//! - `/run/systemd/network/10-netroot-<iface>.link`: udev keeps the name the
+//!   interface has (systemd.link(5), `Name=`). Without it udev tries to give
+//!   the NIC its predictable name, the kernel refuses to rename an interface
+//!   that is up, udev leaves `ID_RENAMING=1` on it, and networkd (seen with
+//!   systemd 252, Debian bookworm) keeps the link "pending" forever:
+//!   `systemd-networkd-wait-online` then times out after 2 minutes.
 //! - `/run/netroot/net.json`: the lease, for netroot's later phases.
 
 use std::fmt::Write as _;
@@ -173,6 +179,31 @@ pub fn networkd_file(h: &Handover<'_>) -> String {
     s
 }
 
+/// The systemd.link(5) file that pins the boot interface's name, or `None`
+/// when the name is not one a `.link` file can carry (kernel names are, but
+/// this is written into a config file, so check rather than trust).
+pub fn link_file(h: &Handover<'_>) -> Option<String> {
+    let name = &h.plan.iface;
+    let ok = !name.is_empty()
+        && name.len() < 16
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+    if !ok {
+        return None;
+    }
+    Some(format!(
+        "# Written by netroot: the root file system is reached through {name}.\n\
+         # Keep its name, so udev does not try to rename it while it is up.\n\
+         [Match]\n\
+         MACAddress={}\n\
+         \n\
+         [Link]\n\
+         Name={name}\n",
+        fmt_mac(&h.mac)
+    ))
+}
+
 fn addrs(v: &[Ipv4Addr]) -> Value {
     Value::Array(v.iter().map(|a| Value::Str(a.to_string())).collect())
 }
@@ -262,6 +293,13 @@ pub fn write_all(
         .join(format!("10-netroot-{}.network", h.plan.iface));
     apply::write_file(&nd, &networkd_file(h))?;
     paths.push(nd);
+    if let Some(text) = link_file(h) {
+        let lf = run_dir
+            .join("systemd/network")
+            .join(format!("10-netroot-{}.link", h.plan.iface));
+        apply::write_file(&lf, &text)?;
+        paths.push(lf);
+    }
     let js = run_dir.join("netroot/net.json");
     apply::write_file(&js, &json(h))?;
     paths.push(js);
@@ -370,6 +408,46 @@ Gateway=10.77.0.1
 ClientIdentifier=mac
 ";
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn link_file_pins_the_name() {
+        let got = with(&lease(), link_file);
+        let want = "# Written by netroot: the root file system is reached through eth0.
+# Keep its name, so udev does not try to rename it while it is up.
+[Match]
+MACAddress=02:00:00:77:00:10
+
+[Link]
+Name=eth0
+";
+        assert_eq!(got.as_deref(), Some(want));
+        let l = lease();
+        let mut p = plan("eth0", 2, Proto::Dhcp, &l).unwrap();
+        for bad in ["eth0\n[Link]", "", "a/b", "x".repeat(16).as_str()] {
+            p.iface = bad.into();
+            let h = Handover {
+                plan: &p,
+                mac: [2, 0, 0, 0, 0, 1],
+                lease: &l,
+                uptime: 0,
+                elapsed: Duration::ZERO,
+            };
+            assert_eq!(link_file(&h), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn write_all_writes_the_link_file() {
+        let dir =
+            std::env::temp_dir().join(format!("netroot-handover-link-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let paths = with(&lease(), |h| write_all(h, &dir, None)).unwrap();
+        let lf = dir.join("systemd/network/10-netroot-eth0.link");
+        assert!(paths.contains(&lf), "{paths:?}");
+        let text = std::fs::read_to_string(&lf).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(text.contains("\nName=eth0\n"), "{text}");
     }
 
     #[test]

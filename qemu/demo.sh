@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# `make demo`: PXE-boot a diskless Debian client under QEMU, on this terminal,
+# with netroot as the initramfs's /init, the way the Arch "Diskless System"
+# guide boots its clients: QEMU's built-in DHCP + TFTP (slirp, the guide's LAN
+# net=10.0.0.0/24, server 10.0.0.1, clients from 10.0.0.128) hands the client
+# pxelinux.0, pxelinux loads the kernel and netroot's initramfs, netroot gets
+# a lease and mounts the Debian root (qemu/mkdebroot.sh) from the lab's
+# servers (qemu/servers.sh), and systemd boots it to a login prompt on the
+# serial console (root is logged in automatically).
+#
+# Usage: qemu/demo.sh [--root nfs|nbd]
+#   nfs (default)  NFSv4 from nfs-ganesha: nfsroot=10.0.0.1:/debian
+#   nbd            NBD from nbd-server, btrfs with compress=lzo:
+#                  nbd_host=10.0.0.1 nbd_name=debian root=/dev/nbd0 (as the
+#                  guide's NBD section, with netroot in place of its hooks)
+# Ctrl-a x ends QEMU (or `poweroff` in the client); the servers this script
+# started stop with it. Servers that were already running (tests/qemu/run.sh,
+# a manual `qemu/servers.sh start`) are left running.
+#
+# Builds what is missing first (each step cached): the Debian kernel
+# (qemu/kernel.sh), build/initramfs.img (qemu/mkinitramfs.sh, when the netroot
+# binary is newer), the test root the servers also export (qemu/mkroot.sh),
+# the Debian root (qemu/mkdebroot.sh: ~2.5 min and ~45 MB of .debs the first
+# time). Needs root (network namespace, ganesha) and a built netroot binary
+# (`make demo` runs `make deps build` first).
+# Env: DEMO_MEM (MiB, default 768).
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(dirname "$here")
+build="$top/build"
+lab="$build/lab"
+tftp="$build/demo/tftp"
+bin="$top/target/x86_64-unknown-linux-musl/release/netroot"
+
+kind=nfs
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--root) kind=$2; shift 2 ;;
+	--root=*) kind=${1#--root=}; shift ;;
+	-h | --help) sed -n '2,27p' "${BASH_SOURCE[0]}"; exit 0 ;;
+	*) echo "demo: unknown argument: $1" >&2; exit 2 ;;
+	esac
+done
+case "$kind" in
+nfs) root_args="nfsroot=10.0.0.1:/debian rw" service=--nfs4 ;;
+nbd) root_args="nbd_host=10.0.0.1 nbd_name=debian root=/dev/nbd0 rootfstype=btrfs rootflags=compress=lzo rw" service=--nbd ;;
+*) echo "demo: --root is nfs or nbd, not $kind" >&2; exit 2 ;;
+esac
+
+say() { printf '\033[1mdemo:\033[0m %s\n' "$*"; }
+
+[ "$(id -u)" = 0 ] || { echo "demo: needs root (the lab's network namespace, ganesha); run: sudo make demo" >&2; exit 1; }
+[ -x "$bin" ] || { echo "demo: no $bin (make build)" >&2; exit 1; }
+
+# --- build what is missing ---------------------------------------------------------
+"$here/kernel.sh"
+if [ ! -s "$build/initramfs.img" ] || [ "$bin" -nt "$build/initramfs.img" ] || [ "$here/mkinitramfs.sh" -nt "$build/initramfs.img" ]; then
+	"$here/mkinitramfs.sh" --modules default --out "$build/initramfs.img"
+fi
+"$here/mkroot.sh"
+"$here/mkdebroot.sh"
+
+# --- the TFTP root: the names qemu/pxe.sh uses (the guide's /srv/arch/boot) -------
+mkdir -p "$tftp/pxelinux.cfg"
+put() { cmp -s "$1" "$2" || cp "$1" "$2"; }
+put "$build/vmlinuz" "$tftp/vmlinuz-linux"
+put "$build/initramfs.img" "$tftp/initramfs-linux.img"
+put /usr/lib/PXELINUX/pxelinux.0 "$tftp/pxelinux.0"
+put /usr/lib/syslinux/modules/bios/ldlinux.c32 "$tftp/ldlinux.c32"
+cmdline="console=ttyS0 ip=:::::eth0:dhcp $root_args"
+cat >"$tftp/pxelinux.cfg/default" <<EOF
+# written by qemu/demo.sh: the guide's pxelinux entry, Debian root ($kind)
+SERIAL 0 115200
+DEFAULT debian
+PROMPT 0
+TIMEOUT 0
+LABEL debian
+    KERNEL vmlinuz-linux
+    APPEND initrd=initramfs-linux.img $cmdline
+    IPAPPEND 2
+EOF
+
+# --- servers -------------------------------------------------------------------------
+owned=1
+if [ -s "$lab/netns.pid" ] && kill -0 "$(cat "$lab/netns.pid")" 2>/dev/null; then owned=0; fi
+cleanup() {
+	trap - EXIT INT TERM HUP
+	if [ "$owned" = 1 ]; then
+		say "stopping the servers (qemu/servers.sh stop)"
+		"$here/servers.sh" stop || true
+	else
+		say "the servers were running before the demo: left running (qemu/servers.sh stop)"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+"$here/servers.sh" start "$service" >/dev/null
+nspid=$(cat "$lab/netns.pid")
+
+say "servers (in the lab network namespace, pid $nspid; the client reaches them at 10.0.0.1):"
+if [ "$kind" = nfs ]; then
+	say "  NFSv4    nfs-ganesha on 127.0.0.1:2049, export /debian = build/debroot (log build/lab/ganesha.log)"
+else
+	say "  NBD      nbd-server on 127.0.0.1:10809, export debian = build/lab/nbd-debian.img, a fresh copy of build/debroot-btrfs.img (log build/lab/nbd-server.log)"
+fi
+say "  DHCP     QEMU's slirp on the guide's LAN 10.0.0.0/24: server 10.0.0.1, client 10.0.0.128, host name netroot-demo"
+say "  TFTP     QEMU's slirp, root build/demo/tftp, boot file pxelinux.0 (pxelinux.cfg/default)"
+say "  look at them: nsenter --net --target $nspid ss -ltnp"
+say "kernel command line: $cmdline BOOTIF=..."
+say "stop: Ctrl-a x ends QEMU (or type poweroff in the client); the servers $([ "$owned" = 1 ] && echo "stop with it" || echo "keep running")"
+echo
+
+qemu=(qemu-system-x86_64 -accel tcg -m "${DEMO_MEM:-768}" -smp 1 -nographic -no-reboot
+	-netdev "user,id=n0,net=10.0.0.0/24,host=10.0.0.1,dhcpstart=10.0.0.128,hostname=netroot-demo,tftp=$tftp,bootfile=pxelinux.0"
+	-device "virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56" -boot n)
+# QEMU in the lab's network namespace, where 10.0.0.1 (slirp's host) is the
+# namespace's loopback with the servers on it; on this terminal (-nographic:
+# serial console and monitor on stdio, Ctrl-a x quits). In the foreground:
+# it owns the terminal (a background job would get /dev/null as stdin).
+rc=0
+nsenter --target "$nspid" --net -- "${qemu[@]}" || rc=$?
+echo
+say "QEMU ended (exit $rc)"

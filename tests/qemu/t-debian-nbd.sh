@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# init: netroot. The Debian root of qemu/mkdebroot.sh over NBD: btrfs image
+# build/debroot-btrfs.img served by nbd-server as export "debian" (a fresh
+# copy per server start), mounted with compress=lzo, named the way the
+# guide's NBD section names it (nbd_host= nbd_name= root=/dev/nbd0). The
+# root's netroot-check.service (see t-debian-nfs4.sh) proves multi-user,
+# networkd's take-over of the root's interface and a clean power-off with
+# the root on /dev/nbd0. ~25 s here (TCG).
+# shellcheck source=tests/qemu/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+use_init netroot
+[ -s "$BUILD/debroot-btrfs.img" ] || fail "no $BUILD/debroot-btrfs.img (run.sh builds it with qemu/mkdebroot.sh)"
+BOOT_TIMEOUT=150
+token=nbd-$$-$RANDOM
+boot_expect "ip=dhcp nbd_host=$SRV nbd_name=debian root=/dev/nbd0 rootfstype=btrfs rootflags=compress=lzo rw netroot.check=$token" \
+	"NETROOT-CHECK begin token=$token" \
+	'NETROOT-CHECK unit multi-user.target active' \
+	'NETROOT-CHECK unit network-online.target active' \
+	'NETROOT-CHECK unit systemd-networkd.service active' \
+	'NETROOT-CHECK owner /usr/bin/mount 0:0 -rwsr-xr-x' \
+	'NETROOT-CHECK root /dev/nbd0 btrfs +rw,.*compress=lzo' \
+	'NETROOT-CHECK addr 2: eth0 +inet 10\.0\.2\.15/24' \
+	'NETROOT-CHECK networkctl +2 eth0 +ether +routable +configured' \
+	'NETROOT-CHECK status eth0 +Network File: /run/systemd/network/10-netroot-eth0.network' \
+	"NETROOT-CHECK wrote /var/tmp/netroot-$token" \
+	'NETROOT-CHECK poweroff' \
+	'reboot: Power down'
+assert_log_lacks '^NETROOT-CHECK failed '
+assert_no_panic
+echo "multi-user reached at guest uptime $(sed -n 's/.*NETROOT-CHECK begin .*uptime=\([0-9.]*\).*/\1/p' "$LOG") s," \
+	"power-off at $(sed -n 's/^\[ *\([0-9.]*\)\] reboot: Power down.*/\1/p' "$LOG") s"
+echo "root init started at guest uptime $(sed -n 's/.*netroot: switching to the root, exec [^ ]* at \([0-9.]*\) s.*/\1/p' "$LOG" | head -n1) s"

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# init: netroot. A real distribution over NFSv4: the Debian bookworm root of
+# qemu/mkdebroot.sh (systemd, systemd-networkd; exported at /debian). With
+# netroot.check=TOKEN the root's netroot-check.service runs after
+# multi-user.target and network-online.target and prints NETROOT-CHECK lines:
+# proves that systemd reached multi-user, that networkd took over the root's
+# interface with netroot's hand-over files (link "configured", address kept,
+# wait-online finished; the .link file kept the name eth0: without it udev's
+# failed rename of the up interface leaves the link "pending" and
+# wait-online times out after 2 min), that a file written in the booted
+# system lands on the server (build/debroot/var/tmp/netroot-TOKEN, removed
+# afterwards), and that `systemctl poweroff` completes on the network root
+# (QEMU exits after "reboot: Power down" within the timeout). ~19 s here
+# (TCG; multi-user at ~12 s guest uptime).
+# shellcheck source=tests/qemu/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+use_init netroot
+root="$BUILD/debroot"
+[ -f "$root/etc/os-release" ] || fail "no $root (run.sh builds it with qemu/mkdebroot.sh)"
+BOOT_TIMEOUT=150
+token=nfs4-$$-$RANDOM
+written="$root/var/tmp/netroot-$token"
+trap 'rm -f "$written"' EXIT
+boot_expect "ip=dhcp root=/dev/nfs nfsroot=$SRV:/debian rw netroot.check=$token" \
+	"netroot: mounted $SRV:/debian \(NFS 4" \
+	"NETROOT-CHECK begin token=$token" \
+	'NETROOT-CHECK unit multi-user.target active' \
+	'NETROOT-CHECK unit network-online.target active' \
+	'NETROOT-CHECK unit systemd-networkd.service active' \
+	'NETROOT-CHECK owner /usr/bin/mount 0:0 -rwsr-xr-x' \
+	"NETROOT-CHECK root $SRV:/debian nfs4 +rw," \
+	'NETROOT-CHECK networkd-file /run/systemd/network/10-netroot-eth0.network' \
+	'NETROOT-CHECK addr 2: eth0 +inet 10\.0\.2\.15/24' \
+	'NETROOT-CHECK networkctl +2 eth0 +ether +routable +configured' \
+	'NETROOT-CHECK status eth0 +Link File: /run/systemd/network/10-netroot-eth0.link' \
+	'NETROOT-CHECK status eth0 +Network File: /run/systemd/network/10-netroot-eth0.network' \
+	"NETROOT-CHECK wrote /var/tmp/netroot-$token" \
+	'NETROOT-CHECK poweroff' \
+	'reboot: Power down'
+# No failed unit: wait-online would time out if networkd did not take the
+# link over; the API file system mounts failed when NFSv4 owners did not map
+# (setuid mount(8) owned by 4294967294).
+assert_log_lacks '^NETROOT-CHECK failed '
+assert_no_panic
+[ -f "$written" ] || fail "the guest's file is not on the server: $written"
+grep -q "^netroot-check $token " "$written" || fail "$written holds: $(cat "$written")"
+echo "ok: the guest's file is on the server: $(cat "$written")"
+echo "multi-user reached at guest uptime $(sed -n 's/.*NETROOT-CHECK begin .*uptime=\([0-9.]*\).*/\1/p' "$LOG") s," \
+	"power-off at $(sed -n 's/^\[ *\([0-9.]*\)\] reboot: Power down.*/\1/p' "$LOG") s"
+echo "root init started at guest uptime $(sed -n 's/.*netroot: switching to the root, exec [^ ]* at \([0-9.]*\) s.*/\1/p' "$LOG" | head -n1) s"
