@@ -165,7 +165,7 @@ fn worker(s: &Shared, load: &LoadFn) {
                 Status::Done
             }
             Err(reason) => {
-                crate::error!("loading module {} failed: {reason}", m.name);
+                crate::debug!("loading module {} failed: {reason}", m.name);
                 Status::Failed(Error::Load {
                     module: m.name.clone(),
                     path: m.path.clone(),
