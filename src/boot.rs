@@ -224,14 +224,7 @@ fn mount_cli(args: &[String]) -> i32 {
         }
     };
     if let Some(tree) = image_modules() {
-        let needs = crate::root::modules_for(&cfg);
-        let mut wanted: Vec<&str> = needs.required.iter().map(String::as_str).collect();
-        for m in &needs.optional {
-            if tree.plan(&[m.as_str()], &[]).is_ok() {
-                wanted.push(m);
-            }
-        }
-        match tree.plan(&wanted, &[]) {
+        match root_module_plan(&tree, &cfg) {
             Ok(plan) => {
                 if let Err(e) = crate::kmod::Loader::spawn(plan).wait_all() {
                     warn!("{e}");

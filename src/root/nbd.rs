@@ -874,24 +874,31 @@ pub mod genl {
 }
 
 /// Attach the negotiated connection to `/dev/nbd<index>` via netlink. The
+/// Wait for the kernel's answer to request `seq` on a generic netlink socket.
+fn genl_wait(sock: &crate::sys::genl::GenlSocket, seq: u32) -> std::io::Result<genl::Reply> {
+    loop {
+        match genl::parse(&sock.recv()?, seq) {
+            genl::Reply::Pending => continue,
+            r => return Ok(r),
+        }
+    }
+}
+
+/// Open a generic netlink socket and look up the "nbd" family (request 1).
+fn nbd_family() -> std::io::Result<(crate::sys::genl::GenlSocket, u16)> {
+    let sock = crate::sys::genl::GenlSocket::open(Duration::from_secs(5))?;
+    sock.send(&genl::get_family(1, "nbd"))?;
+    match genl_wait(&sock, 1)? {
+        genl::Reply::Family(f) => Ok((sock, f)),
+        genl::Reply::Errno(n) => Err(std::io::Error::from_raw_os_error(n)),
+        _ => Err(std::io::Error::other("no nbd genetlink family")),
+    }
+}
+
 /// kernel takes its own reference on the socket.
 fn attach_netlink(stream: &TcpStream, e: &Export, index: u32) -> std::io::Result<()> {
-    use crate::sys::genl::GenlSocket;
-    let sock = GenlSocket::open(Duration::from_secs(5))?;
-    let wait = |seq: u32| -> std::io::Result<genl::Reply> {
-        loop {
-            match genl::parse(&sock.recv()?, seq) {
-                genl::Reply::Pending => continue,
-                r => return Ok(r),
-            }
-        }
-    };
-    sock.send(&genl::get_family(1, "nbd"))?;
-    let family = match wait(1)? {
-        genl::Reply::Family(f) => f,
-        genl::Reply::Errno(n) => return Err(std::io::Error::from_raw_os_error(n)),
-        _ => return Err(std::io::Error::other("no nbd genetlink family")),
-    };
+    let (sock, family) = nbd_family()?;
+    let wait = |seq: u32| genl_wait(&sock, seq);
     let c = genl::Connect {
         index,
         size: e.size,
@@ -912,22 +919,8 @@ fn attach_netlink(stream: &TcpStream, e: &Export, index: u32) -> std::io::Result
 /// Detach device `index` through netlink (after a failed probe or mount,
 /// so that the next try finds the device free instead of EBUSY).
 fn detach_netlink(index: u32) -> std::io::Result<()> {
-    use crate::sys::genl::GenlSocket;
-    let sock = GenlSocket::open(Duration::from_secs(5))?;
-    let wait = |seq: u32| -> std::io::Result<genl::Reply> {
-        loop {
-            match genl::parse(&sock.recv()?, seq) {
-                genl::Reply::Pending => continue,
-                r => return Ok(r),
-            }
-        }
-    };
-    sock.send(&genl::get_family(1, "nbd"))?;
-    let family = match wait(1)? {
-        genl::Reply::Family(f) => f,
-        genl::Reply::Errno(n) => return Err(std::io::Error::from_raw_os_error(n)),
-        _ => return Err(std::io::Error::other("no nbd genetlink family")),
-    };
+    let (sock, family) = nbd_family()?;
+    let wait = |seq: u32| genl_wait(&sock, seq);
     sock.send(&genl::disconnect(family, 2, index))?;
     match wait(2)? {
         genl::Reply::Ack | genl::Reply::Family(_) => Ok(()),
