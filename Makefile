@@ -51,7 +51,8 @@ $(BIN): $(shell find src -name '*.rs') Cargo.toml
 	@file -L $(BIN) | grep -q 'statically linked\|static-pie linked' || { echo "error: $(BIN) is not static"; exit 1; }
 	@size=$$(stat -c %s $(BIN)); echo "netroot: $$size bytes"; [ $$size -le 1572864 ] || { echo "error: binary over 1.5 MiB"; exit 1; }
 
-test: build
+test: deps
+	$(MAKE) --no-print-directory build
 	cargo test --locked
 	tests/qemu/run.sh
 
