@@ -18,6 +18,11 @@ pub fn main_entry() -> i32 {
     {
         return crate::root::nbd::helper_main(&args);
     }
+    // As PID 1 every argv is a boot: the kernel hands init the bare words of
+    // its command line, and a word like `net` must not pick a helper mode.
+    if crate::sys::init::is_pid1() {
+        return pid1();
+    }
     match args.get(1).map(String::as_str) {
         Some("explain") => crate::explain::run(&args[2..]),
         Some("query") => query(&args[2..]),
@@ -31,9 +36,6 @@ pub fn main_entry() -> i32 {
             println!("{USAGE}");
             0
         }
-        // The kernel passes unknown bare words of the command line to init
-        // as arguments: as PID 1, any argv is a boot.
-        _ if crate::sys::init::is_pid1() => pid1(),
         _ => {
             eprintln!("{USAGE}");
             2
