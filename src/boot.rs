@@ -57,30 +57,10 @@ fn net_cli(args: &[String]) -> i32 {
     if load {
         crate::log::init(false, true, false);
         if let Some(tree) = image_modules() {
-            let (loaded, failed) = crate::kmod::coldplug(
-                &tree,
-                Path::new("/sys"),
-                std::sync::Arc::new(crate::kmod::loader::load_file),
-            );
-            for e in failed {
-                warn!("coldplug: {e}");
-            }
-            if !loaded.is_empty() {
-                info!("drivers loaded: {}", loaded.join(" "));
-            }
+            coldplug_drivers(&tree);
         }
     }
-    let code = crate::net::run_cli(&rest);
-    let wanted = cmdline_arg(&rest)
-        .ok()
-        .and_then(|(line, _)| cmdline::parse(&line).ok())
-        .is_some_and(|c| c.wants_network());
-    if code == 0 && wanted {
-        // The same boot-story line as PID 1 mode, for hooks and benchmarks.
-        crate::log::init(false, true, false);
-        info!("network up at {:.2} s", uptime());
-    }
-    code
+    crate::net::run_cli(&rest)
 }
 
 /// Parse a klibc-ipconfig style `net-IFACE.conf` (`KEY='value'` lines, `'`
@@ -178,12 +158,9 @@ fn net_info_from_run(cfg: &BootConfig, run_dir: &Path) -> Result<crate::root::Ne
 /// after `netroot net`, for other initramfs frameworks.
 fn mount_cli(args: &[String]) -> i32 {
     crate::log::init(false, true, false);
-    let (line, rest) = match cmdline_arg(args) {
+    let (cfg, rest) = match config_arg(args, "netroot mount") {
         Ok(v) => v,
-        Err(e) => {
-            eprintln!("netroot mount: {e}");
-            return 2;
-        }
+        Err(code) => return code,
     };
     let mut target = None;
     let mut run_dir = std::path::PathBuf::from("/run");
@@ -209,13 +186,6 @@ fn mount_cli(args: &[String]) -> i32 {
     let Some(target) = target else {
         eprintln!("usage: netroot mount DIR [--cmdline STR] [--run-dir DIR]");
         return 2;
-    };
-    let cfg = match cmdline::parse(&line) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("netroot mount: {e}");
-            return 2;
-        }
     };
     crate::log::init(false, !cfg.quiet, cfg.options.debug);
     let info = match net_info_from_run(&cfg, &run_dir) {
@@ -284,22 +254,26 @@ fn root_modules_line(cfg: &BootConfig) -> String {
     all.join(" ")
 }
 
+/// [`cmdline_arg`], parsed: the configuration and the other arguments, or
+/// (after printing the error prefixed with `who`) the exit code 2.
+fn config_arg(args: &[String], who: &str) -> Result<(BootConfig, Vec<String>), i32> {
+    let (line, rest) = cmdline_arg(args).map_err(|e| {
+        eprintln!("{who}: {e}");
+        2
+    })?;
+    let cfg = cmdline::parse(&line).map_err(|e| {
+        eprintln!("{who}: {e}");
+        2
+    })?;
+    Ok((cfg, rest))
+}
+
 /// `netroot query root-kind|wants-network|root-modules`: small answers for
 /// shell hooks.
 fn query(args: &[String]) -> i32 {
-    let (line, rest) = match cmdline_arg(args) {
+    let (cfg, rest) = match config_arg(args, "netroot") {
         Ok(v) => v,
-        Err(e) => {
-            eprintln!("netroot: {e}");
-            return 2;
-        }
-    };
-    let cfg = match cmdline::parse(&line) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("netroot: {e}");
-            return 2;
-        }
+        Err(code) => return code,
     };
     match rest.first().map(String::as_str) {
         Some("root-kind") => {
@@ -488,7 +462,7 @@ fn jitter_percent(pct: i64) -> i64 {
 }
 
 /// Guest uptime in seconds, for the boot story.
-fn uptime() -> f64 {
+pub(crate) fn uptime() -> f64 {
     std::fs::read_to_string("/proc/uptime")
         .ok()
         .and_then(|s| s.split_whitespace().next().and_then(|v| v.parse().ok()))
@@ -585,9 +559,16 @@ fn start_modules(cfg: &BootConfig) -> Result<Option<crate::kmod::Plan>, BootErro
         return Ok(None);
     };
     let plan = root_module_plan(&tree, cfg)?;
+    coldplug_drivers(&tree);
+    Ok(Some(plan))
+}
+
+/// Load the drivers of the devices present (NICs and their buses) and say
+/// which; a driver that fails is reported and the others go on.
+fn coldplug_drivers(tree: &crate::kmod::Tree) {
     let t = Instant::now();
     let (loaded, failed) = crate::kmod::coldplug(
-        &tree,
+        tree,
         Path::new("/sys"),
         std::sync::Arc::new(crate::kmod::loader::load_file),
     );
@@ -603,7 +584,6 @@ fn start_modules(cfg: &BootConfig) -> Result<Option<crate::kmod::Plan>, BootErro
             loaded.join(" ")
         }
     );
-    Ok(Some(plan))
 }
 
 /// What the root phase needs from the network phase.

@@ -506,6 +506,8 @@ pub fn run_cli(args: &[String]) -> i32 {
     match bring_up(&cfg, &env) {
         Ok(o) => {
             println!("{}", summary(&o));
+            // The same boot-story line as PID 1 mode, for hooks and benchmarks.
+            crate::info!("network up at {:.2} s", crate::boot::uptime());
             0
         }
         Err(Error::Disabled) => {
