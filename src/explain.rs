@@ -1,15 +1,9 @@
-//! `netroot explain`: what a command line will do, in words or JSON.
-//!
-//! `netroot explain [--cmdline STRING | --file PATH] [--json]` reads
-//! /proc/cmdline unless told otherwise, parses it with [`crate::cmdline`]
-//! and prints the plan, changing nothing. Exit status 0 when the command
-//! line is valid, 2 (with the error on stderr) when it is not or when the
-//! arguments are wrong.
+//! What a command line will do, in words ([`plan_text`]) or JSON
+//! ([`plan_json`]): the body of `netroot explain` (its arguments are read
+//! in `cli::explain`).
 
 use std::fmt::Write as _;
-use std::io::Write;
 use std::net::Ipv4Addr;
-use std::path::Path;
 
 use crate::cmdline::ip::{autoconf_name, classful_netmask, format_mac};
 use crate::cmdline::root::DEFAULT_NFS_PATH;
@@ -17,102 +11,6 @@ use crate::cmdline::{
     Autoconf, BootConfig, IpParam, OnFailure, Overlay, RootSpec, DEFAULT_TIMEOUT,
 };
 use crate::json::Value;
-
-const USAGE: &str = "usage: netroot explain [--cmdline STRING | --file PATH] [--json]\n\
-\n\
-Print what netroot would do with a kernel command line (default: /proc/cmdline),\n\
-changing nothing. Exit status: 0 valid, 2 invalid.\n";
-
-/// Entry point of `netroot explain`. `args` are the words after `explain`
-/// (a leading `explain` is skipped too). Returns the exit status.
-pub fn run(args: &[String]) -> i32 {
-    let stdout = std::io::stdout();
-    let stderr = std::io::stderr();
-    run_in(Path::new("/"), args, &mut stdout.lock(), &mut stderr.lock())
-}
-
-/// [`run`] with the file system root (for /proc/cmdline) and the output
-/// streams given, so tests can drive it.
-pub fn run_in(root: &Path, args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
-    let mut args = args;
-    if args.first().map(String::as_str) == Some("explain") {
-        args = &args[1..];
-    }
-    let mut json = false;
-    let mut cmdline: Option<String> = None;
-    let mut file: Option<String> = None;
-    let mut i = 0;
-    while i < args.len() {
-        let a = args[i].as_str();
-        let mut take = |name: &str| -> Option<String> {
-            if let Some(v) = a.strip_prefix(name).and_then(|r| r.strip_prefix('=')) {
-                return Some(v.to_string());
-            }
-            i += 1;
-            args.get(i).cloned()
-        };
-        match a {
-            "--json" => json = true,
-            "-h" | "--help" => {
-                let _ = out.write_all(USAGE.as_bytes());
-                return 0;
-            }
-            _ if a == "--cmdline" || a.starts_with("--cmdline=") => match take("--cmdline") {
-                Some(v) => cmdline = Some(v),
-                None => return usage_error(err, "--cmdline needs a value"),
-            },
-            _ if a == "--file" || a.starts_with("--file=") => match take("--file") {
-                Some(v) => file = Some(v),
-                None => return usage_error(err, "--file needs a path"),
-            },
-            _ => return usage_error(err, &format!("unknown argument \"{a}\"")),
-        }
-        i += 1;
-    }
-    let text = match (cmdline, file) {
-        (Some(_), Some(_)) => return usage_error(err, "give --cmdline or --file, not both"),
-        (Some(c), None) => c,
-        (None, Some(path)) => match std::fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) => {
-                let _ = writeln!(err, "netroot explain: cannot read {path}: {e}");
-                return 2;
-            }
-        },
-        (None, None) => {
-            let path = root.join("proc/cmdline");
-            match std::fs::read_to_string(&path) {
-                Ok(t) => t,
-                Err(e) => {
-                    let _ = writeln!(err, "netroot explain: cannot read {}: {e}", path.display());
-                    return 2;
-                }
-            }
-        }
-    };
-    match crate::cmdline::parse(&text) {
-        Ok(cfg) => {
-            let shown = if json {
-                let mut s = plan_json(&cfg).render();
-                s.push('\n');
-                s
-            } else {
-                plan_text(&cfg)
-            };
-            let _ = out.write_all(shown.as_bytes());
-            0
-        }
-        Err(e) => {
-            let _ = writeln!(err, "netroot explain: {e}");
-            2
-        }
-    }
-}
-
-fn usage_error(err: &mut dyn Write, msg: &str) -> i32 {
-    let _ = writeln!(err, "netroot explain: {msg}\n{USAGE}");
-    2
-}
 
 /// How one `ip=` configures the network: `dhcp`, `static` or `off`.
 pub fn ip_mode(p: &IpParam) -> &'static str {
@@ -553,84 +451,6 @@ pub fn plan_text(cfg: &BootConfig) -> String {
 mod tests {
     use super::*;
     use crate::cmdline::parse;
-
-    fn run_capture(args: &[&str]) -> (i32, String, String) {
-        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-        let (mut out, mut err) = (Vec::new(), Vec::new());
-        let code = run_in(Path::new("/nonexistent"), &args, &mut out, &mut err);
-        (
-            code,
-            String::from_utf8(out).unwrap(),
-            String::from_utf8(err).unwrap(),
-        )
-    }
-
-    #[test]
-    fn valid_cmdline_exits_zero_and_names_the_plan() {
-        let (code, out, err) =
-            run_capture(&["--cmdline", "ip=:::::eth0:dhcp nfsroot=10.0.0.1:/arch"]);
-        assert_eq!(code, 0, "stderr: {err}");
-        assert!(err.is_empty());
-        assert!(out.contains("DHCP on interface eth0"), "{out}");
-        assert!(out.contains("server: 10.0.0.1"), "{out}");
-        assert!(out.contains("path: /arch"), "{out}");
-        assert!(out.contains("tries 4.2, 4.1, 4.0, then 3"), "{out}");
-        assert!(out.contains("init: /sbin/init (default)"), "{out}");
-        assert!(out.contains("wait and retry with backoff"), "{out}");
-    }
-
-    #[test]
-    fn invalid_cmdline_exits_two_with_the_error() {
-        let (code, out, err) = run_capture(&["--cmdline=ip=10.0.0.2::10.0.0.1:255.0.300.0"]);
-        assert_eq!(code, 2);
-        assert!(out.is_empty());
-        assert_eq!(
-            err.trim_end(),
-            "netroot explain: ip=: field 4 (netmask) \"255.0.300.0\" is not an IPv4 address"
-        );
-    }
-
-    #[test]
-    fn argument_errors_exit_two() {
-        assert_eq!(run_capture(&["--bogus"]).0, 2);
-        assert_eq!(run_capture(&["--cmdline"]).0, 2);
-        assert_eq!(run_capture(&["--cmdline", "x", "--file", "y"]).0, 2);
-        let (code, _, err) = run_capture(&[]);
-        assert_eq!(code, 2, "no /proc/cmdline under /nonexistent");
-        assert!(err.contains("/nonexistent/proc/cmdline"), "{err}");
-        let (code, out, _) = run_capture(&["explain", "--help"]);
-        assert_eq!(code, 0);
-        assert!(out.starts_with("usage: netroot explain"));
-    }
-
-    #[test]
-    fn reads_proc_cmdline_under_the_given_root_and_files() {
-        let dir = std::env::temp_dir().join(format!("netroot-explain-{}", std::process::id()));
-        std::fs::create_dir_all(dir.join("proc")).unwrap();
-        std::fs::write(
-            dir.join("proc/cmdline"),
-            "root=nbd:10.0.0.1:10809/arch:btrfs:compress=lzo quiet\n",
-        )
-        .unwrap();
-        let (mut out, mut err) = (Vec::new(), Vec::new());
-        let code = run_in(&dir, &["--json".to_string()], &mut out, &mut err);
-        assert_eq!(code, 0);
-        let out = String::from_utf8(out).unwrap();
-        assert!(out.contains(r#""kind":"nbd","server":"10.0.0.1""#), "{out}");
-        assert!(
-            out.contains(r#""port":10809,"export":"arch","fstype":"btrfs","flags":"compress=lzo""#),
-            "{out}"
-        );
-        let file = dir.join("cmdline.txt");
-        std::fs::write(&file, "ip=off").unwrap();
-        let (mut out, mut err) = (Vec::new(), Vec::new());
-        let args = vec!["--file".to_string(), file.display().to_string()];
-        assert_eq!(run_in(&dir, &args, &mut out, &mut err), 0);
-        assert!(String::from_utf8(out)
-            .unwrap()
-            .contains("no automatic configuration (ip=off)"));
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
 
     #[test]
     fn text_for_static_nbd_state_and_failure() {

@@ -10,6 +10,7 @@
 #![deny(unsafe_code)]
 
 pub mod boot;
+pub mod cli;
 pub mod cmdline;
 pub mod explain;
 pub mod json;
@@ -20,3 +21,4 @@ pub mod root;
 pub mod switch_root;
 #[allow(unsafe_code)]
 pub mod sys;
+pub mod util;

@@ -1,5 +1,5 @@
 //! The netroot binary: picks the mode from argv and PID, reports errors.
 
 fn main() {
-    std::process::exit(netroot::boot::main_entry());
+    std::process::exit(netroot::cli::main_entry());
 }

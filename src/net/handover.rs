@@ -16,7 +16,8 @@
 //!   that is up, udev leaves `ID_RENAMING=1` on it, and networkd (seen with
 //!   systemd 252, Debian bookworm) keeps the link "pending" forever:
 //!   `systemd-networkd-wait-online` then times out after 2 minutes.
-//! - `/run/netroot/net.json`: the lease, for netroot's later phases.
+//! - `/run/netroot/net.json`: the lease, for netroot's later phases
+//!   (`netroot mount` reads it back with [`read_json`]).
 
 use std::fmt::Write as _;
 use std::net::Ipv4Addr;
@@ -271,6 +272,54 @@ pub fn json(h: &Handover<'_>) -> String {
     s
 }
 
+/// Where [`write_all`] puts the lease as JSON, under its `run_dir`.
+pub const JSON_PATH: &str = "netroot/net.json";
+
+/// Read back what [`json`] wrote: the protocol and the lease fields the
+/// root phase uses (address, DNS, root path, servers). The text is ours
+/// but read as untrusted: a field of the wrong type is an error.
+pub fn read_json(text: &str) -> Result<(Proto, Lease), String> {
+    let v = crate::json::parse(text)?;
+    let addr = |key: &str| -> Result<Option<Ipv4Addr>, String> {
+        match v.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Str(s)) => s
+                .parse()
+                .map(Some)
+                .map_err(|_| format!("{key}: {s:?} is not an IPv4 address")),
+            Some(_) => Err(format!("{key}: not a string")),
+        }
+    };
+    let proto = match v.get("proto").and_then(Value::as_str) {
+        Some("dhcp") => Proto::Dhcp,
+        Some("static") => Proto::Static,
+        other => return Err(format!("proto: {other:?} is neither dhcp nor static")),
+    };
+    let dns = match v.get("dns") {
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|d| {
+                d.as_str()
+                    .and_then(|s| s.parse().ok())
+                    .ok_or_else(|| format!("dns: {} is not an IPv4 address", d.render()))
+            })
+            .collect::<Result<Vec<Ipv4Addr>, String>>()?,
+        _ => Vec::new(),
+    };
+    let lease = Lease {
+        addr: addr("address")?,
+        dns,
+        root_path: v
+            .get("root_path")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        server_id: addr("server_id")?,
+        next_server: addr("next_server")?,
+        ..Lease::default()
+    };
+    Ok((proto, lease))
+}
+
 /// Write every hand-over file: under `run_dir` (normally `/run`) and, in
 /// mkinitcpio mode, `net-<iface>.conf` also under `tmp_dir`. Returns the
 /// paths written.
@@ -300,7 +349,7 @@ pub fn write_all(
         apply::write_file(&lf, &text)?;
         paths.push(lf);
     }
-    let js = run_dir.join("netroot/net.json");
+    let js = run_dir.join(JSON_PATH);
     apply::write_file(&js, &json(h))?;
     paths.push(js);
     Ok(paths)
@@ -469,6 +518,27 @@ Name=eth0
         assert!(got.contains("\"hostname\":\"a\\\"b\\n\""));
         assert!(got.contains("\"lease_time\":3600"));
         assert!(got.ends_with("\"elapsed_ms\":250}\n"));
+    }
+
+    #[test]
+    fn json_reads_back() {
+        let l = lease();
+        let (proto, back) = read_json(&with(&l, json)).unwrap();
+        assert_eq!(proto, Proto::Dhcp);
+        assert_eq!(back.addr, l.addr);
+        assert_eq!(back.dns, l.dns);
+        assert_eq!(back.root_path, l.root_path);
+        assert_eq!(back.server_id, l.server_id);
+        assert_eq!(back.next_server, None);
+        for bad in [
+            "{}",
+            r#"{"proto":"dhcp","address":"10.0.0.300"}"#,
+            r#"{"proto":"static","dns":["x"]}"#,
+            r#"{"proto":"dhcp","next_server":7}"#,
+            "not json",
+        ] {
+            assert!(read_json(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -266,11 +266,6 @@ fn names(links: &[Link]) -> String {
     v.join(", ")
 }
 
-/// Seconds since boot (klibc's `UPTIME`, from sysinfo(2)).
-fn uptime() -> u64 {
-    u64::try_from(rustix::system::sysinfo().uptime).unwrap_or(0)
-}
-
 /// Bring the network up as `cfg` asks, write the hand-over files, return
 /// what was configured. Interfaces set up but not chosen are set down again.
 pub fn bring_up(cfg: &BootConfig, env: &Env) -> Result<Outcome, Error> {
@@ -396,7 +391,7 @@ pub fn bring_up(cfg: &BootConfig, env: &Env) -> Result<Outcome, Error> {
         plan: &plan,
         mac,
         lease: &lease,
-        uptime: uptime(),
+        uptime: crate::util::uptime() as u64,
         elapsed,
     };
     let files =
@@ -433,92 +428,6 @@ pub fn summary(o: &Outcome) -> String {
     }
     s.push_str(&format!(", up in {:.3} s", o.elapsed.as_secs_f64()));
     s
-}
-
-const USAGE: &str =
-    "usage: netroot net [--cmdline STRING] [--run-dir DIR] [--etc-dir DIR] [--tmp-dir DIR]";
-
-/// `netroot net [--cmdline STRING] [--run-dir DIR] [--etc-dir DIR] [--tmp-dir DIR]`:
-/// bring the network up from the command line (default `/proc/cmdline`),
-/// write the files, print a one-line summary. Returns the exit code: 0 when
-/// up (or `ip=off`), 1 on failure, 2 on a usage error. The hostname is set
-/// only when `--etc-dir` is not given (a redirected run is a test or a
-/// trial in a network namespace, which shares the host's UTS namespace
-/// under `ip netns exec`, and must not rename the host); /dev/kmsg is
-/// written only when neither directory is redirected.
-pub fn run_cli(args: &[String]) -> i32 {
-    let mut cmdline = None;
-    let mut env = Env::default();
-    let mut redirected = false;
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let (key, inline) = match a.split_once('=') {
-            Some((k, v)) if k.starts_with("--") => (k, Some(v.to_string())),
-            _ => (a.as_str(), None),
-        };
-        let mut value = || inline.clone().or_else(|| it.next().cloned());
-        match key {
-            "--cmdline" => cmdline = value(),
-            "--run-dir" => {
-                env.run_dir = value().map(PathBuf::from).unwrap_or_default();
-                redirected = true;
-            }
-            "--etc-dir" => {
-                env.etc_dir = value().map(PathBuf::from).unwrap_or_default();
-                env.set_hostname = false;
-                redirected = true;
-            }
-            "--tmp-dir" => env.tmp_dir = value().map(PathBuf::from),
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                return 0;
-            }
-            _ => {
-                eprintln!("netroot net: unknown argument {a:?}\n{USAGE}");
-                return 2;
-            }
-        }
-        if env.run_dir.as_os_str().is_empty() || env.etc_dir.as_os_str().is_empty() {
-            eprintln!("netroot net: {key} needs a value\n{USAGE}");
-            return 2;
-        }
-    }
-    let text = match cmdline {
-        Some(c) => c,
-        None => match std::fs::read_to_string("/proc/cmdline") {
-            Ok(c) => c,
-            Err(e) => {
-                eprintln!("netroot net: read /proc/cmdline: {e}");
-                return 1;
-            }
-        },
-    };
-    let cfg = match crate::cmdline::parse(&text) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("netroot net: {e}");
-            return 1;
-        }
-    };
-    // A real run (from an initramfs hook) also tells the kernel log; a
-    // redirected one (tests, trials in a namespace) keeps to stderr.
-    crate::log::init(!redirected, !cfg.quiet, cfg.options.debug);
-    match bring_up(&cfg, &env) {
-        Ok(o) => {
-            println!("{}", summary(&o));
-            // The same boot-story line as PID 1 mode, for hooks and benchmarks.
-            crate::info!("network up at {:.2} s", crate::boot::uptime());
-            0
-        }
-        Err(Error::Disabled) => {
-            println!("network configuration disabled by ip=off");
-            0
-        }
-        Err(e) => {
-            crate::error!("{e}");
-            1
-        }
-    }
 }
 
 #[cfg(test)]
@@ -594,11 +503,5 @@ mod tests {
         assert_eq!(client_id(&p), Some(b"\0node-7".to_vec()));
         p.client_id = None;
         assert_eq!(client_id(&p), None);
-    }
-
-    #[test]
-    fn cli_usage_errors() {
-        assert_eq!(run_cli(&["--bogus".to_string()]), 2);
-        assert_eq!(run_cli(&["--run-dir".to_string()]), 2);
     }
 }

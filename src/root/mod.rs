@@ -58,6 +58,29 @@ pub struct NetInfo {
     pub dns: Vec<Ipv4Addr>,
 }
 
+impl NetInfo {
+    /// What the root phase needs of the network phase's result: the lease
+    /// `netroot net` or PID 1 got (or the static `ip=` filled into one).
+    /// The DHCP server is the next server (siaddr), else the server
+    /// identifier; a static configuration has none.
+    pub fn new(
+        cfg: &BootConfig,
+        proto: crate::net::Proto,
+        lease: &crate::net::dhcp::Lease,
+    ) -> Self {
+        NetInfo {
+            client: lease.addr.unwrap_or(Ipv4Addr::UNSPECIFIED),
+            dhcp_root_path: lease.root_path.clone(),
+            ip_server: cfg.ip.iter().find_map(|p| p.server),
+            dhcp_server: match proto {
+                crate::net::Proto::Dhcp => lease.next_server.or(lease.server_id),
+                crate::net::Proto::Static => None,
+            },
+            dns: lease.dns.clone(),
+        }
+    }
+}
+
 /// Kernel modules the root needs: `required` must load (a missing one is
 /// an error), `optional` are loaded when the image has them.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -7,3 +7,4 @@ pub mod genl;
 pub mod init;
 pub mod netlink;
 pub mod packet;
+pub mod time;

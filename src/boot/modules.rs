@@ -1,0 +1,122 @@
+//! The image's kernel modules, for PID 1 and the helper subcommands: the
+//! NIC and bus drivers coldplugged from sysfs, the root's modules planned.
+
+use std::path::Path;
+use std::time::Instant;
+
+use super::BootError;
+use crate::cmdline::BootConfig;
+use crate::{debug, info, warn};
+
+/// The modules directory of the running kernel inside the image.
+pub(crate) fn image_modules() -> Option<crate::kmod::Tree> {
+    let dir = crate::kmod::running_modules_dir(Path::new("/"));
+    if !dir.join("modules.dep").exists() && dir.join("modules.dep.bin").exists() {
+        // A mkinitcpio image: it keeps only kmod's binary indexes, and its
+        // netroot hook loads the modules with modprobe.
+        debug!(
+            "no {}/modules.dep: modules are left to modprobe",
+            dir.display()
+        );
+        return None;
+    }
+    if !dir.join("modules.dep").exists() {
+        warn!(
+            "no {}: loading no modules (built-in drivers only)",
+            dir.display()
+        );
+        return None;
+    }
+    match crate::kmod::Tree::open(&dir) {
+        Ok(mut t) => {
+            t.mark_loaded(crate::kmod::loaded_modules(Path::new("/proc")));
+            Some(t)
+        }
+        Err(e) => {
+            warn!("{e}: loading no modules");
+            None
+        }
+    }
+}
+
+/// The root's modules, planned (a missing required one is an error).
+pub(crate) fn root_module_plan(
+    tree: &crate::kmod::Tree,
+    cfg: &BootConfig,
+) -> Result<crate::kmod::Plan, BootError> {
+    let needs = crate::root::modules_for(cfg);
+    let mut wanted: Vec<&str> = needs.required.iter().map(String::as_str).collect();
+    for m in &needs.optional {
+        if tree.plan(&[m.as_str()], &[]).is_ok() {
+            wanted.push(m);
+        }
+    }
+    Ok(tree.plan(&wanted, &[])?)
+}
+
+/// Coldplug the NIC and bus drivers (the network phase needs them) and
+/// return the root's module plan, to load while or after the network comes up.
+pub(super) fn start_modules(cfg: &BootConfig) -> Result<Option<crate::kmod::Plan>, BootError> {
+    let Some(tree) = image_modules() else {
+        return Ok(None);
+    };
+    let plan = root_module_plan(&tree, cfg)?;
+    coldplug_drivers(&tree);
+    Ok(Some(plan))
+}
+
+/// Load the drivers of the devices present (NICs and their buses) and say
+/// which; a driver that fails is reported and the others go on.
+pub(crate) fn coldplug_drivers(tree: &crate::kmod::Tree) {
+    let t = Instant::now();
+    let (loaded, failed) = crate::kmod::coldplug(
+        tree,
+        Path::new("/sys"),
+        std::sync::Arc::new(crate::kmod::loader::load_file),
+    );
+    for e in failed {
+        warn!("coldplug: {e}");
+    }
+    info!(
+        "drivers loaded in {} ms: {}",
+        t.elapsed().as_millis(),
+        if loaded.is_empty() {
+            "none".to_string()
+        } else {
+            loaded.join(" ")
+        }
+    );
+}
+
+/// The modules the root of `cfg` needs, required ones first, separated by
+/// spaces: what `netroot query root-modules` prints for hooks that load
+/// modules with kmod's modprobe (mkinitcpio images keep only kmod's binary
+/// indexes, and may hold compressed modules).
+pub(crate) fn root_modules_line(cfg: &BootConfig) -> String {
+    let needs = crate::root::modules_for(cfg);
+    let mut all = needs.required;
+    all.extend(needs.optional);
+    all.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cmdline;
+
+    #[test]
+    fn root_modules_line_lists_required_then_optional() {
+        let line = |c: &str| root_modules_line(&cmdline::parse(c).unwrap());
+        assert_eq!(line("root=/dev/nfs nfsroot=10.0.0.1:/arch"), "nfsv4 nfsv3");
+        assert_eq!(line("root=/dev/nfs nfsroot=10.0.0.1:/arch,vers=3"), "nfsv3");
+        assert_eq!(
+            line("nbd_host=10.0.2.2 nbd_name=arch root=/dev/nbd0 rootfstype=btrfs"),
+            "nbd btrfs"
+        );
+        assert_eq!(
+            line("nbd_host=10.0.2.2 nbd_name=arch root=/dev/nbd0 netroot.overlay=tmpfs"),
+            "nbd overlay btrfs ext4 xfs"
+        );
+        assert_eq!(line("root=/dev/sda1"), "");
+    }
+}
