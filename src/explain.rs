@@ -14,11 +14,13 @@ use crate::json::Value;
 
 /// How one `ip=` configures the network: `dhcp`, `static` or `off`.
 pub fn ip_mode(p: &IpParam) -> &'static str {
+    if p.uses_dhcp() {
+        return "dhcp";
+    }
     match p.autoconf {
-        Autoconf::Any | Autoconf::Dhcp | Autoconf::Bootp => "dhcp",
         Autoconf::Static => "static",
-        Autoconf::Off if p.client.is_some() => "static",
-        Autoconf::Off | Autoconf::Rarp => "off",
+        _ if p.client.is_some() && p.autoconf == Autoconf::Off => "static",
+        _ => "off",
     }
 }
 

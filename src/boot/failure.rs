@@ -7,6 +7,15 @@ use std::time::Duration;
 
 use crate::cmdline::{self, OnFailure};
 use crate::error;
+use crate::util::{seed, Backoff, Jitter, Rng};
+
+/// The wait between tries of a failed phase: 5, 10, 20, 40, 60, 60 ... s,
+/// ±20 %: nodes that failed together do not come back in lockstep.
+const RETRY: Backoff = Backoff {
+    first: Duration::from_secs(5),
+    max: Duration::from_secs(60),
+    jitter: Jitter::Percent(20),
+};
 
 /// A failed phase, named.
 #[derive(Debug, thiserror::Error)]
@@ -128,13 +137,7 @@ pub(super) fn fail(err: &BootError, on_failure: OnFailure, attempt: u32) {
             if !err.retryable() {
                 halt(err)
             }
-            // 5, 10, 20, 40, 60, 60 ... s, ±20 %: nodes that failed together
-            // do not come back in lockstep.
-            let base = 5u64.saturating_mul(1 << attempt.min(4)).min(60);
-            let jitter = jitter_percent(20);
-            let wait = Duration::from_millis(
-                (base * 1000).saturating_add_signed(base as i64 * 10 * jitter),
-            );
+            let wait = RETRY.delay(attempt, &mut Rng::new(seed(b"retry")));
             error!(
                 "trying again in {:.0} s (attempt {}); add panic=N to reboot instead, netroot.shell for a shell",
                 wait.as_secs_f64(),
@@ -156,15 +159,6 @@ pub(super) fn halt(err: &BootError) -> ! {
             std::thread::sleep(Duration::from_secs(1));
         }
     }
-}
-
-/// A value in -pct..=pct from the clock's low bits (no RNG needed for this).
-fn jitter_percent(pct: i64) -> i64 {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    (i64::from(nanos) % (2 * pct + 1)) - pct
 }
 
 /// A lenient look at a command line that failed to parse, for the failure

@@ -370,14 +370,7 @@ pub fn parse_mac(s: &str) -> Option<[u8; 6]> {
     Some(mac)
 }
 
-/// Format a MAC address as lowercase `aa:bb:cc:dd:ee:ff`.
-pub fn format_mac(mac: &[u8; 6]) -> String {
-    let m = mac;
-    format!(
-        "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
-        m[0], m[1], m[2], m[3], m[4], m[5]
-    )
-}
+pub use crate::util::fmt_mac as format_mac;
 
 fn parse_mtu(param: &str, index: usize, value: &str) -> Result<Option<u16>, Error> {
     if value.is_empty() {

@@ -137,22 +137,7 @@ pub fn complete(lease: &Lease) -> Lease {
     l
 }
 
-/// Whether `name` is a syntactically valid DNS name (RFC 1123 labels:
-/// letters, digits, hyphen; we also allow `_` as resolvers do), at most 253
-/// bytes. Anything else never reaches resolv.conf, networkd or the hostname.
-pub fn valid_dns_name(name: &str) -> bool {
-    let n = name.strip_suffix('.').unwrap_or(name);
-    !n.is_empty()
-        && n.len() <= 253
-        && n.split('.').all(|label| {
-            !label.is_empty()
-                && label.len() <= 63
-                && !label.starts_with('-')
-                && label
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        })
-}
+pub use crate::util::valid_dns_name;
 
 /// Whether `name` can be given to sethostname(2): a valid DNS name of at
 /// most 64 bytes (`HOST_NAME_MAX`).

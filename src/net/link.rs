@@ -112,11 +112,7 @@ impl Link {
     }
 }
 
-/// Format a MAC the way `ip link` and networkd do: `52:54:00:12:34:56`.
-pub fn fmt_mac(mac: &[u8; 6]) -> String {
-    let parts: Vec<String> = mac.iter().map(|b| format!("{b:02x}")).collect();
-    parts.join(":")
-}
+pub use crate::util::fmt_mac;
 
 /// How the command line selects interfaces.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -163,13 +163,15 @@ fn mode(cfg: &BootConfig) -> Result<Mode, Error> {
         return Ok(Mode::Dhcp(IpParam::default()));
     }
     for p in &cfg.ip {
-        match p.autoconf {
-            Autoconf::Rarp => return Err(Error::Rarp),
-            Autoconf::Any | Autoconf::Dhcp | Autoconf::Bootp => return Ok(Mode::Dhcp(p.clone())),
-            Autoconf::Off | Autoconf::Static if p.client.is_some() => {
-                return Ok(Mode::Static(p.clone()))
-            }
-            Autoconf::Off | Autoconf::Static => {}
+        if p.autoconf == Autoconf::Rarp {
+            return Err(Error::Rarp);
+        }
+        if p.uses_dhcp() {
+            return Ok(Mode::Dhcp(p.clone()));
+        }
+        // Off or static: configures something only with an address.
+        if p.client.is_some() {
+            return Ok(Mode::Static(p.clone()));
         }
     }
     Err(Error::Disabled)

@@ -58,10 +58,10 @@ pub fn query(id: u16, name: &str) -> Result<Vec<u8>, Error> {
     let bad = || Error::BadName {
         name: name.to_string(),
     };
-    let name = name.strip_suffix('.').unwrap_or(name);
-    if name.is_empty() || name.len() > 253 {
+    if !crate::util::valid_dns_name(name) {
         return Err(bad());
     }
+    let name = name.strip_suffix('.').unwrap_or(name);
     let mut m = Vec::with_capacity(18 + name.len());
     m.extend_from_slice(&id.to_be_bytes());
     m.extend_from_slice(&0x0100u16.to_be_bytes()); // RD: ask for recursion
@@ -193,7 +193,7 @@ pub fn resolve_at(
             name: name.to_string(),
         });
     }
-    let id = (std::process::id() as u16) ^ (jitter_seed() as u16);
+    let id = jitter_seed() as u16;
     let q = query(id, name)?;
     let mut last: Option<Error> = None;
     for timeout in rounds {
@@ -243,14 +243,10 @@ pub fn resolve_at(
     }))
 }
 
-/// A little entropy for ids and backoff jitter (not for security: DNS in an
-/// initramfs on a trusted LAN; the id only pairs replies with queries).
+/// A little entropy for ids and backoff jitter ([`crate::util::seed`]; not
+/// for security: the DNS id only pairs replies with queries).
 pub fn jitter_seed() -> u32 {
-    let t = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos() ^ (d.as_secs() as u32))
-        .unwrap_or(0);
-    t ^ std::process::id().rotate_left(16)
+    crate::util::seed(b"dns") as u32
 }
 
 #[cfg(test)]

@@ -9,11 +9,10 @@
 //! user options, which pass through unchanged.
 
 use crate::cmdline::{Host, NfsVersion};
+use crate::util::{Backoff, Jitter, Rng};
 use std::net::Ipv4Addr;
 use std::path::Path;
 use std::time::{Duration, Instant};
-
-pub use super::dns::jitter_seed;
 
 /// NFS mount errors; each names the server and the export.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -221,18 +220,19 @@ pub fn words(errno: i32) -> &'static str {
     }
 }
 
-/// Backoff before attempt `n` (0-based): 0.5 s doubling to 8 s, ±25 %
-/// jitter from `rand`, so twenty clients booted by one power cut do not hit
-/// the server in lockstep.
+/// The retry schedule of the root servers (NFS mounts, NBD connects):
+/// 0.5 s doubling to 8 s, ±25 %, so twenty clients booted by one power cut
+/// do not hit the server in lockstep.
+pub const BACKOFF: Backoff = Backoff {
+    first: Duration::from_millis(500),
+    max: Duration::from_secs(8),
+    jitter: Jitter::Percent(25),
+};
+
+/// [`BACKOFF`] before attempt `n` (0-based), drawn from a generator seeded
+/// with `rand`.
 pub fn backoff(n: u32, rand: u32) -> Duration {
-    let base = 500u64.saturating_mul(1 << n.min(4));
-    let spread = base / 2; // total width: ±25 %
-    let offset = if spread == 0 {
-        0
-    } else {
-        u64::from(rand) % spread
-    };
-    Duration::from_millis(base - base / 4 + offset)
+    BACKOFF.delay(n, &mut Rng::new(rand.into()))
 }
 
 /// The mount(2) call, injectable for tests of the loop.
@@ -266,7 +266,7 @@ pub fn mount_with(
         });
     }
     let versions = fallback(req.version);
-    let mut rng = jitter_seed() | 1;
+    let mut rng = Rng::new(crate::util::seed(b"nfs"));
     let mut attempts = 0u32;
     let mut round = 0u32;
     loop {
@@ -308,10 +308,7 @@ pub fn mount_with(
             }
         }
         let (errno, text) = worst.unwrap_or((libc::EIO, "no version to try".into()));
-        rng ^= rng << 13;
-        rng ^= rng >> 17;
-        rng ^= rng << 5;
-        let wait = backoff(round, rng);
+        let wait = BACKOFF.delay(round, &mut rng);
         let now = Instant::now();
         if now + wait >= deadline {
             return Err(mount_error(req, errno, text, &tried));
@@ -428,11 +425,13 @@ mod tests {
 
     #[test]
     fn backoff_grows_with_jitter_and_caps() {
-        let b0 = backoff(0, 0);
-        assert_eq!(b0, Duration::from_millis(375));
-        assert!(backoff(0, 249) <= Duration::from_millis(625));
-        assert_eq!(backoff(10, 0), backoff(4, 0));
-        assert!(backoff(4, u32::MAX) <= Duration::from_secs(10));
+        for r in 0..200 {
+            let b0 = backoff(0, r);
+            assert!(b0 >= Duration::from_millis(375) && b0 <= Duration::from_millis(625));
+            let b9 = backoff(9, r);
+            assert!(b9 >= Duration::from_secs(6) && b9 <= Duration::from_secs(10));
+        }
+        assert_eq!(BACKOFF.base(10), BACKOFF.base(4));
         assert_ne!(backoff(2, 1), backoff(2, 500));
     }
 

@@ -5,7 +5,6 @@
 //!
 //! The interfaces must already be up; `acquire` configures no address.
 
-use std::hash::{BuildHasher, Hasher};
 use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};
 
@@ -103,21 +102,6 @@ pub enum Error {
     },
 }
 
-/// Seed material from the OS: std's `RandomState` keys come from
-/// getrandom(2) with GRND_INSECURE where available, which never blocks
-/// early in boot. The MAC is mixed in so that two machines whose entropy
-/// pools start alike still pick different xids and jitter.
-fn seed(mac: [u8; 6], salt: u64) -> u64 {
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write(&mac);
-    h.write_u64(salt);
-    if let Ok(d) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
-        h.write_u128(d.as_nanos());
-    }
-    h.write_u32(std::process::id());
-    h.finish()
-}
-
 /// Acquire a lease on the first of `ifaces` that gets one. Returns its index
 /// and the lease.
 pub fn acquire(ifaces: &[Iface], params: &Params) -> Result<(usize, Lease), Error> {
@@ -155,7 +139,9 @@ fn run(ifaces: &[Iface], params: &Params, stats: &mut Stats) -> Result<(usize, L
     for (i, ifc) in ifaces.iter().enumerate() {
         match PacketSocket::open(ifc.index) {
             Ok(s) => {
-                let seed = seed(ifc.mac, i as u64);
+                // The MAC and index are mixed in so that two machines
+                // (or NICs) whose other inputs start alike still differ.
+                let seed = crate::util::seed(&[&ifc.mac[..], &i.to_le_bytes()].concat());
                 let cfg = Config {
                     mac: ifc.mac,
                     client_id: params

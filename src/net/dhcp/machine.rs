@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 
 use super::wire::{self, ReplyKind, Request, RequestKind};
 use super::Lease;
+use crate::util::{Backoff, Jitter, Rng};
 
 /// RFC 2131 §4.1: the first retransmission comes after 4 s ...
 pub const INITIAL_BACKOFF: Duration = Duration::from_secs(4);
@@ -28,6 +29,12 @@ pub const INITIAL_BACKOFF: Duration = Duration::from_secs(4);
 pub const MAX_BACKOFF: Duration = Duration::from_secs(64);
 /// ... each randomized by a uniform draw from −1 s to +1 s.
 pub const JITTER: Duration = Duration::from_secs(1);
+/// The RFC 2131 §4.1 retransmission schedule.
+pub const BACKOFF: Backoff = Backoff {
+    first: INITIAL_BACKOFF,
+    max: MAX_BACKOFF,
+    jitter: Jitter::Fixed(JITTER),
+};
 /// REQUESTs sent in REQUESTING before giving up on the offering server and
 /// starting over from INIT (RFC 2131 §3.1 step 5 leaves the count to the
 /// client): at 0, ~4 and ~12 s, back to INIT at ~28 s.
@@ -182,21 +189,6 @@ pub enum Event {
     Bound(Box<Lease>),
 }
 
-/// Small deterministic generator (SplitMix64): good enough for jitter and
-/// transaction ids, and reproducible from the seed in tests.
-#[derive(Debug, Clone)]
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-}
-
 /// A DHCPv4 client for one interface.
 #[derive(Debug, Clone)]
 pub struct Client {
@@ -226,7 +218,7 @@ impl Client {
         };
         Client {
             xid: cfg.xid,
-            rng: Rng(cfg.rng_seed),
+            rng: Rng::new(cfg.rng_seed),
             cfg,
             state,
             started: None,
@@ -263,12 +255,7 @@ impl Client {
     /// (0-based): 4 s · 2ⁿ capped at 64 s, plus uniform jitter in [−1 s, +1 s]
     /// at millisecond resolution.
     fn backoff(&mut self, n: u32) -> Duration {
-        let base = INITIAL_BACKOFF
-            .saturating_mul(1u32 << n.min(5))
-            .min(MAX_BACKOFF);
-        let span = JITTER.as_millis() as u64 * 2 + 1;
-        let offset = Duration::from_millis(self.rng.next() % span);
-        (base + offset).saturating_sub(JITTER)
+        BACKOFF.delay(n, &mut self.rng)
     }
 
     fn secs(&self, now: Instant) -> u16 {
@@ -283,7 +270,7 @@ impl Client {
         // not be taken for the new one.
         let old = self.xid;
         while self.xid == old {
-            self.xid = self.rng.next() as u32;
+            self.xid = self.rng.next_u64() as u32;
         }
     }
 
@@ -362,7 +349,7 @@ impl Client {
         };
         let wait = if self.cfg.early_retry && self.sent == 0 && kind == RequestKind::Discover {
             // Does not count as an attempt: the RFC schedule starts after it.
-            let offset = Duration::from_millis(self.rng.next() % 501);
+            let offset = Duration::from_millis(self.rng.upto(500));
             (EARLY_RETRY + offset).saturating_sub(Duration::from_millis(250))
         } else {
             let w = self.backoff(self.attempt);
@@ -393,10 +380,7 @@ impl Client {
         if reply.chaddr != self.cfg.mac {
             let c = reply.chaddr;
             return Err(Error::WrongChaddr {
-                got: format!(
-                    "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
-                    c[0], c[1], c[2], c[3], c[4], c[5]
-                ),
+                got: crate::util::fmt_mac(&c),
             });
         }
         for why in &reply.ignored {
