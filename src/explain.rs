@@ -5,12 +5,13 @@
 use std::fmt::Write as _;
 use std::net::Ipv4Addr;
 
-use crate::cmdline::ip::{autoconf_name, classful_netmask, format_mac};
+use crate::cmdline::ip::{autoconf_name, classful_netmask};
 use crate::cmdline::root::DEFAULT_NFS_PATH;
 use crate::cmdline::{
     Autoconf, BootConfig, IpParam, OnFailure, Overlay, RootSpec, DEFAULT_TIMEOUT,
 };
 use crate::json::Value;
+use crate::util::fmt_mac as format_mac;
 
 /// How one `ip=` configures the network: `dhcp`, `static` or `off`.
 pub fn ip_mode(p: &IpParam) -> &'static str {

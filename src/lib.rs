@@ -9,7 +9,7 @@
 //! `sys`, the one module allowed to use `unsafe`.
 #![deny(unsafe_code)]
 
-pub mod boot;
+pub(crate) mod boot;
 pub mod cli;
 pub mod cmdline;
 pub mod explain;
@@ -18,7 +18,7 @@ pub mod kmod;
 pub mod log;
 pub mod net;
 pub mod root;
-pub mod switch_root;
+pub(crate) mod switch_root;
 #[allow(unsafe_code)]
-pub mod sys;
-pub mod util;
+pub(crate) mod sys;
+pub(crate) mod util;

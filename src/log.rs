@@ -92,12 +92,12 @@ pub fn emit(level: Level, msg: std::fmt::Arguments<'_>) {
     if CONSOLE.load(Ordering::Relaxed) || level <= Level::Err {
         if level == Level::Debug {
             // Stamped like the kernel's lines, to read timings off a console log.
-            let up = rustix::time::clock_gettime(rustix::time::ClockId::Boottime);
+            let up = crate::sys::time::boottime();
             let _ = writeln!(
                 std::io::stderr(),
                 "[{:5}.{:06}] {line}",
-                up.tv_sec,
-                up.tv_nsec / 1000
+                up.as_secs(),
+                up.subsec_micros()
             );
             return;
         }

@@ -179,17 +179,10 @@ fn step(step: impl Into<String>) -> impl FnOnce(std::io::Error) -> Error {
 /// Whether `/` is the initramfs (ramfs or tmpfs): only then are its files
 /// deleted (a safety net against running this on a real root).
 fn root_is_initramfs() -> bool {
-    const RAMFS_MAGIC: i64 = 0x8584_58f6;
-    const TMPFS_MAGIC: i64 = 0x0102_1994;
-    match rustix::fs::statfs("/") {
-        Ok(s) => {
-            // f_type is i64 with glibc, another width elsewhere (musl, 32-bit).
-            #[allow(clippy::unnecessary_cast)]
-            let t = s.f_type as i64;
-            t == RAMFS_MAGIC || t == TMPFS_MAGIC
-        }
-        Err(_) => false,
-    }
+    // linux/magic.h
+    const RAMFS_MAGIC: u64 = 0x8584_58f6;
+    const TMPFS_MAGIC: u64 = 0x0102_1994;
+    crate::sys::fs::fs_magic(Path::new("/")).is_ok_and(|t| t == RAMFS_MAGIC || t == TMPFS_MAGIC)
 }
 
 /// Switch to `new_root` and exec `init` with `args` (argv[1..]). Returns
@@ -225,7 +218,7 @@ pub fn switch_root(new_root: &Path, init: &str, args: &[String]) -> Result<(), E
     std::env::set_current_dir(new_root).map_err(step(format!("chdir {}", new_root.display())))?;
     // Only PID 1 on a ramfs/tmpfs root frees it: a helper run by mistake on
     // a live system must never delete its files.
-    if rustix::process::getpid().is_init() && root_is_initramfs() {
+    if crate::sys::init::is_pid1() && root_is_initramfs() {
         let dev = std::fs::symlink_metadata("/")
             .map(|m| m.dev())
             .map_err(step("stat /"))?;

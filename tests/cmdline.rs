@@ -2,6 +2,7 @@
 //! Documentation/admin-guide/nfs/nfsroot.rst, the network and NFS/NBD
 //! examples of dracut.cmdline(7), mkinitcpio-nbd's documented usage, the
 //! seed line, and malformed parameters with their exact error text.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
 
 use std::net::Ipv4Addr;
 use std::time::Duration;

@@ -1,5 +1,6 @@
 //! The shape of `netroot explain --json` (explain::plan_json) and the text
 //! plan, for the main kinds of command line.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
 
 use netroot::cmdline::parse;
 use netroot::explain::{plan_json, plan_text};

@@ -1,5 +1,6 @@
 //! Property tests: the tokenizer and the parsers never panic on any input,
 //! and an `ip=` value formatted back with `Display` parses to the same value.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
 
 use std::net::Ipv4Addr;
 

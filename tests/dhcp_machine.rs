@@ -1,6 +1,7 @@
 //! The DHCP state machine driven with scripted time, against synthetic server
 //! replies (built with dhcproto) and against real dnsmasq replies captured by
 //! tests/fixtures/dhcp/capture.sh.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
 
 use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};

@@ -5,6 +5,7 @@
 //!
 //! Skips (with a printed reason) when not root or when `ip`/`dnsmasq` are
 //! missing.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
 
 use std::fs::File;
 use std::net::Ipv4Addr;

@@ -1,5 +1,6 @@
 //! Arbitrary bytes into the DHCP wire parsers and the state machine never
 //! panic (debug assertions on, as in `cargo test`).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
 
 use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};

@@ -1,6 +1,7 @@
 //! kmod: plans from fixture depmod files, coldplug from a fake sysfs tree,
 //! the concurrent loader's ordering, and (when present) the real Debian
 //! kernel's modules directory from `make initramfs`.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
 
 use netroot::kmod::{self, Loader, Module, Plan, Tree};
 use std::path::{Path, PathBuf};

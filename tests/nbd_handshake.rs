@@ -1,6 +1,7 @@
 //! NBD handshake against a real nbd-server on 127.0.0.1 (no kernel attach:
 //! the host may lack the nbd module; the attach is proven in QEMU), plus
 //! property tests: arbitrary server bytes never panic the machine.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
 
 use netroot::root::nbd::{self, handshake};
 use proptest::prelude::*;

@@ -6,6 +6,7 @@
 //! them each test prints why and passes vacuously. CI runs as root with all
 //! of them installed. Set `NETROOT_BLESS=1` to rewrite the fixtures under
 //! `tests/fixtures/net/` from the actual output (then review the diff).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};

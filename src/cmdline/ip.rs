@@ -370,8 +370,6 @@ pub fn parse_mac(s: &str) -> Option<[u8; 6]> {
     Some(mac)
 }
 
-pub use crate::util::fmt_mac as format_mac;
-
 fn parse_mtu(param: &str, index: usize, value: &str) -> Result<Option<u16>, Error> {
     if value.is_empty() {
         return Ok(None);
@@ -624,7 +622,7 @@ impl fmt::Display for IpParam {
         if self.mtu.is_some() || self.mac.is_some() {
             fields.push(self.mtu.map(|m| m.to_string()).unwrap_or_default());
             if let Some(mac) = &self.mac {
-                fields.push(format_mac(mac));
+                fields.push(crate::util::fmt_mac(mac));
             }
         } else {
             fields.push(addr(self.dns.first().copied()));
@@ -687,7 +685,7 @@ mod tests {
         let m = [0x52, 0x54, 0, 0xab, 0xcd, 0xef];
         assert_eq!(parse_mac("52:54:00:ab:cd:ef"), Some(m));
         assert_eq!(parse_mac("52-54-00-AB-CD-EF"), Some(m));
-        assert_eq!(format_mac(&m), "52:54:00:ab:cd:ef");
+        assert_eq!(crate::util::fmt_mac(&m), "52:54:00:ab:cd:ef");
         for bad in [
             "52:54:00:ab:cd",
             "52:54:00:ab:cd:ef:01",

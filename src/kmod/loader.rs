@@ -5,7 +5,6 @@
 //! for e.g. a NIC reset.
 
 use super::{Error, Module, Plan};
-use std::path::Path;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 /// How a module gets into the kernel; tests substitute their own.
@@ -249,9 +248,4 @@ impl Handle {
                 .unwrap_or_else(|p| p.into_inner());
         }
     }
-}
-
-/// Convenience for callers that hold a path: whether it names a plain `.ko`.
-pub fn is_plain_ko(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e == "ko")
 }

@@ -208,11 +208,6 @@ impl Tree {
             .extend(names.into_iter().map(|n| parse::normalize(n.as_ref())));
     }
 
-    /// Whether depmod lists `name` as built into the kernel.
-    pub fn is_builtin(&self, name: &str) -> bool {
-        self.builtin.contains(&parse::normalize(name))
-    }
-
     /// The modules whose alias patterns match `modalias` (fnmatch(3), as
     /// modprobe matches them).
     pub fn resolve_alias(&self, modalias: &str) -> Vec<String> {
@@ -462,8 +457,7 @@ pub fn coldplug(
 /// The running kernel's modules directory under `root`:
 /// `<root>/lib/modules/<uname -r>`.
 pub fn running_modules_dir(root: &Path) -> PathBuf {
-    let u = rustix::system::uname();
-    modules_dir(root, &u.release().to_string_lossy())
+    modules_dir(root, &crate::sys::init::kernel_release())
 }
 
 /// The modules the kernel has loaded, from `<proc_root>/modules`

@@ -352,9 +352,9 @@ pub fn execute(
         write_file(&etc_dir.join("resolv.conf"), &text)?;
     }
     if let (true, Some(h)) = (set_hostname, &plan.hostname) {
-        rustix::system::sethostname(h.as_bytes()).map_err(|e| Error::Hostname {
+        crate::sys::fs::sethostname(h).map_err(|source| Error::Hostname {
             name: h.clone(),
-            source: e.into(),
+            source,
         })?;
     }
     Ok(())

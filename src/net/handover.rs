@@ -26,9 +26,9 @@ use std::time::Duration;
 
 use super::apply::{self, Plan};
 use super::dhcp::Lease;
-use super::link::fmt_mac;
 use super::Proto;
 use crate::json::Value;
+use crate::util::fmt_mac;
 
 /// Writing a hand-over file failed.
 #[derive(Debug, thiserror::Error)]

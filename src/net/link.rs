@@ -112,8 +112,6 @@ impl Link {
     }
 }
 
-pub use crate::util::fmt_mac;
-
 /// How the command line selects interfaces.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Select {
@@ -440,7 +438,7 @@ mod tests {
     #[test]
     fn mac_format() {
         assert_eq!(
-            fmt_mac(&[0x52, 0x54, 0, 0xab, 0x0c, 0xff]),
+            crate::util::fmt_mac(&[0x52, 0x54, 0, 0xab, 0x0c, 0xff]),
             "52:54:00:ab:0c:ff"
         );
     }

@@ -256,10 +256,10 @@ fn owned(v: Vec<&Link>) -> Vec<Link> {
 /// What the command line asked for, in words (for errors and logs).
 fn wanted(sel: &Select, bootif: Option<[u8; 6]>) -> String {
     match (sel, bootif) {
-        (Select::All, Some(b)) => format!("BOOTIF={}", link::fmt_mac(&b)),
+        (Select::All, Some(b)) => format!("BOOTIF={}", crate::util::fmt_mac(&b)),
         (Select::All, None) => "a broadcast interface".to_string(),
         (Select::Name(n), _) => format!("ip= device {n}"),
-        (Select::Mac(m), _) => format!("ip= MAC {}", link::fmt_mac(m)),
+        (Select::Mac(m), _) => format!("ip= MAC {}", crate::util::fmt_mac(m)),
     }
 }
 
@@ -308,7 +308,7 @@ pub fn bring_up(cfg: &BootConfig, env: &Env) -> Result<Outcome, Error> {
         crate::info!(
             "{}: candidate, mac {}, driver {}",
             l.name,
-            l.mac.map(|m| link::fmt_mac(&m)).unwrap_or_default(),
+            l.mac.map(|m| crate::util::fmt_mac(&m)).unwrap_or_default(),
             l.driver.as_deref().unwrap_or("-")
         );
         if l.up {

@@ -353,7 +353,7 @@ fn mkdir(path: &Path, mode: u32, uid: u32, gid: u32) -> Result<(), Error> {
     // mkdir(2) masks with the umask and drops the sticky bit: set exactly.
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & 0o7777)).map_err(err)?;
     // Ownership only matters (and only works) as root.
-    if rustix::process::geteuid().is_root() {
+    if crate::sys::init::is_root() {
         std::os::unix::fs::chown(path, Some(uid), Some(gid)).map_err(err)?;
     }
     Ok(())
@@ -497,7 +497,7 @@ mod tests {
             in_namespace();
             return;
         }
-        if !rustix::process::geteuid().is_root() {
+        if !crate::sys::init::is_root() {
             eprintln!("skipped: needs root for mount(2)");
             return;
         }

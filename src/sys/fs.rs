@@ -66,19 +66,18 @@ pub fn execv(path: &Path, argv: &[String]) -> io::Error {
     cmd.exec()
 }
 
-/// reboot(2) with `RB_AUTOBOOT`. Returns only on error.
-pub fn reboot() -> io::Error {
-    // reboot(2): the caller must sync first or lose dirty data.
-    rustix::fs::sync();
-    match rustix::system::reboot(rustix::system::RebootCommand::Restart) {
-        Ok(()) => io::Error::other("reboot returned"),
-        Err(e) => io_err(e),
-    }
-}
-
 /// sethostname(2).
 pub fn sethostname(name: &str) -> io::Result<()> {
     rustix::system::sethostname(name.as_bytes()).map_err(io_err)
+}
+
+/// The file system type (`f_type`, a `*_MAGIC` of linux/magic.h) of the
+/// file system holding `path`, from statfs(2).
+pub fn fs_magic(path: &Path) -> io::Result<u64> {
+    let s = rustix::fs::statfs(path).map_err(io_err)?;
+    // f_type is signed and of another width on some targets (musl, 32-bit).
+    #[allow(clippy::unnecessary_cast)]
+    Ok(s.f_type as u64)
 }
 
 /// mknod(2) of a block device node with mode 0600.

@@ -1,4 +1,5 @@
-//! PID 1 housekeeping: the API file systems, reboot, the rescue shell.
+//! PID 1 housekeeping: the API file systems, reboot, the rescue shell; who
+//! we are (PID, uid) and which kernel runs.
 
 use rustix::mount::{mount, MountFlags};
 use std::io;
@@ -8,6 +9,19 @@ use std::process::Command;
 /// Whether this process is PID 1.
 pub fn is_pid1() -> bool {
     rustix::process::getpid().is_init()
+}
+
+/// Whether this process runs as root (effective uid 0).
+pub fn is_root() -> bool {
+    rustix::process::geteuid().is_root()
+}
+
+/// The running kernel's release (`uname -r`).
+pub fn kernel_release() -> String {
+    rustix::system::uname()
+        .release()
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// Mount /proc, /sys, /dev (devtmpfs), /run (tmpfs) if not yet mounted.

@@ -1,4 +1,4 @@
-//! DHCPv4 client: `wire` adapts dhcproto, `machine` is the sans-IO state
+//! DHCPv4 client: `wire` is the wire format, `machine` is the sans-IO state
 //! machine, `driver` owns the sockets and the poll loop.
 
 pub mod driver;

@@ -6,25 +6,26 @@
 //! general encoder links hickory-proto's DNS name code and, through it, the
 //! IDNA/Unicode normalisation tables (about 190 KB of the static binary)
 //! for an option (119) a client never sends. Option 119 in replies is
-//! decoded here too ([`read_domains`]). Decoding of replies walks
-//! the option area itself and only hands single, already length-checked
-//! option values to dhcproto's `Decoder`, because dhcproto 0.15 is unsafe
-//! against hostile input in three ways: `Message::chaddr()` slices with the
+//! decoded here too ([`read_domains`]). Replies are decoded here as well:
+//! dhcproto 0.15 is unsafe against hostile input in three ways: `Message::chaddr()` slices with the
 //! wire's `hlen` (panics when `hlen > 16`), several option decoders
 //! `debug_assert!` on lengths (80, 81, 94, 151..155) or subtract from them
 //! (`len - 1`, `len - 3`), and its option loop silently stops at the first
 //! malformed option, losing every later one. Walking the TLVs ourselves also
 //! gives RFC 3396 concatenation of all instances of a code and RFC 2131
-//! option overload (52) into `file`/`sname`.
+//! option overload (52) into `file`/`sname`. dhcproto remains a
+//! dev-dependency: the reference the tests compare our encoder against, and
+//! the builder of the replies they feed in.
 
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 use std::time::Duration;
 
-use dhcproto::v4;
-use dhcproto::Decoder;
-
 use super::Lease;
+
+/// The magic cookie that starts the options field (RFC 2131 §3,
+/// RFC 2132 §2: 99.130.83.99).
+pub const MAGIC: [u8; 4] = [99, 130, 83, 99];
 
 /// UDP port the client listens on (RFC 2131 §4.1).
 pub const CLIENT_PORT: u16 = 68;
@@ -112,13 +113,6 @@ pub enum Error {
         /// yiaddr.
         addr: Ipv4Addr,
     },
-    /// Our request could not be encoded. `build_request` has no failing
-    /// case since it encodes by hand; the variant stays for its callers.
-    #[error("cannot encode request: {reason}")]
-    Encode {
-        /// What went wrong.
-        reason: String,
-    },
     /// A frame is not an IPv4 packet we can use.
     #[error("bad ip header: {reason}")]
     BadIp {
@@ -182,7 +176,7 @@ pub fn build_request(req: &Request<'_>) -> Result<Vec<u8>, Error> {
     buf.resize(HEADER_LEN - 128 - 64 - 16, 0); // flags 0, four zero addresses
     buf.extend_from_slice(&req.mac);
     buf.resize(HEADER_LEN, 0); // chaddr padding, sname, file
-    buf.extend_from_slice(&v4::MAGIC); // 99.130.83.99
+    buf.extend_from_slice(&MAGIC);
 
     // Options in ascending code order (as dhcproto emitted them before),
     // then End (RFC 2132 §3.2).
@@ -255,14 +249,6 @@ pub struct Reply {
     pub ignored: Vec<String>,
 }
 
-/// Read the xid and chaddr of a message without validating anything else
-/// (used to log foreign traffic).
-pub fn peek_xid(payload: &[u8]) -> Option<u32> {
-    payload
-        .get(4..8)
-        .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
-}
-
 /// Walk one option area (RFC 2132 §2), appending each option's value to
 /// `out[code]` (RFC 3396: all instances of a code are concatenated in order).
 fn walk_options(area: &[u8], out: &mut BTreeMap<u8, Vec<u8>>) -> Result<(), Error> {
@@ -302,7 +288,7 @@ pub fn parse_reply(payload: &[u8]) -> Result<Reply, Error> {
     if payload[0] != 2 {
         return Err(Error::NotReply { op: payload[0] });
     }
-    if payload[HEADER_LEN..HEADER_LEN + 4] != v4::MAGIC {
+    if payload[HEADER_LEN..HEADER_LEN + 4] != MAGIC {
         return Err(Error::BadCookie);
     }
     let (htype, hlen) = (payload[1], payload[2]);
@@ -434,8 +420,8 @@ impl OptParser<'_> {
 
     fn addr(&mut self, code: u8) -> Option<Ipv4Addr> {
         let v = self.get(code)?;
-        match Decoder::new(v).read_ipv4(v.len()) {
-            Ok(a) => Some(a),
+        match <[u8; 4]>::try_from(v) {
+            Ok(a) => Some(Ipv4Addr::from(a)),
             Err(_) => {
                 self.ignore(code, format_args!("length {} is not 4", v.len()));
                 None
@@ -459,8 +445,13 @@ impl OptParser<'_> {
         let Some(v) = self.get(code) else {
             return Vec::new();
         };
-        match Decoder::new(v).read_ipv4s(v.len()) {
-            Ok(mut a) if !a.is_empty() => {
+        let read = (v.len() % 4 == 0).then(|| {
+            v.chunks_exact(4)
+                .map(|c| Ipv4Addr::new(c[0], c[1], c[2], c[3]))
+                .collect::<Vec<_>>()
+        });
+        match read {
+            Some(mut a) if !a.is_empty() => {
                 if a.len() > MAX_ADDRS {
                     self.ignore(code, format_args!("kept the first {MAX_ADDRS} addresses"));
                     a.truncate(MAX_ADDRS);
@@ -527,7 +518,7 @@ impl OptParser<'_> {
             self.ignore(code, "embedded NUL");
             return None;
         }
-        match Decoder::new(v).read_str(v.len()) {
+        match std::str::from_utf8(v) {
             Ok(s) => Some(s.to_string()),
             Err(_) => {
                 self.ignore(code, "not utf-8");
@@ -905,10 +896,10 @@ mod tests {
 
     /// The dhcproto encoder this module used before, kept as the reference
     /// for a differential test: our encoder must produce the same bytes.
-    use dhcproto::v4::{DhcpOption, MessageType, OptionCode};
+    use dhcproto::v4::{self, DhcpOption, MessageType, OptionCode};
     use dhcproto::{Encodable, Encoder};
 
-    fn reference_build_request(req: &Request<'_>) -> Result<Vec<u8>, Error> {
+    fn reference_build_request(req: &Request<'_>) -> Result<Vec<u8>, String> {
         let mut msg = v4::Message::new_with_id(
             req.xid,
             Ipv4Addr::UNSPECIFIED,
@@ -946,9 +937,7 @@ mod tests {
         }
         let mut buf = Vec::with_capacity(MIN_MESSAGE_SIZE);
         msg.encode(&mut Encoder::new(&mut buf))
-            .map_err(|e| Error::Encode {
-                reason: e.to_string(),
-            })?;
+            .map_err(|e| e.to_string())?;
         if buf.len() < MIN_MESSAGE_SIZE {
             buf.resize(MIN_MESSAGE_SIZE, 0);
         }
