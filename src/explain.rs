@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::net::Ipv4Addr;
 
 use crate::cmdline::ip::{autoconf_name, classful_netmask};
-use crate::cmdline::root::DEFAULT_NFS_PATH;
+use crate::cmdline::root::{expand_percent_s, DEFAULT_NFS_PATH};
 use crate::cmdline::{
     Autoconf, BootConfig, IpParam, OnFailure, Overlay, RootSpec, DEFAULT_TIMEOUT,
 };
@@ -23,6 +23,44 @@ pub fn ip_mode(p: &IpParam) -> &'static str {
         _ if p.client.is_some() && p.autoconf == Autoconf::Off => "static",
         _ => "off",
     }
+}
+
+/// The static `ip=` the network phase will apply, when it will: the first
+/// `ip=` that configures something decides, as in `net::bring_up` (`None`
+/// when that one is DHCP, or none configures anything). With a static
+/// configuration no DHCP runs, so what DHCP would have said is known now.
+fn static_ip(cfg: &BootConfig) -> Option<(&IpParam, Ipv4Addr)> {
+    let p = cfg
+        .ip
+        .iter()
+        .find(|p| p.uses_dhcp() || p.autoconf == Autoconf::Rarp || p.client.is_some())?;
+    if p.uses_dhcp() || p.autoconf == Autoconf::Rarp {
+        return None;
+    }
+    Some((p, p.client?))
+}
+
+/// The netmask a static `ip=` without one gets: the classful default.
+fn default_netmask(p: &IpParam) -> Option<Ipv4Addr> {
+    match (ip_mode(p), p.netmask, p.client) {
+        ("static", None, Some(c)) => Some(classful_netmask(c)),
+        _ => None,
+    }
+}
+
+/// The NFS server and the path the mount will use when the network is
+/// static (no DHCP root-path can change them): the command line's server,
+/// else the server-ip of `ip=`; the path (or the default) with `%s`
+/// replaced by the client address (nfsroot.rst).
+fn static_nfs(cfg: &BootConfig, n: &crate::cmdline::NfsRoot) -> Option<(Option<String>, String)> {
+    let (_, client) = static_ip(cfg)?;
+    let server = n
+        .server
+        .as_ref()
+        .map(|s| s.to_string())
+        .or_else(|| cfg.ip.iter().find_map(|p| p.server).map(|s| s.to_string()));
+    let path = n.path.as_deref().unwrap_or(DEFAULT_NFS_PATH);
+    Some((server, expand_percent_s(path, client)))
 }
 
 /// The `ip=` whose values the summary fields of [`plan_json`] show: the
@@ -46,6 +84,7 @@ fn ip_json(p: &IpParam) -> Vec<(&'static str, Value)> {
         ("server_ip", addr(p.server)),
         ("gateway", addr(p.gateway)),
         ("netmask", addr(p.netmask)),
+        ("netmask_default", addr(default_netmask(p))),
         ("hostname", Value::opt_str(p.hostname.as_deref())),
         ("nis_domain", Value::opt_str(p.nis_domain.as_deref())),
         (
@@ -98,6 +137,7 @@ pub fn plan_json(cfg: &BootConfig) -> Value {
             ("kind", Value::Str("none".into())),
             ("server", Value::Null),
             ("path", Value::Null),
+            ("mount_path", Value::Null),
             ("nfs_version", Value::Null),
             ("options", Value::Null),
             ("port", Value::Null),
@@ -119,6 +159,10 @@ pub fn plan_json(cfg: &BootConfig) -> Value {
             set("kind", Value::Str("nfs".into()));
             set("server", Value::opt_str(n.server.as_ref()));
             set("path", Value::opt_str(n.path.as_deref()));
+            if let Some((server, path)) = static_nfs(cfg, n) {
+                set("server", Value::opt_str(server));
+                set("mount_path", Value::Str(path));
+            }
             set("nfs_version", Value::opt_str(n.version));
             set(
                 "options",
@@ -334,10 +378,20 @@ pub fn plan_text(cfg: &BootConfig) -> String {
         RootSpec::Nfs(n) => {
             out.push_str("  NFS\n");
             let ip_server = cfg.ip.iter().find_map(|p| p.server);
+            let fixed = static_nfs(cfg, n);
             match (&n.server, ip_server) {
                 (Some(s), _) => {
                     let _ = writeln!(out, "  server: {s}");
                 }
+                (None, Some(s)) if fixed.is_some() => {
+                    let _ = writeln!(
+                        out,
+                        "  server: {s} (server-ip of ip=; a static ip= runs no DHCP)"
+                    );
+                }
+                (None, None) if fixed.is_some() => out.push_str(
+                    "  server: none (nfsroot= names none, ip= has no server-ip and is static): the mount will fail\n",
+                ),
                 (None, Some(s)) => {
                     let _ = writeln!(
                         out,
@@ -348,14 +402,25 @@ pub fn plan_text(cfg: &BootConfig) -> String {
                     "  server: from the DHCP root-path (option 17), else the DHCP server\n",
                 ),
             }
-            match &n.path {
-                Some(p) if p.contains("%s") => {
+            match (&n.path, &fixed) {
+                (_, Some((_, path))) => {
+                    let given = n.path.as_deref().unwrap_or(DEFAULT_NFS_PATH);
+                    if given == path {
+                        let _ = writeln!(out, "  path: {path}");
+                    } else {
+                        let _ = writeln!(
+                            out,
+                            "  path: {path} ({given}, %s = the client's IP address)"
+                        );
+                    }
+                }
+                (Some(p), None) if p.contains("%s") => {
                     let _ = writeln!(out, "  path: {p} (%s = the client's IP address)");
                 }
-                Some(p) => {
+                (Some(p), None) => {
                     let _ = writeln!(out, "  path: {p}");
                 }
-                None => {
+                (None, None) => {
                     let _ = writeln!(
                         out,
                         "  path: from the DHCP root-path (option 17), else {DEFAULT_NFS_PATH} (%s = the client's IP address)"

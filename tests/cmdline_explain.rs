@@ -88,11 +88,14 @@ fn seed_line_json_exactly() {
         v.render(),
         concat!(
             r#"{"net":{"mode":"dhcp","autoconf":"dhcp","device":"eth0","client_ip":null,"server_ip":null,"#,
-            r#""gateway":null,"netmask":null,"hostname":null,"nis_domain":null,"dns":[],"ntp":null,"mtu":null,"#,
+            r#""gateway":null,"netmask":null,"netmask_default":null,"hostname":null,"nis_domain":null,"dns":[],"#,
+            r#""ntp":null,"mtu":null,"#,
             r#""mac":null,"client_id":null,"bootif":null,"interfaces":[{"mode":"dhcp","autoconf":"dhcp","#,
-            r#""device":"eth0","client_ip":null,"server_ip":null,"gateway":null,"netmask":null,"hostname":null,"#,
+            r#""device":"eth0","client_ip":null,"server_ip":null,"gateway":null,"netmask":null,"#,
+            r#""netmask_default":null,"hostname":null,"#,
             r#""nis_domain":null,"dns":[],"ntp":null,"mtu":null,"mac":null,"client_id":null}]},"#,
-            r#""root":{"kind":"nfs","server":"10.0.0.1","path":"/arch","nfs_version":null,"options":[],"#,
+            r#""root":{"kind":"nfs","server":"10.0.0.1","path":"/arch","mount_path":null,"nfs_version":null,"#,
+            r#""options":[],"#,
             r#""port":null,"export":null,"fstype":null,"flags":null,"read_only":true},"#,
             r#""init":null,"init_path":"/sbin/init","init_args":[],"state":[],"overlay":null,"timeout":90,"#,
             r#""debug":false,"shell":false,"quiet":false,"panic":null,"#,
@@ -118,10 +121,11 @@ fn static_network_values() {
     assert_eq!(get(&v, "net.dns"), &strs(&["10.0.0.53", "10.0.0.54"]));
     assert_eq!(
         get(&v, "root.server"),
-        &Value::Null,
-        "server left to DHCP/ip="
+        &s("10.0.0.1"),
+        "a static ip= runs no DHCP: its server-ip is the server"
     );
     assert_eq!(get(&v, "root.path"), &s("/srv/%s"));
+    assert_eq!(get(&v, "root.mount_path"), &s("/srv/10.0.0.5"));
     assert_eq!(get(&v, "root.nfs_version"), &s("4.2"));
     assert_eq!(get(&v, "root.options"), &strs(&["noatime"]));
     assert_eq!(get(&v, "init"), &s("/bin/init"));
@@ -194,7 +198,7 @@ fn options_and_failure_outcome() {
 
 #[test]
 fn text_plan_mentions_dhcp_sources_when_the_server_is_not_given() {
-    let t = plan_text(&parse("ip=10.0.0.5:10.0.0.1::::eth0:off root=/dev/nfs").unwrap());
+    let t = plan_text(&parse("ip=:10.0.0.1::::eth0:dhcp root=/dev/nfs").unwrap());
     assert!(
         t.contains("server: from the DHCP root-path (option 17), else 10.0.0.1 (server-ip of ip=)"),
         "{t}"
@@ -214,4 +218,35 @@ fn text_plan_mentions_dhcp_sources_when_the_server_is_not_given() {
         "{t}"
     );
     assert!(t.contains("client identifier type 1 \"node7\""), "{t}");
+}
+
+/// A static `ip=` runs no DHCP: what the text derives from it (classful
+/// netmask, the server-ip as the NFS server, `%s` replaced by the client
+/// address) is in the JSON too.
+#[test]
+fn static_ip_json_carries_what_the_text_shows() {
+    let line = "ip=10.0.0.5:10.0.0.1::::eth0:off nfsroot=/srv/nfs/%s,vers=3";
+    let v = plan(line);
+    assert_eq!(get(&v, "net.netmask"), &Value::Null);
+    assert_eq!(get(&v, "net.netmask_default"), &s("255.0.0.0"));
+    assert_eq!(get(&v, "root.server"), &s("10.0.0.1"));
+    assert_eq!(get(&v, "root.path"), &s("/srv/nfs/%s"));
+    assert_eq!(get(&v, "root.mount_path"), &s("/srv/nfs/10.0.0.5"));
+    let t = plan_text(&parse(line).unwrap());
+    for want in [
+        "netmask 255.0.0.0 (classful default)",
+        "server: 10.0.0.1 (server-ip of ip=; a static ip= runs no DHCP)",
+        "path: /srv/nfs/10.0.0.5 (/srv/nfs/%s, %s = the client's IP address)",
+    ] {
+        assert!(t.contains(want), "missing {want:?} in\n{t}");
+    }
+    // No path: the kernel default, expanded; a given netmask has no default.
+    let v = plan("ip=192.168.1.7:192.168.1.1::255.255.0.0:::off root=/dev/nfs");
+    assert_eq!(get(&v, "root.mount_path"), &s("/tftpboot/192.168.1.7"));
+    assert_eq!(get(&v, "net.netmask_default"), &Value::Null);
+    // With DHCP nothing is known before the lease.
+    let v = plan("ip=dhcp nfsroot=/srv/%s");
+    assert_eq!(get(&v, "root.server"), &Value::Null);
+    assert_eq!(get(&v, "root.mount_path"), &Value::Null);
+    assert_eq!(get(&v, "net.netmask_default"), &Value::Null);
 }
