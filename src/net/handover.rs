@@ -122,8 +122,25 @@ pub fn ipconfig_conf(h: &Handover<'_>) -> String {
     sh_assign(&mut s, "UPTIME", &h.uptime.to_string());
     let lease_secs = l.lease_time.map(|d| d.as_secs()).unwrap_or(0);
     sh_assign(&mut s, "DHCPLEASETIME", &lease_secs.to_string());
-    sh_assign(&mut s, "DOMAINSEARCH", &l.domain_search.join(" "));
+    sh_assign(&mut s, "DOMAINSEARCH", &domain_search(&l.domain_search));
     s
+}
+
+/// `DOMAINSEARCH` as klibc ipconfig writes it: the option 119 names
+/// (RFC 3397) fully qualified, each with its trailing dot, separated by
+/// spaces (initramfs-tools' network test expects exactly this).
+fn domain_search(names: &[String]) -> String {
+    let fq: Vec<String> = names
+        .iter()
+        .map(|n| {
+            if n.ends_with('.') {
+                n.clone()
+            } else {
+                format!("{n}.")
+            }
+        })
+        .collect();
+    fq.join(" ")
 }
 
 /// The systemd-networkd unit for the boot interface. Only addresses (typed
@@ -413,9 +430,16 @@ ROOTPATH='10.77.0.1:/srv/root,vers=4'
 filename='pxelinux.0'
 UPTIME='12'
 DHCPLEASETIME='3600'
-DOMAINSEARCH='lab.example example'
+DOMAINSEARCH='lab.example. example.'
 ";
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn domain_search_is_fully_qualified() {
+        assert_eq!(domain_search(&[]), "");
+        let names = ["a.example".to_string(), "b.example.".to_string()];
+        assert_eq!(domain_search(&names), "a.example. b.example.");
     }
 
     #[test]
