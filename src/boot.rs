@@ -110,7 +110,8 @@ pub(crate) fn pid1() -> i32 {
     phase("root", on_failure, || {
         let _ = std::fs::create_dir_all(target);
         let deadline = Instant::now() + cfg.options.timeout;
-        crate::root::mount_root(&cfg, &info, target, deadline).map_err(BootError::from)
+        crate::root::mount_root(&cfg, &info, target, deadline, &modules::load_late)
+            .map_err(BootError::from)
     });
     info!("root mounted at {:.2} s", uptime());
 

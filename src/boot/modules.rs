@@ -39,6 +39,26 @@ pub(crate) fn image_modules() -> Option<crate::kmod::Tree> {
     }
 }
 
+/// Load `names` now (the NFSv3 fallback's modules, when the mount falls
+/// back to v3). Without a text modules.dep (mkinitcpio images) they are
+/// left to the kernel: mounting type `nfs` with `vers=3` makes it
+/// request_module("nfsv3"), which runs the image's modprobe.
+pub(crate) fn load_late(names: &[String]) {
+    let Some(tree) = image_modules() else {
+        debug!("{}: left to the kernel's request_module", names.join(" "));
+        return;
+    };
+    let wanted: Vec<&str> = names.iter().map(String::as_str).collect();
+    let loaded = tree
+        .plan(&wanted, &[])
+        .and_then(|plan| crate::kmod::Loader::spawn(plan).wait_all());
+    match loaded {
+        Ok(()) => info!("loaded {} for the NFSv3 fallback", names.join(" ")),
+        // The mount attempt that follows says whether it mattered.
+        Err(e) => warn!("{e}"),
+    }
+}
+
 /// The root's modules, planned (a missing required one is an error).
 pub(crate) fn root_module_plan(
     tree: &crate::kmod::Tree,
@@ -107,7 +127,8 @@ mod tests {
     #[test]
     fn root_modules_line_lists_required_then_optional() {
         let line = |c: &str| root_modules_line(&cmdline::parse(c).unwrap());
-        assert_eq!(line("root=/dev/nfs nfsroot=10.0.0.1:/arch"), "nfsv4 nfsv3");
+        // nfsv3 loads only if the mount falls back to v3 (load_late).
+        assert_eq!(line("root=/dev/nfs nfsroot=10.0.0.1:/arch"), "nfsv4");
         assert_eq!(line("root=/dev/nfs nfsroot=10.0.0.1:/arch,vers=3"), "nfsv3");
         assert_eq!(
             line("nbd_host=10.0.2.2 nbd_name=arch root=/dev/nbd0 rootfstype=btrfs"),

@@ -62,7 +62,13 @@ pub(super) fn run(args: &[String], err: &mut dyn Write) -> i32 {
         }
     }
     let deadline = Instant::now() + cfg.options.timeout;
-    match crate::root::mount_root(&cfg, &info, &target, deadline) {
+    match crate::root::mount_root(
+        &cfg,
+        &info,
+        &target,
+        deadline,
+        &crate::boot::modules::load_late,
+    ) {
         Ok(()) => {
             info!(
                 "root mounted at {:.2} s on {}",

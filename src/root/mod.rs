@@ -87,8 +87,11 @@ impl NetInfo {
 pub struct ModuleNeeds {
     /// Must be present.
     pub required: Vec<String>,
-    /// Nice to have (filesystem candidates for the NBD probe, the other NFS version).
+    /// Nice to have (filesystem candidates for the NBD probe).
     pub optional: Vec<String>,
+    /// Loaded only if the NFS mount falls back to version 3 (`nfsv3`,
+    /// which brings `nfs_acl`): a v4 root does not pay for them.
+    pub fallback: Vec<String>,
 }
 
 /// The modules [`mount_root`] will need for `cfg`, so the loader can start
@@ -103,7 +106,7 @@ pub fn modules_for(cfg: &BootConfig) -> ModuleNeeds {
             Some(_) => n.required = s(&["nfsv4"]),
             None => {
                 n.required = s(&["nfsv4"]);
-                n.optional = s(&["nfsv3"]);
+                n.fallback = s(&["nfsv3"]);
             }
         },
         RootSpec::Nbd(r) => {
@@ -131,11 +134,14 @@ fn mkdir_p(path: &Path) -> Result<(), Error> {
 /// overlay and state dirs the command line asks for. Retries until
 /// `deadline`. With `netroot.overlay=tmpfs` the network root is mounted
 /// read-only under `/run/netroot/lower` and the overlay at `target`.
+/// `load` loads the [`ModuleNeeds::fallback`] modules when the NFS mount
+/// falls back to version 3.
 pub fn mount_root(
     cfg: &BootConfig,
     net: &NetInfo,
     target: &Path,
     deadline: Instant,
+    load: &dyn Fn(&[String]),
 ) -> Result<(), Error> {
     let overlay = cfg.options.overlay;
     let dirs = state::OverlayDirs::under(Path::new("/run"));
@@ -166,7 +172,12 @@ pub fn mount_root(
                 user_options: merged.options,
                 read_only,
             };
-            nfs::mount(&req, &net_target, deadline)?;
+            let late = modules_for(cfg).fallback;
+            nfs::mount(&req, &net_target, deadline, &mut || {
+                if !late.is_empty() {
+                    load(&late)
+                }
+            })?;
         }
         RootSpec::Nbd(nb) => {
             let server = nfs::resolve(&nb.server, &net.dns)?;
@@ -212,7 +223,8 @@ mod tests {
         };
         let n = modules_for(&cfg);
         assert_eq!(n.required, vec!["nfsv4"]);
-        assert_eq!(n.optional, vec!["nfsv3"]);
+        assert!(n.optional.is_empty());
+        assert_eq!(n.fallback, vec!["nfsv3"]);
         cfg.root = RootSpec::Nbd(NbdRoot {
             server: cmdline::Host::Addr(Ipv4Addr::LOCALHOST),
             port: 10809,
@@ -237,13 +249,13 @@ mod tests {
             dns: vec![],
         };
         let t = Path::new("/nonexistent");
-        let e = mount_root(&cfg, &net, t, Instant::now()).unwrap_err();
+        let e = mount_root(&cfg, &net, t, Instant::now(), &|_| {}).unwrap_err();
         assert_eq!(e, Error::NoRoot);
         let cfg = BootConfig {
             root: RootSpec::Nfs(NfsRoot::default()),
             ..Default::default()
         };
-        let e = mount_root(&cfg, &net, t, Instant::now()).unwrap_err();
+        let e = mount_root(&cfg, &net, t, Instant::now(), &|_| {}).unwrap_err();
         assert!(matches!(e, Error::Cmdline(_)), "{e}");
     }
 }

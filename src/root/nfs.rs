@@ -239,8 +239,14 @@ pub fn backoff(n: u32, rand: u32) -> Duration {
 pub type MountFn<'a> = dyn FnMut(&str, &str, &str, bool) -> std::io::Result<()> + 'a;
 
 /// Mount the export at `target`, trying the versions in order and retrying
-/// with jittered backoff until `deadline`.
-pub fn mount(req: &Request, target: &Path, deadline: Instant) -> Result<MountedInfo, Error> {
+/// with jittered backoff until `deadline`. `before_v3` runs once, before
+/// the first NFSv3 attempt (it loads the v3 modules only when needed).
+pub fn mount(
+    req: &Request,
+    target: &Path,
+    deadline: Instant,
+    before_v3: &mut dyn FnMut(),
+) -> Result<MountedInfo, Error> {
     let mut call = |src: &str, fstype: &str, data: &str, ro: bool| {
         let mut flags = crate::sys::fs::MountFlags::empty();
         if ro {
@@ -248,7 +254,13 @@ pub fn mount(req: &Request, target: &Path, deadline: Instant) -> Result<MountedI
         }
         crate::sys::fs::mount(src, target, fstype, flags, Some(data))
     };
-    mount_with(req, deadline, &mut call, &mut |d| std::thread::sleep(d))
+    mount_with(
+        req,
+        deadline,
+        &mut call,
+        &mut |d| std::thread::sleep(d),
+        before_v3,
+    )
 }
 
 /// [`mount`] with the syscall and the sleep supplied (PURE loop).
@@ -257,6 +269,7 @@ pub fn mount_with(
     deadline: Instant,
     call: &mut MountFn<'_>,
     sleep: &mut dyn FnMut(Duration),
+    before_v3: &mut dyn FnMut(),
 ) -> Result<MountedInfo, Error> {
     let src = source(req);
     if src.contains('\0') || req.user_options.iter().any(|o| o.contains('\0')) {
@@ -269,12 +282,17 @@ pub fn mount_with(
     let mut rng = Rng::new(crate::util::seed(b"nfs"));
     let mut attempts = 0u32;
     let mut round = 0u32;
+    let mut v3_ready = false;
     loop {
         // The most telling error of this round: a Retry/Fatal errno beats
         // "version unsupported" (the server answered, about the export).
         let mut worst: Option<(i32, String)> = None;
         let mut tried = Vec::new();
         for &v in &versions {
+            if v == NfsVersion::V3 && !v3_ready {
+                before_v3();
+                v3_ready = true;
+            }
             let data = options(req, v);
             attempts += 1;
             tried.push(vers_str(v));
@@ -440,12 +458,24 @@ mod tests {
         deadline: Duration,
         mut script: impl FnMut(&str) -> io::Result<()>,
     ) -> (Result<MountedInfo, Error>, Vec<String>) {
-        let mut calls = Vec::new();
+        let calls = std::cell::RefCell::new(Vec::new());
         let mut call = |_: &str, _: &str, data: &str, _: bool| {
-            calls.push(data.split(',').next().unwrap_or("").to_string());
+            calls
+                .borrow_mut()
+                .push(data.split(',').next().unwrap_or("").to_string());
             script(data)
         };
-        let res = mount_with(r, Instant::now() + deadline, &mut call, &mut |_| {});
+        let mut v3_hook = || calls.borrow_mut().push("(v3 modules)".to_string());
+        let res = mount_with(
+            r,
+            Instant::now() + deadline,
+            &mut call,
+            &mut |_| {},
+            &mut v3_hook,
+        );
+        let calls = calls.into_inner();
+        let hooks = calls.iter().filter(|c| *c == "(v3 modules)").count();
+        assert!(hooks <= 1, "the v3 hook runs once: {calls:?}");
         (res, calls)
     }
 
@@ -465,7 +495,14 @@ mod tests {
         let m = r.unwrap();
         assert_eq!(m.version, NfsVersion::V3);
         assert_eq!(m.fstype, "nfs");
-        assert_eq!(calls, vec!["vers=4.2", "vers=4.1", "vers=4.0", "vers=3"]);
+        assert_eq!(
+            calls,
+            vec!["vers=4.2", "vers=4.1", "vers=4.0", "(v3 modules)", "vers=3"]
+        );
+        // A v4 root never loads the v3 modules.
+        let (r, calls) = run(&req(None, &[]), Duration::from_secs(5), |_| Ok(()));
+        assert_eq!(r.unwrap().version, NfsVersion::V4_2);
+        assert_eq!(calls, vec!["vers=4.2"]);
     }
 
     #[test]
