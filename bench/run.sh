@@ -178,6 +178,6 @@ for c in $ONLY; do printf '%s\t%s\n' "$c" "${CMD[$c]}" >>"$cmdline_file"; done
 python3 "$here/report.py" --manifest "$manifest" --cmdlines "$cmdline_file" \
 	--k "$K" --modes "$MODES" --kernel "$ver" --elapsed $(($(date +%s) - t0)) \
 	--load "at start $load_start; at end $load_end" \
-	--command "${MKINITCPIO_DIR:+MKINITCPIO_DIR=$MKINITCPIO_DIR }K=$K BENCH_MODES=\"$MODES\" BENCH_ONLY=\"$ONLY\" bench/run.sh" \
+	--command "${MKINITCPIO_DIR:+MKINITCPIO_DIR=${MKINITCPIO_DIR/#$PWD/\$PWD} }K=$K BENCH_MODES=\"$MODES\" BENCH_ONLY=\"$ONLY\" bench/run.sh" \
 	--md "$here/RESULTS.md" --svg "$here/timeline.svg"
 say "wrote bench/RESULTS.md and bench/timeline.svg in $(($(date +%s) - t0)) s"

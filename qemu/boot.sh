@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Boot the lab guest under QEMU (TCG; nested KVM hangs here, see LAB.md) with the
+# Boot the lab guest under QEMU (TCG: nested KVM hung on the lab host) with the
 # serial console in a log file, and return when the guest powers off, a marker
 # is seen, or the wall timeout passes.
 #

@@ -79,7 +79,7 @@ start_netns() {
 	rm -f "$nspid_file"
 	# The holder: a sleep in new net + mount namespaces, with only lo (up),
 	# a private tmpfs on /run (rpcbind's socket and lock), and one non-127
-	# address on lo, without which ganesha cannot resolve Bind_addr (LAB.md).
+	# address on lo, without which ganesha cannot resolve Bind_addr.
 	# shellcheck disable=SC2016 # the inner script expands its own $$ and $1
 	setsid unshare --net --mount --propagation private -- bash -c '
 		set -e

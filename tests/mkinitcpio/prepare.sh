@@ -4,8 +4,9 @@
 # Usage: tests/mkinitcpio/prepare.sh DIR
 #   DIR holds (or receives) a checkout of archlinux/mkinitcpio. When DIR has no
 #   `mkinitcpio` script yet, the tree is exported from the git repository in
-#   $MKINITCPIO_GIT (default: /work/.mirror/archlinux+mkinitcpio/repo, a bare
-#   repository as the search tools' `fetch` leaves it). Then, in DIR only:
+#   $MKINITCPIO_GIT (default: build/mkinitcpio.git, a clone or bare mirror of
+#   https://gitlab.archlinux.org/archlinux/mkinitcpio/mkinitcpio.git). Then,
+#   in DIR only:
 #   - the meson placeholders (@INITCPIO_LIBDIR@, @SYSCONFDIR@, ...) are
 #     replaced so that the tree runs in place: DIR is the library, the
 #     config and hooks directory;
@@ -20,10 +21,10 @@
 set -euo pipefail
 
 case "${1:-}" in
--h | --help) sed -n '2,19p' "${BASH_SOURCE[0]}"; exit 0 ;;
+-h | --help) sed -n '2,20p' "${BASH_SOURCE[0]}"; exit 0 ;;
 esac
 dir=${1:?usage: prepare.sh DIR}
-git_dir=${MKINITCPIO_GIT:-/work/.mirror/archlinux+mkinitcpio/repo}
+git_dir=${MKINITCPIO_GIT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/mkinitcpio.git}
 
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
