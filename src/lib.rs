@@ -2,11 +2,13 @@
 //!
 //! It reads the kernel command line, brings the network up (DHCP or a static
 //! `ip=`), mounts the root file system over NFS or NBD, and hands over to the
-//! real init. All logic lives in this library; `src/main.rs` only picks the mode.
+//! real init. All logic lives in this library; `src/main.rs` calls
+//! [`cli::main_entry`], which picks the mode.
 //!
-//! Layout (see `DESIGN.md` in the shared folder): pure parsers and protocol
-//! machines in `cmdline`, `kmod`, `net::dhcp`, `root::nbd`; every raw syscall in
-//! `sys`, the one module allowed to use `unsafe`.
+//! Layout (docs/architecture.md in the repository): the PID 1 pipeline in
+//! `boot`, the subcommands in `cli`, pure parsers and protocol machines in
+//! `cmdline`, `kmod`, `net::dhcp`, `root::nbd`; every raw syscall in `sys`,
+//! the one module allowed to use `unsafe`.
 #![deny(unsafe_code)]
 
 pub(crate) mod boot;
