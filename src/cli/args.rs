@@ -7,13 +7,24 @@ use std::io::Write;
 
 use super::{OK, RUNTIME, USAGE};
 
+/// What an option takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Takes {
+    /// Nothing: a flag.
+    Nothing,
+    /// Text, possibly empty (`--cmdline ''` is an empty command line).
+    Text,
+    /// A path: never empty.
+    Path,
+}
+
 /// One option a subcommand accepts.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Opt {
     /// `--name`.
     pub name: &'static str,
-    /// Whether it takes a value.
-    pub value: bool,
+    /// What it takes.
+    pub takes: Takes,
 }
 
 /// A subcommand's name, usage line and options.
@@ -81,17 +92,19 @@ impl Cmd {
             let Some(opt) = self.opts.iter().find(|o| o.name == name) else {
                 return Err(Stop::Usage(format!("unknown argument {a:?}")));
             };
-            let value = match (opt.value, inline) {
-                (true, Some(v)) => Some(v),
-                (true, None) => match it.next() {
+            let value = match (opt.takes, inline) {
+                (Takes::Nothing, None) => None,
+                (Takes::Nothing, Some(_)) => {
+                    return Err(Stop::Usage(format!("{name} takes no value")))
+                }
+                (_, Some(v)) => Some(v),
+                (_, None) => match it.next() {
                     Some(v) => Some(v.clone()),
                     None => return Err(Stop::Usage(format!("{name} needs a value"))),
                 },
-                (false, Some(_)) => return Err(Stop::Usage(format!("{name} takes no value"))),
-                (false, None) => None,
             };
-            if value.as_deref() == Some("") {
-                return Err(Stop::Usage(format!("{name} needs a value")));
+            if opt.takes == Takes::Path && value.as_deref() == Some("") {
+                return Err(Stop::Usage(format!("{name} needs a path")));
             }
             p.opts.push((opt.name, value));
         }
@@ -139,11 +152,15 @@ mod tests {
         opts: &[
             Opt {
                 name: "--cmdline",
-                value: true,
+                takes: Takes::Text,
+            },
+            Opt {
+                name: "--dir",
+                takes: Takes::Path,
             },
             Opt {
                 name: "--json",
-                value: false,
+                takes: Takes::Nothing,
             },
         ],
     };
@@ -165,7 +182,9 @@ mod tests {
     fn usage_errors_name_the_option() {
         let usage = |m: &str| Err(Stop::Usage(m.to_string()));
         assert_eq!(parse(&["--cmdline"]), usage("--cmdline needs a value"));
-        assert_eq!(parse(&["--cmdline="]), usage("--cmdline needs a value"));
+        assert_eq!(parse(&["--dir="]), usage("--dir needs a path"));
+        assert_eq!(parse(&["--dir", ""]), usage("--dir needs a path"));
+        assert_eq!(parse(&["--cmdline="]).unwrap().value("--cmdline"), Some(""));
         assert_eq!(parse(&["--json=1"]), usage("--json takes no value"));
         assert_eq!(parse(&["--bogus"]), usage("unknown argument \"--bogus\""));
         assert_eq!(parse(&["x", "-h"]), Err(Stop::Help));

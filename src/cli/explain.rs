@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use super::{Cmd, Opt, OK, USAGE};
+use super::{Cmd, Opt, Takes, OK, USAGE};
 
 const CMD: Cmd = Cmd {
     name: "explain",
@@ -16,15 +16,15 @@ changing nothing. Exit status: 0 valid, 2 invalid (or a wrong argument),\n\
     opts: &[
         Opt {
             name: "--cmdline",
-            value: true,
+            takes: Takes::Text,
         },
         Opt {
             name: "--file",
-            value: true,
+            takes: Takes::Path,
         },
         Opt {
             name: "--json",
-            value: false,
+            takes: Takes::Nothing,
         },
     ],
 };
@@ -110,7 +110,12 @@ mod tests {
         assert_eq!(run_capture(&["--bogus"]).0, 2);
         assert_eq!(run_capture(&["--cmdline"]).0, 2);
         assert_eq!(run_capture(&["--cmdline", "x", "--file", "y"]).0, 2);
-        assert_eq!(run_capture(&["--cmdline="]).0, 2);
+        assert_eq!(run_capture(&["--file="]).0, 2);
+        assert_eq!(
+            run_capture(&["--cmdline="]).0,
+            0,
+            "an empty command line is valid"
+        );
         assert_eq!(run_capture(&["stray"]).0, 2);
         let (code, _, err) = run_capture(&[]);
         assert_eq!(code, 1, "no /proc/cmdline under /nonexistent");

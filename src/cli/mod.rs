@@ -17,7 +17,7 @@ use std::io::Write;
 use std::path::Path;
 
 use crate::cmdline::BootConfig;
-pub(crate) use args::{Cmd, Opt, Parsed};
+pub(crate) use args::{Cmd, Opt, Parsed, Takes};
 
 /// Exit status: done.
 pub const OK: i32 = 0;

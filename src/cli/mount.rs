@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use super::{Cmd, Opt, OK, RUNTIME};
+use super::{Cmd, Opt, Takes, OK, RUNTIME};
 use crate::net::handover;
 use crate::root::NetInfo;
 use crate::{error, info, warn};
@@ -16,11 +16,11 @@ const CMD: Cmd = Cmd {
     opts: &[
         Opt {
             name: "--cmdline",
-            value: true,
+            takes: Takes::Text,
         },
         Opt {
             name: "--run-dir",
-            value: true,
+            takes: Takes::Path,
         },
     ],
 };

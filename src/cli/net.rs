@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::{Cmd, Opt, OK, RUNTIME};
+use super::{Cmd, Opt, Takes, OK, RUNTIME};
 use crate::net::{bring_up, summary, Env, Error};
 
 const CMD: Cmd = Cmd {
@@ -13,23 +13,23 @@ const CMD: Cmd = Cmd {
     opts: &[
         Opt {
             name: "--cmdline",
-            value: true,
+            takes: Takes::Text,
         },
         Opt {
             name: "--load-modules",
-            value: false,
+            takes: Takes::Nothing,
         },
         Opt {
             name: "--run-dir",
-            value: true,
+            takes: Takes::Path,
         },
         Opt {
             name: "--etc-dir",
-            value: true,
+            takes: Takes::Path,
         },
         Opt {
             name: "--tmp-dir",
-            value: true,
+            takes: Takes::Path,
         },
     ],
 };

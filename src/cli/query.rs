@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use super::{Cmd, Opt, OK};
+use super::{Cmd, Opt, Takes, OK};
 use crate::cmdline::RootSpec;
 
 const CMD: Cmd = Cmd {
@@ -12,7 +12,7 @@ const CMD: Cmd = Cmd {
     usage: "usage: netroot query root-kind|wants-network|root-modules [--cmdline STRING]",
     opts: &[Opt {
         name: "--cmdline",
-        value: true,
+        takes: Takes::Text,
     }],
 };
 
