@@ -8,8 +8,8 @@
 //! finit_module(2) on a few threads, so independent modules (the NIC driver
 //! and the NFS chain) load at the same time.
 
-pub mod loader;
-pub mod parse;
+pub(crate) mod loader;
+pub(crate) mod parse;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};

@@ -5,10 +5,10 @@
 //! for carrier, get a lease (DHCP on every live candidate at once, first
 //! lease wins) or take the static `ip=`, apply it, write the hand-over files.
 
-pub mod apply;
+pub(crate) mod apply;
 pub mod dhcp;
-pub mod handover;
-pub mod link;
+pub(crate) mod handover;
+pub(crate) mod link;
 pub mod rtnl_wire;
 
 use std::net::Ipv4Addr;

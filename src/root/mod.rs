@@ -5,10 +5,10 @@
 //! through the lease's DNS servers, mounts NFS or NBD, then applies
 //! `netroot.overlay=` and `netroot.state=`.
 
-pub mod dns;
+pub(crate) mod dns;
 pub mod nbd;
-pub mod nfs;
-pub mod state;
+pub(crate) mod nfs;
+pub(crate) mod state;
 
 use crate::cmdline::{self, BootConfig, NfsVersion, Overlay, RootSpec};
 use std::net::Ipv4Addr;
