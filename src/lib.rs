@@ -19,6 +19,7 @@ pub mod json;
 pub mod kmod;
 pub mod log;
 pub mod net;
+pub mod netlink;
 pub mod root;
 pub(crate) mod switch_root;
 #[allow(unsafe_code)]

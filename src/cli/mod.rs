@@ -39,7 +39,7 @@ pub fn main_entry() -> i32 {
         .first()
         .is_some_and(|a| a.starts_with(crate::root::nbd::HELPER_ARGV0))
     {
-        return crate::root::nbd::helper_main(&args);
+        return crate::root::nbd::helper::main(&args);
     }
     // As PID 1 every argv is a boot: the kernel hands init the bare words of
     // its command line, and a word like `net` must not pick a helper mode.

@@ -23,32 +23,15 @@
 
 use std::net::Ipv4Addr;
 
-// ---- linux/netlink.h ----
-
-/// `NLMSG_HDRLEN`: size of `struct nlmsghdr` (len u32, type u16, flags u16,
-/// seq u32, pid u32).
-pub const NLMSG_HDRLEN: usize = 16;
-/// `NLMSG_NOOP`: nothing; ignore.
-pub const NLMSG_NOOP: u16 = 1;
-/// `NLMSG_ERROR`: an error, or (error code 0) an acknowledgement.
-pub const NLMSG_ERROR: u16 = 2;
-/// `NLMSG_DONE`: end of a multi-part (dump) reply.
-pub const NLMSG_DONE: u16 = 3;
-/// `NLMSG_OVERRUN`: data lost.
-pub const NLMSG_OVERRUN: u16 = 4;
-
-/// `NLM_F_REQUEST`: this is a request.
-pub const NLM_F_REQUEST: u16 = 0x01;
-/// `NLM_F_MULTI`: part of a multi-part reply, ended by `NLMSG_DONE`.
-pub const NLM_F_MULTI: u16 = 0x02;
-/// `NLM_F_ACK`: ask for an acknowledgement (an `NLMSG_ERROR` with code 0).
-pub const NLM_F_ACK: u16 = 0x04;
-/// `NLM_F_DUMP` (`NLM_F_ROOT | NLM_F_MATCH`): return every object.
-pub const NLM_F_DUMP: u16 = 0x300;
-/// `NLM_F_REPLACE`: replace an existing object.
-pub const NLM_F_REPLACE: u16 = 0x100;
-/// `NLM_F_CREATE`: create the object if it does not exist.
-pub const NLM_F_CREATE: u16 = 0x400;
+// The framing (`struct nlmsghdr`, attributes, `NLMSG_ERROR`) is shared with
+// generic netlink: `crate::netlink`. Re-exported so callers and the fuzz
+// target keep one path.
+pub use crate::netlink::{
+    attrs, messages, Attrs, Error, Message, Messages, NLMSG_DONE, NLMSG_ERROR, NLMSG_HDRLEN,
+    NLMSG_NOOP, NLMSG_OVERRUN, NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_MULTI, NLM_F_REPLACE,
+    NLM_F_REQUEST,
+};
+use crate::netlink::{finish, push_attr, start, u32_at};
 
 // ---- linux/rtnetlink.h ----
 
@@ -102,12 +85,6 @@ pub const IFADDRMSG_LEN: usize = 8;
 /// `sizeof(struct rtmsg)`: family, dst_len, src_len, tos, table, protocol,
 /// scope, type (u8 each), flags u32.
 pub const RTMSG_LEN: usize = 12;
-/// `sizeof(struct rtattr)` / `NLA_HDRLEN`: len u16, type u16.
-const RTA_HDRLEN: usize = 4;
-/// The attribute type without `NLA_F_NESTED`/`NLA_F_NET_BYTEORDER`
-/// (`NLA_TYPE_MASK`, linux/netlink.h).
-const NLA_TYPE_MASK: u16 = 0x3fff;
-
 // ---- linux/if.h ----
 
 /// `IFF_UP`: administratively up.
@@ -140,33 +117,6 @@ pub const IFA_ADDRESS: u16 = 1;
 pub const IFA_LOCAL: u16 = 2;
 /// `IFA_BROADCAST`: the broadcast address.
 pub const IFA_BROADCAST: u16 = 4;
-
-/// `NLMSG_ALIGN`/`RTA_ALIGN`: messages and attributes start on 4-byte
-/// boundaries. Saturates instead of overflowing (callers bound `n` first).
-fn align4(n: usize) -> usize {
-    n.saturating_add(3) & !3
-}
-
-/// A malformed reply from the kernel.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum Error {
-    /// A message's `nlmsg_len` is below the header size or past the datagram.
-    #[error("netlink message length {len} invalid with {left} bytes left")]
-    BadLength {
-        /// The declared `nlmsg_len`.
-        len: u32,
-        /// Bytes left in the datagram.
-        left: usize,
-    },
-    /// A message's fixed header (ifinfomsg, nlmsgerr) is cut short.
-    #[error("netlink message type {kind} too short: {len} bytes")]
-    Short {
-        /// `nlmsg_type`.
-        kind: u16,
-        /// Payload length.
-        len: usize,
-    },
-}
 
 // ---------------------------------------------------------------- encoding
 
@@ -216,16 +166,6 @@ pub enum Request {
     },
 }
 
-/// Append an `rtattr` (header, payload, padding to 4 bytes).
-fn push_attr(buf: &mut Vec<u8>, kind: u16, data: &[u8]) {
-    // Our attributes are at most 4 bytes of payload: the length fits u16.
-    let len = (RTA_HDRLEN + data.len()) as u16;
-    buf.extend_from_slice(&len.to_ne_bytes());
-    buf.extend_from_slice(&kind.to_ne_bytes());
-    buf.extend_from_slice(data);
-    buf.resize(align4(buf.len()), 0);
-}
-
 impl Request {
     /// The `nlmsg_flags` of this request. Every request asks for an ACK so
     /// errors are reported; additions create or replace, so running
@@ -243,7 +183,7 @@ impl Request {
     /// The datagram to send, with sequence number `seq` (port id 0: the
     /// kernel fills in ours).
     pub fn encode(&self, seq: u32) -> Vec<u8> {
-        let mut buf = vec![0u8; NLMSG_HDRLEN];
+        let mut buf = start();
         let kind = match *self {
             Request::DumpLinks => {
                 // An all-zero ifinfomsg (AF_UNSPEC): no filter.
@@ -316,126 +256,11 @@ impl Request {
                 RTM_NEWROUTE
             }
         };
-        // Requests are a few dozen bytes: the length fits u32.
-        let len = buf.len() as u32;
-        buf[0..4].copy_from_slice(&len.to_ne_bytes());
-        buf[4..6].copy_from_slice(&kind.to_ne_bytes());
-        buf[6..8].copy_from_slice(&self.flags().to_ne_bytes());
-        buf[8..12].copy_from_slice(&seq.to_ne_bytes());
-        // nlmsg_pid (bytes 12..16) stays 0.
-        buf
+        finish(buf, kind, self.flags(), seq)
     }
 }
 
 // ----------------------------------------------------------------- parsing
-
-fn u16_at(b: &[u8], at: usize) -> Option<u16> {
-    let s = b.get(at..at.checked_add(2)?)?;
-    Some(u16::from_ne_bytes([s[0], s[1]]))
-}
-
-fn u32_at(b: &[u8], at: usize) -> Option<u32> {
-    let s = b.get(at..at.checked_add(4)?)?;
-    Some(u32::from_ne_bytes([s[0], s[1], s[2], s[3]]))
-}
-
-/// One netlink message of a datagram: its header fields and payload.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Message<'a> {
-    /// `nlmsg_type`.
-    pub kind: u16,
-    /// `nlmsg_flags`.
-    pub flags: u16,
-    /// `nlmsg_seq`.
-    pub seq: u32,
-    /// `nlmsg_pid`.
-    pub pid: u32,
-    /// The bytes after the header, up to `nlmsg_len`.
-    pub payload: &'a [u8],
-}
-
-/// Iterator over the messages of one datagram (`NLMSG_OK`/`NLMSG_NEXT`,
-/// netlink(7)). A malformed length yields one error and ends the iteration:
-/// nothing after it can be framed.
-#[derive(Debug, Clone)]
-pub struct Messages<'a> {
-    rest: &'a [u8],
-}
-
-/// Split a received datagram into messages.
-pub fn messages(datagram: &[u8]) -> Messages<'_> {
-    Messages { rest: datagram }
-}
-
-impl<'a> Iterator for Messages<'a> {
-    type Item = Result<Message<'a>, Error>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        let b = self.rest;
-        if b.is_empty() {
-            return None;
-        }
-        let left = b.len();
-        let Some(len32) = u32_at(b, 0) else {
-            self.rest = &[];
-            return Some(Err(Error::BadLength { len: 0, left }));
-        };
-        let len = len32 as usize;
-        if len < NLMSG_HDRLEN || len > left {
-            self.rest = &[];
-            return Some(Err(Error::BadLength { len: len32, left }));
-        }
-        let (Some(kind), Some(flags), Some(seq), Some(pid)) =
-            (u16_at(b, 4), u16_at(b, 6), u32_at(b, 8), u32_at(b, 12))
-        else {
-            self.rest = &[];
-            return Some(Err(Error::BadLength { len: len32, left }));
-        };
-        let payload = b.get(NLMSG_HDRLEN..len).unwrap_or(&[]);
-        // The last message of a datagram may lack its alignment padding.
-        self.rest = b.get(align4(len)..).unwrap_or(&[]);
-        Some(Ok(Message {
-            kind,
-            flags,
-            seq,
-            pid,
-            payload,
-        }))
-    }
-}
-
-/// Iterator over `rtattr`s (`RTA_OK`/`RTA_NEXT`, rtnetlink(7)): yields
-/// (type without the `NLA_F_*` bits, payload). Stops at the first
-/// attribute whose length is invalid.
-#[derive(Debug, Clone)]
-pub struct Attrs<'a> {
-    rest: &'a [u8],
-}
-
-/// The attributes in `bytes` (what follows a fixed header).
-pub fn attrs(bytes: &[u8]) -> Attrs<'_> {
-    Attrs { rest: bytes }
-}
-
-impl<'a> Iterator for Attrs<'a> {
-    type Item = (u16, &'a [u8]);
-
-    fn next(&mut self) -> Option<Self::Item> {
-        let b = self.rest;
-        let (Some(len), Some(kind)) = (u16_at(b, 0), u16_at(b, 2)) else {
-            self.rest = &[];
-            return None;
-        };
-        let len = usize::from(len);
-        if len < RTA_HDRLEN || len > b.len() {
-            self.rest = &[];
-            return None;
-        }
-        let data = b.get(RTA_HDRLEN..len).unwrap_or(&[]);
-        self.rest = b.get(align4(len)..).unwrap_or(&[]);
-        Some((kind & NLA_TYPE_MASK, data))
-    }
-}
 
 /// A link as an `RTM_NEWLINK` message (dump entry or event) describes it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -523,29 +348,15 @@ pub enum Reply {
     Other(u16),
 }
 
-/// `EPROTO` (asm-generic/errno.h): protocol error.
-const EPROTO: i32 = 71;
-
 /// Interpret one message.
 pub fn parse(msg: &Message<'_>) -> Result<Reply, Error> {
+    if let Some(code) = msg.error_code() {
+        return Ok(match code? {
+            0 => Reply::Ack,
+            e => Reply::Error(e),
+        });
+    }
     match msg.kind {
-        NLMSG_ERROR => {
-            // struct nlmsgerr { int error; struct nlmsghdr msg; ... }:
-            // only the code matters here (the echoed request and any
-            // extended-ACK TLVs are ignored).
-            let Some(raw) = u32_at(msg.payload, 0) else {
-                return Err(Error::Short {
-                    kind: msg.kind,
-                    len: msg.payload.len(),
-                });
-            };
-            let code = raw as i32;
-            Ok(match code {
-                0 => Reply::Ack,
-                c if c < 0 => Reply::Error(c.checked_neg().unwrap_or(EPROTO)),
-                _ => Reply::Error(EPROTO),
-            })
-        }
         NLMSG_DONE => Ok(Reply::Done),
         RTM_NEWLINK => parse_link(msg.payload).map(Reply::Link),
         other => Ok(Reply::Other(other)),
@@ -563,6 +374,7 @@ pub fn replies(datagram: &[u8]) -> impl Iterator<Item = (u32, Reply)> + '_ {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::netlink::{align4, EPROTO};
 
     fn ip(s: &str) -> Ipv4Addr {
         s.parse().unwrap()

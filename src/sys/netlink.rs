@@ -1,6 +1,6 @@
 //! Netlink sockets (route family): open, bind to multicast groups, send,
 //! receive with a timeout. Bytes in, bytes out: the message types live in
-//! `net::rtnl_wire`. See netlink(7) and rtnetlink(7).
+//! `net::rtnl_wire` and `crate::netlink`. See netlink(7) and rtnetlink(7).
 //!
 //! rustix wraps every call here safely, so this file needs no `unsafe`.
 
