@@ -12,6 +12,14 @@
 #                    (`OTHERS: ...`), to prove per-client isolation
 #   testhold=N       sleep N seconds before powering off (two guests at once),
 #                    then list them again (`OTHERS-AFTER-HOLD: ...`)
+#   testloop=N       N rounds, one a second, of: append `line I` to
+#                    /host-testloop, sync, read the line back; each prints
+#                    `TESTLOOP I ok|error uptime=...`; 3 errors in a row end
+#                    it (`TESTLOOP-ERRORS`). Then drop the page cache and
+#                    compare the whole file with what was written
+#                    (`TESTLOOP-INTACT lines=N md5=...` or `TESTLOOP-CORRUPT`).
+#                    Before the loop: `TEST-ROOT resident PID ARGV0 VmRSS: ...`
+#                    for each process whose argv[0] starts with `@`.
 set -euo pipefail
 
 case "${1:-}" in
@@ -77,7 +85,42 @@ others() { # PATH LABEL: the other host-* files next to PATH
 	done
 	echo "$2:${o_list:- none}"
 }
-hold=0 wrote=""
+testloop() { # ROUNDS
+	l_file=/host-testloop l_errs=0 l_i=0 l_n=0
+	for l_p in /proc/[0-9]*; do
+		l_cmd=$(tr '\0' ' ' <"$l_p/cmdline" 2>/dev/null)
+		case "$l_cmd" in
+		@*) echo "TEST-ROOT resident ${l_p#/proc/} ${l_cmd%% *} $(grep VmRSS "$l_p/status")" ;;
+		esac
+	done
+	rm -f "$l_file"
+	while [ "$l_i" -lt "$1" ]; do
+		l_i=$((l_i + 1))
+		if echo "line $l_i" >>"$l_file" && sync && [ "$(tail -n 1 "$l_file")" = "line $l_i" ]; then
+			l_n=$l_i l_errs=0
+			echo "TESTLOOP $l_i ok uptime=$(cut -d' ' -f1 /proc/uptime)"
+		else
+			l_errs=$((l_errs + 1))
+			echo "TESTLOOP $l_i error uptime=$(cut -d' ' -f1 /proc/uptime)"
+			if [ "$l_errs" -ge 3 ]; then
+				echo "TESTLOOP-ERRORS after $l_n good rounds"
+				return 0
+			fi
+		fi
+		sleep 1
+	done
+	# Read back from the server, not the page cache.
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+	l_want=$(seq 1 "$l_n" | sed 's/^/line /' | md5sum | cut -d' ' -f1)
+	l_got=$(md5sum <"$l_file" | cut -d' ' -f1)
+	if [ "$l_want" = "$l_got" ]; then
+		echo "TESTLOOP-INTACT lines=$l_n md5=$l_got"
+	else
+		echo "TESTLOOP-CORRUPT lines=$l_n want=$l_want got=$l_got"
+	fi
+}
+hold=0 wrote="" loop=0
 # shellcheck disable=SC2013 # one line of words: splitting is the point
 for w in $(cat /proc/cmdline); do
 	case "$w" in
@@ -93,8 +136,12 @@ for w in $(cat /proc/cmdline); do
 		others "$p" OTHERS
 		;;
 	testhold=*) hold=${w#testhold=} ;;
+	testloop=*) loop=${w#testloop=} ;;
 	esac
 done
+if [ "$loop" -gt 0 ] 2>/dev/null; then
+	testloop "$loop"
+fi
 sync
 if [ "$hold" -gt 0 ] 2>/dev/null; then
 	sleep "$hold"

@@ -17,6 +17,14 @@
 # Usage: qemu/servers.sh start|stop|status|env [--nfs4] [--nfs3] [--nbd]
 #   start   (no service flag = all three); idempotent: a running server is kept
 #   env     print NFS_PORT= MNT_PORT= NBD_PORT= NETNS_PID= (for `eval`)
+#        qemu/servers.sh nbd-extra PORT
+#   an additional nbd-server on PORT (export "arch", its own fresh copy of the
+#   btrfs image, build/lab/nbd-PORT.*) for a test that takes its server away
+#   without disturbing other guests; `stop` removes it
+#        qemu/servers.sh pause|resume nfs|nbd|nbd-PORT
+#   stop a server (ganesha, the lab's nbd-server, or the extra one on PORT)
+#   and start it again later on the same data and configuration (server
+#   outage tests; pausing ganesha or the lab's nbd-server affects every guest)
 # State, pid files, configs and logs: build/lab/. Needs root (namespaces, and
 # ganesha's VFS FSAL uses open_by_handle_at).
 # Ports: NFS 2049, MOUNT 20048, rpcbind 111, NBD 10809 (so the Arch guide's
@@ -32,12 +40,19 @@ lab="$build/lab"
 cmd=${1:-status}
 [ $# -gt 0 ] && shift
 nfs4=0 nfs3=0 nbd=0
+extra_args=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--nfs4) nfs4=1 ;;
 	--nfs3) nfs3=1 ;;
 	--nbd) nbd=1 ;;
-	*) echo "servers.sh: unknown argument: $1" >&2; exit 2 ;;
+	-*) echo "servers.sh: unknown argument: $1" >&2; exit 2 ;;
+	*)
+		case "$cmd" in
+		nbd-extra | pause | resume) extra_args+=("$1") ;;
+		*) echo "servers.sh: unknown argument: $1" >&2; exit 2 ;;
+		esac
+		;;
 	esac
 	shift
 done
@@ -200,9 +215,7 @@ start_ganesha() {
 		$debian
 	EOF
 	: >"$log"
-	in_ns ganesha.nfsd -f "$gd/ganesha.conf" -L "$log" -p "$pidf" -N NIV_EVENT
-	wait_listen "$NFS_PORT" 15 "$pidf" ganesha "$log"
-	if [ "$nfs3" = 1 ]; then wait_listen "$MNT_PORT" 5 "$pidf" "ganesha (MOUNT)" "$log"; fi
+	run_ganesha
 }
 
 start_nbd() {
@@ -214,6 +227,7 @@ start_nbd() {
 	[ -s "$build/testroot-btrfs.img" ] || { echo "servers.sh: no build/testroot-btrfs.img (run qemu/mkroot.sh)" >&2; return 1; }
 	# Serve a fresh copy so writes by one run's guests never leak into the next.
 	cp --sparse=always "$build/testroot-btrfs.img" "$img"
+	: >"$log"
 	cat >"$lab/nbd-server.conf" <<-EOF
 		# written by qemu/servers.sh
 		[generic]
@@ -227,14 +241,74 @@ start_nbd() {
 		cp --sparse=always "$build/debroot-btrfs.img" "$lab/nbd-debian.img"
 		printf '[debian]\n    exportname = %s\n' "$lab/nbd-debian.img" >>"$lab/nbd-server.conf"
 	fi
-	in_ns nbd-server -C "$lab/nbd-server.conf" -p "$pidf" >"$log" 2>&1
-	wait_listen "$NBD_PORT" 10 "$pidf" nbd-server "$log"
+	run_nbd nbd-server "$NBD_PORT"
+}
+
+run_nbd() { # NAME PORT: start nbd-server with build/lab/NAME.conf
+	local pidf="$lab/$1.pid" log="$lab/$1.log"
+	in_ns nbd-server -C "$lab/$1.conf" -p "$pidf" >>"$log" 2>&1
+	wait_listen "$2" 10 "$pidf" "$1" "$log"
+}
+
+run_ganesha() {
+	local gd="$lab/ganesha" pidf="$lab/ganesha.pid" log="$lab/ganesha.log"
+	in_ns ganesha.nfsd -f "$gd/ganesha.conf" -L "$log" -p "$pidf" -N NIV_EVENT
+	wait_listen "$NFS_PORT" 15 "$pidf" ganesha "$log"
+	if grep -q 'Protocols = 3, 4' "$gd/ganesha.conf"; then
+		wait_listen "$MNT_PORT" 5 "$pidf" "ganesha (MOUNT)" "$log"
+	fi
+}
+
+start_nbd_extra() { # PORT: an extra nbd-server with its own image
+	local port=$1 name="nbd-$1"
+	case "$port" in '' | *[!0-9]*) echo "servers.sh: nbd-extra needs a port number" >&2; return 2 ;; esac
+	[ "$port" != "$NBD_PORT" ] || { echo "servers.sh: port $port is the lab's nbd-server" >&2; return 2; }
+	[ -s "$build/testroot-btrfs.img" ] || { echo "servers.sh: no build/testroot-btrfs.img (run qemu/mkroot.sh)" >&2; return 1; }
+	stop_one "$name"
+	cp --sparse=always "$build/testroot-btrfs.img" "$lab/$name.img"
+	cat >"$lab/$name.conf" <<-EOF
+		# written by qemu/servers.sh nbd-extra
+		[generic]
+		    listenaddr = 127.0.0.1
+		    port = $port
+		    allowlist = true
+		[arch]
+		    exportname = $lab/$name.img
+	EOF
+	: >"$lab/$name.log"
+	run_nbd "$name" "$port"
+}
+
+pause_resume() { # pause|resume nfs|nbd|nbd-PORT
+	local name port
+	case "$2" in
+	nfs) name=ganesha ;;
+	nbd) name=nbd-server port=$NBD_PORT ;;
+	nbd-[0-9]*) name=$2 port=${2#nbd-} ;;
+	*) echo "servers.sh: $1 what? (nfs, nbd, nbd-PORT)" >&2; return 2 ;;
+	esac
+	if [ "$1" = pause ]; then
+		stop_one "$name"
+		return 0
+	fi
+	alive "$lab/$name.pid" && return 0
+	if [ "$name" = ganesha ]; then
+		[ -s "$lab/ganesha/ganesha.conf" ] || { echo "servers.sh: ganesha was never started" >&2; return 1; }
+		run_ganesha
+	else
+		[ -s "$lab/$name.conf" ] || { echo "servers.sh: $name was never started" >&2; return 1; }
+		run_nbd "$name" "$port"
+	fi
 }
 
 stop_one() { # name
 	local pidf="$lab/$1.pid" pid i
 	if alive "$pidf"; then
 		pid=$(cat "$pidf")
+		# nbd-server serves each client from a child: end those too, so
+		# that clients see the connection go (they are ours: children of
+		# the pid we started).
+		pkill -TERM -P "$pid" 2>/dev/null || true
 		kill "$pid" 2>/dev/null || true
 		for ((i = 0; i < 50; i++)); do
 			kill -0 "$pid" 2>/dev/null || break
@@ -278,19 +352,32 @@ start)
 stop)
 	if [ "$nfs4" = 1 ] || [ "$nfs3" = 1 ]; then stop_one ganesha; fi
 	if [ "$nfs3" = 1 ]; then stop_one rpcbind; fi
-	if [ "$nbd" = 1 ]; then stop_one nbd-server; fi
+	if [ "$nbd" = 1 ]; then
+		stop_one nbd-server
+		for f in "$lab"/nbd-[0-9]*.pid "$lab"/nbd-[0-9]*.conf; do
+			[ -e "$f" ] || continue
+			f=$(basename "$f")
+			stop_one "${f%.*}"
+			rm -f "$lab/${f%.*}".{conf,img,log}
+		done
+	fi
 	# The namespace goes when nothing in it is left.
 	if ! alive "$lab/ganesha.pid" && ! alive "$lab/rpcbind.pid" && ! alive "$lab/nbd-server.pid"; then
 		stop_one netns
 	fi
 	;;
 status) status ;;
+nbd-extra)
+	start_netns
+	start_nbd_extra "${extra_args[0]:-}"
+	;;
+pause | resume) pause_resume "$cmd" "${extra_args[0]:-}" ;;
 env)
 	printf 'NFS_PORT=%s\nMNT_PORT=%s\nNBD_PORT=%s\nNETNS_PID=%s\n' "$NFS_PORT" "$MNT_PORT" "$NBD_PORT" \
 		"$(alive "$nspid_file" && cat "$nspid_file")"
 	;;
 *)
-	echo "usage: $0 start|stop|status|env [--nfs4] [--nfs3] [--nbd]" >&2
+	echo "usage: $0 start|stop|status|env [--nfs4] [--nfs3] [--nbd] | nbd-extra PORT | pause|resume nfs|nbd|nbd-PORT" >&2
 	exit 2
 	;;
 esac

@@ -145,6 +145,7 @@ pub fn plan_json(cfg: &BootConfig) -> Value {
             ("fstype", Value::Null),
             ("flags", Value::Null),
             ("read_only", Value::Bool(cfg.mount_read_only())),
+            ("give_up", Value::Null),
         ]
     };
     let mut root = null_root();
@@ -191,6 +192,12 @@ pub fn plan_json(cfg: &BootConfig) -> Value {
             set(
                 "flags",
                 Value::opt_str(b.flags.as_deref().or(cfg.rootflags.as_deref())),
+            );
+            set(
+                "give_up",
+                cfg.options.nbd_give_up.map_or(Value::Null, |d| {
+                    Value::Int(i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+                }),
             );
         }
     }
@@ -472,6 +479,18 @@ pub fn plan_text(cfg: &BootConfig) -> String {
                 out,
                 "  attached as /dev/nbd0, mounted {mode}, retried for up to {secs} s"
             );
+            match cfg.options.nbd_give_up {
+                Some(g) => {
+                    let _ = writeln!(
+                        out,
+                        "  if the server goes away: reconnect; I/O fails after {} s without it (netroot.nbd.give-up)",
+                        g.as_secs()
+                    );
+                }
+                None => out.push_str(
+                    "  if the server goes away: I/O waits while netroot reconnects (netroot.nbd.give-up=SECONDS fails it instead)\n",
+                ),
+            }
         }
     }
 
@@ -545,8 +564,14 @@ mod tests {
             "overlay: the network root read-only below a tmpfs upper layer",
             "init: /lib/systemd/systemd with arguments single",
             "on failure after 30 s: reboot after 10 s (panic=10)",
+            "if the server goes away: I/O waits while netroot reconnects",
         ] {
             assert!(t.contains(want), "missing {want:?} in\n{t}");
         }
+        let t = plan_text(&parse("root=nbd:srv:10809/root netroot.nbd.give-up=20").unwrap());
+        assert!(
+            t.contains("if the server goes away: reconnect; I/O fails after 20 s without it (netroot.nbd.give-up)"),
+            "{t}"
+        );
     }
 }

@@ -646,6 +646,18 @@ fn generic_and_netroot_options() {
     assert_eq!(ok("panic=-1").on_failure(), OnFailure::Retry);
     assert_eq!(ok("rw ro").read_only, Some(true));
     assert_eq!(ok("").read_only, None);
+    assert_eq!(ok("").options.nbd_give_up, None);
+    assert_eq!(
+        ok("netroot.nbd.give-up=10").options.nbd_give_up,
+        Some(Duration::from_secs(10))
+    );
+    assert_eq!(
+        ok("netroot.nbd.give-up=10 netroot.nbd.give-up=604800")
+            .options
+            .nbd_give_up,
+        Some(Duration::from_secs(604_800)),
+        "the last one wins"
+    );
     // Parameters after `--` are init's, not ours.
     assert_eq!(ok("-- ip=bogus:::").ip, vec![]);
     // Unknown parameters and unknown bare words are ignored.
@@ -956,6 +968,18 @@ fn malformed_parameters_name_the_parameter_field_and_value() {
         (
             "netroot.timeout=90s",
             r#"netroot.timeout=: "90s" is not a number of seconds from 1 to 86400"#,
+        ),
+        (
+            "netroot.nbd.give-up=0",
+            r#"netroot.nbd.give-up=: "0" is not a number of seconds from 1 to 604800"#,
+        ),
+        (
+            "netroot.nbd.give-up=1h",
+            r#"netroot.nbd.give-up=: "1h" is not a number of seconds from 1 to 604800"#,
+        ),
+        (
+            "netroot.nbd.give-up=604801",
+            r#"netroot.nbd.give-up=: "604801" is not a number of seconds from 1 to 604800"#,
         ),
         (
             "netroot.debug=maybe",

@@ -96,7 +96,7 @@ fn seed_line_json_exactly() {
             r#""nis_domain":null,"dns":[],"ntp":null,"mtu":null,"mac":null,"client_id":null}]},"#,
             r#""root":{"kind":"nfs","server":"10.0.0.1","path":"/arch","mount_path":null,"nfs_version":null,"#,
             r#""options":[],"#,
-            r#""port":null,"export":null,"fstype":null,"flags":null,"read_only":true},"#,
+            r#""port":null,"export":null,"fstype":null,"flags":null,"read_only":true,"give_up":null},"#,
             r#""init":null,"init_path":"/sbin/init","init_args":[],"state":[],"overlay":null,"timeout":90,"#,
             r#""debug":false,"shell":false,"quiet":false,"panic":null,"#,
             r#""on_failure":{"action":"retry","after":null}}"#
@@ -191,6 +191,10 @@ fn options_and_failure_outcome() {
     assert_eq!(get(&v, "overlay"), &s("tmpfs"));
     assert_eq!(get(&v, "on_failure.action"), &s("reboot"));
     assert_eq!(get(&v, "on_failure.after"), &Value::Int(5));
+    let v = plan("root=nbd:srv:10809/x netroot.nbd.give-up=15");
+    assert_eq!(get(&v, "root.give_up"), &Value::Int(15));
+    let v = plan("root=nbd:srv:10809/x");
+    assert_eq!(get(&v, "root.give_up"), &Value::Null);
     let v = plan("root=/dev/nfs netroot.shell panic=5");
     assert_eq!(get(&v, "on_failure.action"), &s("shell"));
     assert_eq!(get(&v, "on_failure.after"), &Value::Null);

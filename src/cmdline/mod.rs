@@ -114,6 +114,10 @@ pub struct Options {
     pub state: Vec<String>,
     /// `netroot.overlay=tmpfs`.
     pub overlay: Option<Overlay>,
+    /// `netroot.nbd.give-up=SECONDS`: after this long without a connection
+    /// to the NBD server, I/O on the root fails instead of waiting for it
+    /// (None, the default: it waits while netroot reconnects).
+    pub nbd_give_up: Option<Duration>,
 }
 
 /// Default for `netroot.timeout`.
@@ -127,6 +131,7 @@ impl Default for Options {
             shell: false,
             state: Vec::new(),
             overlay: None,
+            nbd_give_up: None,
         }
     }
 }
@@ -205,6 +210,22 @@ fn value_err(param: &str, value: &str, reason: &str) -> Error {
         value: value.to_string(),
         reason: reason.to_string(),
     }
+}
+
+/// A number of seconds from 1 to `max`.
+fn parse_secs(param: &str, value: &str, max: u64) -> Result<Duration, Error> {
+    value
+        .parse()
+        .ok()
+        .filter(|s| (1..=max).contains(s))
+        .map(Duration::from_secs)
+        .ok_or_else(|| {
+            value_err(
+                param,
+                value,
+                &format!("is not a number of seconds from 1 to {max}"),
+            )
+        })
 }
 
 /// A boolean option: bare (`netroot.debug`) or with a value.
@@ -336,15 +357,9 @@ pub fn parse_tokens(tokens: &tokenize::Tokens) -> Result<BootConfig, Error> {
                         .map_err(|_| value_err(key, v, "is not a number of seconds"))?,
                 );
             }
-            ("netroot.timeout", Some(v)) => {
-                let secs: u64 = v
-                    .parse()
-                    .ok()
-                    .filter(|s| (1..=86_400).contains(s))
-                    .ok_or_else(|| {
-                        value_err(key, v, "is not a number of seconds from 1 to 86400")
-                    })?;
-                cfg.options.timeout = Duration::from_secs(secs);
+            ("netroot.timeout", Some(v)) => cfg.options.timeout = parse_secs(key, v, 86_400)?,
+            ("netroot.nbd.give-up", Some(v)) => {
+                cfg.options.nbd_give_up = Some(parse_secs(key, v, 604_800)?)
             }
             ("netroot.debug", v) => cfg.options.debug = parse_bool(key, v)?,
             ("netroot.shell", v) => cfg.options.shell = parse_bool(key, v)?,

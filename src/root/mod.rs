@@ -188,6 +188,7 @@ pub fn mount_root(
                 fstype: nb.fstype.clone().or_else(|| cfg.rootfstype.clone()),
                 flags: nb.flags.clone().or_else(|| cfg.rootflags.clone()),
                 read_only,
+                give_up: cfg.options.nbd_give_up,
             };
             nbd::mount(&req, &net_target, deadline)?;
         }

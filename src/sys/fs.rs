@@ -92,6 +92,20 @@ pub fn mknod_block(path: &Path, major: u32, minor: u32) -> io::Result<()> {
     .map_err(io_err)
 }
 
+/// Take ownership of a descriptor inherited across exec by number (a
+/// helper's argv names it). Fails unless `fd` is open.
+pub fn adopt_fd(fd: i32) -> io::Result<std::os::fd::OwnedFd> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: fcntl(F_GETFD) only queries the descriptor table; any integer
+    // is a valid argument (EBADF for a closed one).
+    if fd < 0 || unsafe { libc::fcntl(fd, libc::F_GETFD) } < 0 {
+        return Err(io::Error::from_raw_os_error(libc::EBADF));
+    }
+    // SAFETY: the descriptor is open (checked above) and was passed to this
+    // process to own; no other object in the process refers to it.
+    Ok(unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) })
+}
+
 /// Clear `FD_CLOEXEC` so a child spawned by exec inherits `fd`.
 pub fn clear_cloexec(fd: BorrowedFd<'_>) -> io::Result<()> {
     rustix::io::fcntl_setfd(fd, rustix::io::FdFlags::empty()).map_err(io_err)

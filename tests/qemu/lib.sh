@@ -24,6 +24,8 @@
 #                               WAIT_REGEX shows (a retry), then the same checks
 #   boot_bg NAME CMDLINE        start a boot in the background (log: bg_log NAME)
 #   boot_wait NAME              wait for it; its status is returned
+#   wait_log REGEX SECONDS LOG  wait until REGEX is in LOG (a background
+#                               boot's), fail after SECONDS
 #   assert_log_has REGEX [LOG]  / assert_log_lacks REGEX [LOG]
 #   assert_no_panic             no "Kernel panic" / "Attempted to kill init" in
 #                               $LOG (LOG=file assert_no_panic for another)
@@ -187,6 +189,17 @@ boot_wait() { # NAME
 	wait "${BG_PID[$1]}" || rc=$?
 	cat "$T_LOGDIR/boot-$1.log.out"
 	return "$rc"
+}
+
+wait_log() { # REGEX SECONDS LOG
+	local i
+	for ((i = 0; i < $2 * 5; i++)); do
+		grep -Eq -- "$1" "$3" 2>/dev/null && { echo "ok: /$1/ in $(basename "$3") after $((i / 5)) s"; return 0; }
+		sleep 0.2
+	done
+	echo "--- last lines of $3:" >&2
+	tail -n 25 "$3" >&2
+	fail "no /$1/ in $(basename "$3") within $2 s"
 }
 
 assert_log_has() { # REGEX [LOG]

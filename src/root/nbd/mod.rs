@@ -88,6 +88,9 @@ pub struct Request {
     pub flags: Option<String>,
     /// Mount read-only.
     pub read_only: bool,
+    /// `netroot.nbd.give-up=`: after this long without a connection, I/O
+    /// fails instead of waiting for the server (None: it waits).
+    pub give_up: Option<Duration>,
 }
 
 /// What was attached and mounted.
@@ -107,9 +110,12 @@ pub struct Mounted {
 pub const DEVICE: &str = "/dev/nbd0";
 /// Per-request timeout handed to the kernel (seconds).
 pub const IO_TIMEOUT: u64 = 30;
-/// How long the kernel waits for a reconnect after the connection died
-/// before failing I/O (seconds): long enough for a server restart.
-pub const DEAD_CONN_TIMEOUT: u64 = 120;
+/// How long the kernel holds I/O for a reconnect after the connection died
+/// before failing it (seconds), without `netroot.nbd.give-up=`: a year, in
+/// practice for ever (like an NFS hard mount), while the resident
+/// reconnects. The kernel's wait takes jiffies in a long: this stays far
+/// from overflow.
+pub const DEAD_CONN_TIMEOUT: u64 = 365 * 86_400;
 /// argv[0] of the ioctl-mode helper: the leading `@` makes systemd leave it
 /// running at shutdown (systemd's "root storage daemon" convention).
 pub const HELPER_ARGV0: &str = "@netroot-nbd";
@@ -282,8 +288,24 @@ pub fn mount(req: &Request, target: &Path, deadline: Instant) -> Result<Mounted,
         }
     }
     let (stream, export) = connect(req.server, req.port, &req.export, deadline)?;
-    let attached = attach::Nbd::open()
-        .and_then(|mut n| attach::attach_netlink(&mut n, &stream, &export, 0, DEAD_CONN_TIMEOUT));
+    // Subscribe to the connection events before attaching, so the resident
+    // that reconnects misses none.
+    let nbd = attach::Nbd::open();
+    let events = match nbd.as_ref().map(attach::Nbd::subscribe) {
+        Ok(Ok(s)) => Some(s),
+        Ok(Err(e)) => {
+            crate::warn!(
+                "nbd: cannot watch the connection ({e}): no reconnect if the server goes away"
+            );
+            None
+        }
+        Err(_) => None,
+    };
+    let dead_conn = req
+        .give_up
+        .map_or(DEAD_CONN_TIMEOUT, |d| d.as_secs().max(1));
+    let attached =
+        nbd.and_then(|mut n| attach::attach_netlink(&mut n, &stream, &export, 0, dead_conn));
     let netlink = match attached {
         Ok(()) => {
             crate::info!("attached {} through netlink", device.display());
@@ -333,6 +355,28 @@ pub fn mount(req: &Request, target: &Path, deadline: Instant) -> Result<Mounted,
         device.display(),
         target.display()
     );
+    if let (true, Some(events)) = (netlink, events) {
+        let w = helper::Watch {
+            server: req.server,
+            port: req.port,
+            export: req.export.clone(),
+            index: 0,
+            size: export.size,
+            give_up: req.give_up,
+        };
+        match helper::spawn_watch(&w, events) {
+            Ok(pid) => crate::info!(
+                "{HELPER_ARGV0} (pid {pid}) reconnects {} if the server goes away{}",
+                device.display(),
+                req.give_up
+                    .map(|g| format!(" (gives up after {} s)", g.as_secs()))
+                    .unwrap_or_default()
+            ),
+            Err(e) => crate::warn!(
+                "cannot start {HELPER_ARGV0}: {e}; no reconnect if the server goes away"
+            ),
+        }
+    }
     Ok(Mounted {
         export,
         device,

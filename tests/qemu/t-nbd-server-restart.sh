@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# init: netroot. NBD root (btrfs) whose server goes away for 8 s while the
+# root's init writes, syncs and reads a file every second (testloop=): the
+# resident @netroot-nbd reconnects and hands the kernel the new socket, the
+# blocked I/O continues, and every line written before and after the
+# outage reads back intact from the server (page cache dropped). The guest
+# uses its own nbd-server (servers.sh nbd-extra) so that other guests keep
+# theirs. Also prints the resident's memory use (VmRSS).
+# shellcheck source=tests/qemu/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+use_init netroot
+port=10811
+"$TOP/qemu/servers.sh" nbd-extra "$port"
+trap '"$TOP/qemu/servers.sh" pause "nbd-$port" || true' EXIT
+BOOT_TIMEOUT=300
+LOG=$(bg_log restart)
+boot_bg restart "ip=dhcp root=nbd:$SRV:$port/arch:btrfs rw testloop=30"
+wait_log 'TESTLOOP 5 ok' 200 "$LOG"
+"$TOP/qemu/servers.sh" pause "nbd-$port"
+echo "nbd-server on port $port stopped at $(date +%T.%N)"
+sleep 8
+"$TOP/qemu/servers.sh" resume "nbd-$port"
+echo "nbd-server on port $port started again at $(date +%T.%N)"
+boot_wait restart || fail "the guest did not power off (boot.sh exit $?)"
+assert_log_has "$ROOT_OK"
+assert_log_has 'TEST-ROOT resident [0-9]+ @netroot-nbd VmRSS:'
+assert_log_has "connection to nbd server 10\.0\.2\.2:$port lost; reconnecting"
+assert_log_has "/dev/nbd0: reconnected to 10\.0\.2\.2:$port after"
+assert_log_has 'TESTLOOP 30 ok'
+assert_log_lacks 'TESTLOOP [0-9]+ error'
+assert_log_has 'TESTLOOP-INTACT lines=30 '
+assert_log_has 'reboot: Power down'
+assert_no_panic
+echo "resident: $(sed -n 's/.*TEST-ROOT resident [0-9]* \(@[^ ]*\) VmRSS:[[:space:]]*\([0-9]* kB\).*/\1 VmRSS \2/p' "$LOG" | head -n1)"
+echo "$(sed -n 's/.*\(reconnected to .* after [0-9.]* s\).*/\1/p' "$LOG" | head -n1) (guest time since the connection was lost)"
+# The longest pause between two rounds of the loop (guest uptime).
+awk '/TESTLOOP [0-9]+ ok uptime=/ { sub(/.*uptime=/, ""); t = $1 + 0; if (p && t - p > m) m = t - p; p = t }
+	END { printf "longest gap between I/O rounds: %.1f s\n", m }' "$LOG"
