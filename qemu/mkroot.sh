@@ -93,6 +93,9 @@ testloop() { # ROUNDS
 		@*) echo "TEST-ROOT resident ${l_p#/proc/} ${l_cmd%% *} $(grep VmRSS "$l_p/status")" ;;
 		esac
 	done
+	# A copy in /run (a tmpfs) powers off even when the root's own busybox
+	# can no longer be read (the root's server gone for good).
+	cp /bin/busybox /run/busybox-testloop 2>/dev/null || true
 	rm -f "$l_file"
 	while [ "$l_i" -lt "$1" ]; do
 		l_i=$((l_i + 1))
@@ -149,6 +152,7 @@ if [ "$hold" -gt 0 ] 2>/dev/null; then
 	[ -n "$wrote" ] && others "$wrote" OTHERS-AFTER-HOLD
 fi
 echo "TEST-ROOT poweroff"
+[ -x /run/busybox-testloop ] && exec /run/busybox-testloop poweroff -f
 poweroff -f
 EOF
 chmod 0755 "$root/sbin/init"

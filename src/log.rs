@@ -42,6 +42,16 @@ pub fn init(kmsg: bool, console: bool, debug: bool) {
     }
 }
 
+/// Log to an already open /dev/kmsg (a resident helper inherits one: it
+/// cannot open the path once the initramfs's /dev has moved away), and not
+/// to the console.
+pub fn init_with_kmsg(kmsg: std::fs::File, debug: bool) {
+    init(false, false, debug);
+    if let Ok(mut g) = KMSG.lock() {
+        *g = Some(kmsg);
+    }
+}
+
 const DEVKMSG: &str = "/proc/sys/kernel/printk_devkmsg";
 
 /// Lift the kernel's rate limit on /dev/kmsg writers (10 lines per 5 s by

@@ -65,11 +65,15 @@ pub fn spawn_ioctl(dev: std::fs::File, device: &Path) -> std::io::Result<()> {
 /// connection ends).
 pub fn main(args: &[String]) -> i32 {
     if args.get(1).map(String::as_str) == Some("watch") {
-        crate::log::init(true, false, false);
-        let Some((fd, w)) = Watch::from_args(&args[1..]) else {
+        let Some((fd, kmsg, w)) = Watch::from_args(&args[1..]) else {
+            crate::log::init(true, false, false);
             crate::error!("nbd watch: bad arguments {:?}", &args[1..]);
             return 2;
         };
+        match (kmsg > 2).then(|| crate::sys::fs::adopt_fd(kmsg).ok()) {
+            Some(Some(k)) => crate::log::init_with_kmsg(k.into(), false),
+            _ => crate::log::init(true, false, false),
+        }
         if fd < 3 {
             crate::error!("nbd watch: bad event socket descriptor {fd}");
             return 2;
@@ -118,12 +122,13 @@ pub struct Watch {
 }
 
 impl Watch {
-    /// The resident's arguments after argv[0]: `watch FD SERVER PORT INDEX
-    /// SIZE GIVE_UP_SECONDS(0 = never) EXPORT`.
-    pub fn to_args(&self, fd: i32) -> Vec<String> {
+    /// The resident's arguments after argv[0]: `watch FD KMSG_FD SERVER
+    /// PORT INDEX SIZE GIVE_UP_SECONDS(0 = never) EXPORT` (KMSG_FD -1: none).
+    pub fn to_args(&self, fd: i32, kmsg: i32) -> Vec<String> {
         vec![
             "watch".into(),
             fd.to_string(),
+            kmsg.to_string(),
             self.server.to_string(),
             self.port.to_string(),
             self.index.to_string(),
@@ -133,10 +138,10 @@ impl Watch {
         ]
     }
 
-    /// Parse [`Watch::to_args`] (after argv[0]): the event socket's fd and
-    /// the watch.
-    pub fn from_args(args: &[String]) -> Option<(i32, Watch)> {
-        let [w, fd, server, port, index, size, give_up, export] = args else {
+    /// Parse [`Watch::to_args`] (after argv[0]): the event socket's fd, the
+    /// /dev/kmsg fd and the watch.
+    pub fn from_args(args: &[String]) -> Option<(i32, i32, Watch)> {
+        let [w, fd, kmsg, server, port, index, size, give_up, export] = args else {
             return None;
         };
         if w != "watch" {
@@ -145,6 +150,7 @@ impl Watch {
         let give_up: u64 = give_up.parse().ok()?;
         Some((
             fd.parse().ok()?,
+            kmsg.parse().ok()?,
             Watch {
                 server: server.parse().ok()?,
                 port: port.parse().ok()?,
@@ -228,11 +234,18 @@ pub fn spawn_watch(w: &Watch, events: GenlSocket) -> std::io::Result<u32> {
     use std::os::unix::process::CommandExt;
     use std::process::Stdio;
     crate::sys::fs::clear_cloexec(events.as_fd())?;
-    // Its log goes to /dev/kmsg, which it opens before the switch; stdout
-    // and stderr may be a hook's pipe that must not stay open.
+    // Its log goes to /dev/kmsg, opened here: once switch_root has moved
+    // /dev, the path is gone from the resident's view. stdout and stderr
+    // may be a hook's pipe that must not stay open.
+    let kmsg = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/kmsg")
+        .and_then(|k| crate::sys::fs::clear_cloexec(k.as_fd()).map(|()| k))
+        .ok();
+    let kmsg_fd = kmsg.as_ref().map_or(-1, |k| k.as_raw_fd());
     let child = std::process::Command::new("/proc/self/exe")
         .arg0(HELPER_ARGV0)
-        .args(w.to_args(events.as_fd().as_raw_fd()))
+        .args(w.to_args(events.as_fd().as_raw_fd(), kmsg_fd))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -364,17 +377,20 @@ mod tests {
     #[test]
     fn args_round_trip() {
         let w = watch();
-        let args = w.to_args(7);
+        let args = w.to_args(7, 8);
         assert_eq!(args[0], "watch");
-        assert_eq!(Watch::from_args(&args), Some((7, w.clone())));
+        assert_eq!(Watch::from_args(&args), Some((7, 8, w.clone())));
         let forever = Watch {
             give_up: None,
             ..w.clone()
         };
-        assert_eq!(Watch::from_args(&forever.to_args(3)), Some((3, forever)));
-        assert_eq!(Watch::from_args(&args[..7]), None);
+        assert_eq!(
+            Watch::from_args(&forever.to_args(3, -1)),
+            Some((3, -1, forever))
+        );
+        assert_eq!(Watch::from_args(&args[..8]), None);
         let mut bad = args.clone();
-        bad[2] = "srv.lan".into();
+        bad[3] = "srv.lan".into();
         assert_eq!(Watch::from_args(&bad), None, "the server is an address");
         let mut bad = args;
         bad[0] = "do-it".into();
