@@ -26,6 +26,10 @@
 #   boot_wait NAME              wait for it; its status is returned
 #   wait_log REGEX SECONDS LOG  wait until REGEX is in LOG (a background
 #                               boot's), fail after SECONDS
+#   own_nbd_server PORT         a private nbd-server on PORT (servers.sh
+#                               nbd-extra) that the test may take away;
+#                               stopped when the test exits
+#   report_io_gap LOG           longest pause between two testloop= rounds
 #   assert_log_has REGEX [LOG]  / assert_log_lacks REGEX [LOG]
 #   assert_no_panic             no "Kernel panic" / "Attempted to kill init" in
 #                               $LOG (LOG=file assert_no_panic for another)
@@ -200,6 +204,17 @@ wait_log() { # REGEX SECONDS LOG
 	echo "--- last lines of $3:" >&2
 	tail -n 25 "$3" >&2
 	fail "no /$1/ in $(basename "$3") within $2 s"
+}
+
+own_nbd_server() { # PORT
+	"$TOP/qemu/servers.sh" nbd-extra "$1"
+	# shellcheck disable=SC2064 # the port is fixed now
+	trap "'$TOP/qemu/servers.sh' pause 'nbd-$1' || true" EXIT
+}
+
+report_io_gap() { # LOG: from the test root's `TESTLOOP I ok uptime=T` lines
+	awk '/TESTLOOP [0-9]+ ok uptime=/ { sub(/.*uptime=/, ""); t = $1 + 0; if (p && t - p > m) m = t - p; p = t }
+		END { printf "longest gap between I/O rounds: %.1f s\n", m }' "$1"
 }
 
 assert_log_has() { # REGEX [LOG]

@@ -8,8 +8,7 @@
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 use_init netroot
 port=10812
-"$TOP/qemu/servers.sh" nbd-extra "$port"
-trap '"$TOP/qemu/servers.sh" pause "nbd-$port" || true' EXIT
+own_nbd_server "$port"
 BOOT_TIMEOUT=300
 LOG=$(bg_log giveup)
 boot_bg giveup "ip=dhcp root=nbd:$SRV:$port/arch:btrfs rw testloop=120 netroot.nbd.give-up=10"

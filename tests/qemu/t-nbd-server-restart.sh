@@ -10,8 +10,7 @@
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 use_init netroot
 port=10811
-"$TOP/qemu/servers.sh" nbd-extra "$port"
-trap '"$TOP/qemu/servers.sh" pause "nbd-$port" || true' EXIT
+own_nbd_server "$port"
 BOOT_TIMEOUT=300
 LOG=$(bg_log restart)
 boot_bg restart "ip=dhcp root=nbd:$SRV:$port/arch:btrfs rw testloop=30"
@@ -33,6 +32,4 @@ assert_log_has 'reboot: Power down'
 assert_no_panic
 echo "resident: $(sed -n 's/.*TEST-ROOT resident [0-9]* \(@[^ ]*\) VmRSS:[[:space:]]*\([0-9]* kB\).*/\1 VmRSS \2/p' "$LOG" | head -n1)"
 echo "$(sed -n 's/.*\(reconnected to .* after [0-9.]* s\).*/\1/p' "$LOG" | head -n1) (guest time since the connection was lost)"
-# The longest pause between two rounds of the loop (guest uptime).
-awk '/TESTLOOP [0-9]+ ok uptime=/ { sub(/.*uptime=/, ""); t = $1 + 0; if (p && t - p > m) m = t - p; p = t }
-	END { printf "longest gap between I/O rounds: %.1f s\n", m }' "$LOG"
+report_io_gap "$LOG"

@@ -27,5 +27,4 @@ assert_log_lacks 'TESTLOOP [0-9]+ error'
 assert_log_has 'TESTLOOP-INTACT lines=30 '
 assert_log_has 'reboot: Power down'
 assert_no_panic
-awk '/TESTLOOP [0-9]+ ok uptime=/ { sub(/.*uptime=/, ""); t = $1 + 0; if (p && t - p > m) m = t - p; p = t }
-	END { printf "longest gap between I/O rounds: %.1f s\n", m }' "$LOG"
+report_io_gap "$LOG"
