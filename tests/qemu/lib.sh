@@ -30,6 +30,9 @@
 #                               nbd-extra) that the test may take away;
 #                               stopped when the test exits
 #   report_io_gap LOG           longest pause between two testloop= rounds
+#   assert_io_intact N          in $LOG: testloop= ran N rounds without an
+#                               error, the file read back intact, power-off,
+#                               no panic
 #   assert_log_has REGEX [LOG]  / assert_log_lacks REGEX [LOG]
 #   assert_no_panic             no "Kernel panic" / "Attempted to kill init" in
 #                               $LOG (LOG=file assert_no_panic for another)
@@ -215,6 +218,14 @@ own_nbd_server() { # PORT
 report_io_gap() { # LOG: from the test root's `TESTLOOP I ok uptime=T` lines
 	awk '/TESTLOOP [0-9]+ ok uptime=/ { sub(/.*uptime=/, ""); t = $1 + 0; if (p && t - p > m) m = t - p; p = t }
 		END { printf "longest gap between I/O rounds: %.1f s\n", m }' "$1"
+}
+
+assert_io_intact() { # ROUNDS
+	assert_log_has "TESTLOOP $1 ok"
+	assert_log_lacks 'TESTLOOP [0-9]+ error'
+	assert_log_has "TESTLOOP-INTACT lines=$1 "
+	assert_log_has 'reboot: Power down'
+	assert_no_panic
 }
 
 assert_log_has() { # REGEX [LOG]
