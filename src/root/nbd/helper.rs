@@ -22,6 +22,7 @@
 use super::{attach, genl, Export, HELPER_ARGV0};
 use crate::netlink::genl::{events, Event};
 use crate::sys::genl::GenlSocket;
+use crate::util::{Backoff, Jitter, Rng};
 use std::net::{Ipv4Addr, SocketAddrV4, TcpStream};
 use std::os::fd::{AsFd, AsRawFd};
 use std::path::Path;
@@ -176,6 +177,15 @@ impl Watch {
     }
 }
 
+/// The wait between reconnect attempts: 0.5 s doubling to 4 s, ±25 %, so
+/// that clients that lost the server together do not come back in
+/// lockstep, and a restarted server is found within a few seconds.
+pub const RECONNECT: Backoff = Backoff {
+    first: Duration::from_millis(500),
+    max: Duration::from_secs(4),
+    jitter: Jitter::Percent(25),
+};
+
 /// The reconnect schedule of one outage, PURE: jittered backoff from the
 /// moment the connection died, and the give-up deadline.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -209,17 +219,14 @@ impl Outage {
         now.saturating_duration_since(self.since)
     }
 
-    /// An attempt failed at `now`; `rand` is fresh randomness for the
-    /// jitter. The wait doubles from 0.5 s to 4 s (±25 %, the same backoff
-    /// as the NFS mount), so that clients that lost the server together do
-    /// not come back in lockstep, and a server restart is noticed within a
-    /// few seconds. The last attempt falls on the give-up deadline.
-    pub fn failed(&mut self, now: Instant, rand: u32) -> Next {
+    /// An attempt failed at `now`; `rng` spreads the wait ([`RECONNECT`]).
+    /// The last attempt falls on the give-up deadline.
+    pub fn failed(&mut self, now: Instant, rng: &mut Rng) -> Next {
         let deadline = self.give_up.map(|g| self.since + g);
         if deadline.is_some_and(|d| now >= d) {
             return Next::GiveUp;
         }
-        let wait = crate::root::nfs::backoff(self.round.min(3), rand);
+        let wait = RECONNECT.delay(self.round, rng);
         self.round = self.round.saturating_add(1);
         let at = now + wait;
         Next::RetryAt(deadline.map_or(at, |d| at.min(d)))
@@ -285,7 +292,7 @@ fn watch(sock: GenlSocket, w: &Watch) -> i32 {
         }
     };
     let dev = format!("/dev/nbd{}", w.index);
-    let mut rng = crate::root::dns::jitter_seed() | 1;
+    let mut rng = Rng::new(crate::util::seed(&w.index.to_ne_bytes()));
     loop {
         let dg = match sock.recv() {
             Ok(dg) => dg,
@@ -328,11 +335,8 @@ fn watch(sock: GenlSocket, w: &Watch) -> i32 {
                     return 0;
                 }
                 Err(e) => {
-                    rng ^= rng << 13;
-                    rng ^= rng >> 17;
-                    rng ^= rng << 5;
                     let now = Instant::now();
-                    match outage.failed(now, rng) {
+                    match outage.failed(now, &mut rng) {
                         Next::RetryAt(at) => {
                             crate::warn!(
                                 "{dev}: {e}; retrying in {:.1} s",
@@ -430,7 +434,8 @@ mod tests {
         let mut o = Outage::new(t0, Some(Duration::from_secs(10)));
         let mut now = t0;
         let mut waits = Vec::new();
-        while let Next::RetryAt(at) = o.failed(now, 12345) {
+        let mut rng = Rng::new(12345);
+        while let Next::RetryAt(at) = o.failed(now, &mut rng) {
             assert!(at > now || at == t0 + Duration::from_secs(10));
             waits.push(at - now);
             now = at;
@@ -448,13 +453,16 @@ mod tests {
         // Jitter: another random value, another schedule.
         let mut a = Outage::new(t0, None);
         let mut b = Outage::new(t0, None);
-        assert_ne!(a.failed(t0, 1), b.failed(t0, 200));
+        assert_ne!(
+            a.failed(t0, &mut Rng::new(1)),
+            b.failed(t0, &mut Rng::new(200))
+        );
         // Without give-up, never.
         let mut o = Outage::new(t0, None);
         for i in 0..1000 {
             let now = t0 + Duration::from_secs(i * 3600);
             assert!(
-                matches!(o.failed(now, i as u32), Next::RetryAt(at) if at <= now + Duration::from_secs(5))
+                matches!(o.failed(now, &mut rng), Next::RetryAt(at) if at <= now + Duration::from_secs(5))
             );
         }
     }
