@@ -261,7 +261,22 @@ pub fn spawn_watch(w: &Watch, events: GenlSocket) -> std::io::Result<u32> {
 }
 
 /// One reconnect: TCP connect, handshake, size check, `NBD_CMD_RECONFIGURE`.
-fn reconnect(w: &Watch) -> Result<(), String> {
+/// Why a reconnect did not happen.
+enum Failed {
+    /// The kernel refused the socket with EINVAL: the device is no longer
+    /// configured (disconnected, e.g. at shutdown); nothing to reconnect.
+    Unconfigured(String),
+    /// Anything else: try again later.
+    Retry(String),
+}
+
+impl From<String> for Failed {
+    fn from(s: String) -> Failed {
+        Failed::Retry(s)
+    }
+}
+
+fn reconnect(w: &Watch) -> Result<(), Failed> {
     let addr = SocketAddrV4::new(w.server, w.port);
     let s = TcpStream::connect_timeout(&addr.into(), Duration::from_secs(5))
         .map_err(|e| format!("nbd server {addr}: {e}"))?;
@@ -270,7 +285,13 @@ fn reconnect(w: &Watch) -> Result<(), String> {
         super::negotiate(s, w.server, w.port, &w.export, deadline).map_err(|e| e.to_string())?;
     w.check(&e)?;
     let mut nbd = attach::Nbd::open().map_err(|e| format!("nbd netlink: {e}"))?;
-    attach::reconfigure(&mut nbd, w.index, &s).map_err(|e| format!("/dev/nbd{}: {e}", w.index))
+    attach::reconfigure(&mut nbd, w.index, &s).map_err(|e| {
+        let text = format!("/dev/nbd{}: {e}", w.index);
+        match e.kind() {
+            std::io::ErrorKind::InvalidInput => Failed::Unconfigured(text),
+            _ => Failed::Retry(text),
+        }
+    })
     // `s` closes here: the kernel holds its own reference.
 }
 
@@ -330,11 +351,11 @@ fn watch(sock: GenlSocket, w: &Watch) -> i32 {
                     while let Ok(Some(_)) = sock.try_recv() {}
                     break;
                 }
-                Err(e) if e.contains("Invalid argument") => {
+                Err(Failed::Unconfigured(e)) => {
                     crate::info!("{dev} is no longer configured ({e}); nothing left to watch");
                     return 0;
                 }
-                Err(e) => {
+                Err(Failed::Retry(e)) => {
                     let now = Instant::now();
                     match outage.failed(now, &mut rng) {
                         Next::RetryAt(at) => {
