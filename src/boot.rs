@@ -105,7 +105,7 @@ pub(crate) fn pid1() -> i32 {
     if matches!(cfg.root, RootSpec::None) {
         halt(&BootError::Root(crate::root::Error::NoRoot));
     }
-    let info = crate::root::NetInfo::new(&cfg, net.proto, &net.lease);
+    let info = crate::root::NetInfo::new(&cfg, net.proto, &net.lease, Some(net.mac));
     let target = Path::new(NEWROOT);
     phase("root", on_failure, || {
         let _ = std::fs::create_dir_all(target);

@@ -11,7 +11,9 @@ use crate::cmdline::{
     Autoconf, BootConfig, IpParam, OnFailure, Overlay, RootSpec, DEFAULT_TIMEOUT,
 };
 use crate::json::Value;
+use crate::root::identity;
 use crate::util::fmt_mac as format_mac;
+use std::path::Path;
 
 /// How one `ip=` configures the network: `dhcp`, `static` or `off`.
 pub fn ip_mode(p: &IpParam) -> &'static str {
@@ -107,8 +109,189 @@ fn ip_json(p: &IpParam) -> Vec<(&'static str, Value)> {
     ]
 }
 
-/// The plan as one JSON object (the shape is documented in README.md).
+/// What `netroot explain` can learn about the machine it runs on, for the
+/// identity a boot would use (nothing when it runs elsewhere or unprivileged).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MachineFacts {
+    /// `/sys/class/dmi/id/product_uuid` (readable by root only).
+    pub dmi_uuid: Option<String>,
+    /// The boot interface's MAC, when the command line names it: the MAC
+    /// field of `ip=`, `BOOTIF=`, or the address of the `ip=` device.
+    pub mac: Option<[u8; 6]>,
+    /// The DMI product UUID exists but could not be read (not root): the
+    /// per-machine value is then unknown.
+    pub dmi_unreadable: bool,
+}
+
+/// [`MachineFacts`] from the file system at `root` (`/` in real use).
+pub fn machine_facts(root: &Path, cfg: &BootConfig) -> MachineFacts {
+    let sys = root.join("sys");
+    let p = primary(cfg);
+    let mac = p.and_then(|p| p.mac).or(cfg.bootif).or_else(|| {
+        let dev = p.and_then(|p| p.device.as_deref())?;
+        identity::iface_mac(&sys, dev)
+    });
+    let dmi_uuid = identity::read_dmi_uuid(&sys);
+    MachineFacts {
+        dmi_unreadable: dmi_uuid.is_none() && sys.join("class/dmi/id/product_uuid").exists(),
+        dmi_uuid,
+        mac,
+    }
+}
+
+/// The identity a boot would use, as far as it is known without booting.
+struct IdentityPlan {
+    /// Node name source (`dhcp`, `ip`, `address`) and value when known.
+    node_source: &'static str,
+    node_value: Option<String>,
+    node_text: String,
+    /// Uniquifier source (`nfs.nfs4_unique_id`, `dmi`, `mac`,
+    /// `dmi-or-mac`; `none` for an NBD root) and value when known.
+    uniq_source: &'static str,
+    uniq_value: Option<String>,
+    uniq_text: String,
+    /// machine-id mode (`auto`, `keep`, `fixed`), when it applies, value.
+    mid_mode: &'static str,
+    mid_when: &'static str,
+    mid_value: Option<String>,
+    mid_text: String,
+}
+
+fn identity_plan(cfg: &BootConfig, facts: &MachineFacts) -> IdentityPlan {
+    use crate::cmdline::MachineIdMode;
+    let p = primary(cfg);
+    let ip_name = p.and_then(|p| p.hostname.clone());
+    let dhcp = match p {
+        Some(p) => ip_mode(p) == "dhcp",
+        None => cfg.wants_network(),
+    };
+    let (node_source, node_value, node_text) = if dhcp {
+        let fallback = match &ip_name {
+            Some(h) => format!("else {h} (ip=), else the client's address"),
+            None => "else the client's address".to_string(),
+        };
+        ("dhcp", None, format!("the host name from DHCP, {fallback}"))
+    } else {
+        match identity::node_name(None, ip_name.as_deref(), p.and_then(|p| p.client)) {
+            Some(n) => {
+                let t = format!("{} ({})", n.name, n.source.describe());
+                let src = match n.source {
+                    identity::NodeSource::Address => "address",
+                    _ => "ip",
+                };
+                (src, Some(n.name), t)
+            }
+            None => ("address", None, "the client's address".to_string()),
+        }
+    };
+    let key = identity::machine_key(facts.dmi_uuid.as_deref(), facts.mac)
+        .filter(|_| !facts.dmi_unreadable);
+    let key_src = |k: &identity::MachineKey| match k {
+        identity::MachineKey::Dmi(_) => "dmi",
+        identity::MachineKey::Mac(_) => "mac",
+    };
+    const EITHER: &str = "the DMI product UUID when it is real, else the boot interface's MAC";
+    let (uniq_source, uniq_value, uniq_text) = if !matches!(cfg.root, RootSpec::Nfs(_)) {
+        ("none", None, "not used (no NFS root)".to_string())
+    } else {
+        match identity::uniquifier(cfg.options.nfs4_unique_id.as_deref(), key.as_ref()) {
+            Some(u) => {
+                let src = match &u.source {
+                    identity::UniqSource::Cmdline => "nfs.nfs4_unique_id",
+                    identity::UniqSource::Machine(k) => key_src(k),
+                };
+                let t = format!("{} ({})", u.value, u.describe());
+                (src, Some(u.value), t)
+            }
+            None => ("dmi-or-mac", None, EITHER.to_string()),
+        }
+    };
+    let when_auto = if identity::marked_shared(cfg) {
+        "always"
+    } else {
+        "root-unset"
+    };
+    let (mid_mode, mid_when, mid_value, mid_text) = match &cfg.options.machine_id {
+        MachineIdMode::Keep => (
+            "keep",
+            "never",
+            None,
+            "the root's own (netroot.machine-id=keep)".to_string(),
+        ),
+        MachineIdMode::Fixed(id) => (
+            "fixed",
+            "always",
+            Some(id.clone()),
+            format!("{id} (netroot.machine-id=)"),
+        ),
+        MachineIdMode::Auto => {
+            let why = if identity::marked_shared(cfg) {
+                "always: the root is marked shared (netroot.overlay=/netroot.state=)"
+            } else {
+                "when the root's /etc/machine-id is empty, missing or uninitialized"
+            };
+            let (v, t) = match &key {
+                Some(k) => {
+                    let id = identity::derive_machine_id(k);
+                    let t = format!("{id} (derived from {}), {why}", k.describe());
+                    (Some(id), t)
+                }
+                None => (None, format!("derived from {EITHER}, {why}")),
+            };
+            ("auto", when_auto, v, t)
+        }
+    };
+    IdentityPlan {
+        node_source,
+        node_value,
+        node_text,
+        uniq_source,
+        uniq_value,
+        uniq_text,
+        mid_mode,
+        mid_when,
+        mid_value,
+        mid_text,
+    }
+}
+
+fn identity_json(cfg: &BootConfig, facts: &MachineFacts) -> Value {
+    let i = identity_plan(cfg, facts);
+    Value::object([
+        (
+            "node_name",
+            Value::object([
+                ("source", Value::Str(i.node_source.into())),
+                ("value", Value::opt_str(i.node_value)),
+            ]),
+        ),
+        (
+            "nfs4_unique_id",
+            Value::object([
+                ("source", Value::Str(i.uniq_source.into())),
+                ("value", Value::opt_str(i.uniq_value)),
+            ]),
+        ),
+        (
+            "machine_id",
+            Value::object([
+                ("mode", Value::Str(i.mid_mode.into())),
+                ("applies", Value::Str(i.mid_when.into())),
+                ("value", Value::opt_str(i.mid_value)),
+            ]),
+        ),
+    ])
+}
+
+/// The plan as one JSON object (the shape is documented in README.md),
+/// without looking at the machine (identity values that depend on it are
+/// null).
 pub fn plan_json(cfg: &BootConfig) -> Value {
+    plan_json_with(cfg, &MachineFacts::default())
+}
+
+/// [`plan_json`] with what is known about the machine.
+pub fn plan_json_with(cfg: &BootConfig, facts: &MachineFacts) -> Value {
     let mut net: Vec<(&str, Value)> = match primary(cfg) {
         Some(p) => ip_json(p),
         None => {
@@ -253,6 +436,7 @@ pub fn plan_json(cfg: &BootConfig) -> Value {
             "on_failure",
             Value::object([("action", Value::Str(action.into())), ("after", after)]),
         ),
+        ("identity", identity_json(cfg, facts)),
     ])
 }
 
@@ -341,8 +525,14 @@ fn describe_ip(cfg: &BootConfig, p: &IpParam, out: &mut String) {
     }
 }
 
-/// The plan in plain words, one fact per line.
+/// The plan in plain words, one fact per line, without looking at the
+/// machine.
 pub fn plan_text(cfg: &BootConfig) -> String {
+    plan_text_with(cfg, &MachineFacts::default())
+}
+
+/// [`plan_text`] with what is known about the machine.
+pub fn plan_text_with(cfg: &BootConfig, facts: &MachineFacts) -> String {
     let mut out = String::new();
     let secs = cfg.options.timeout.as_secs();
     out.push_str("Network:\n");
@@ -494,6 +684,13 @@ pub fn plan_text(cfg: &BootConfig) -> String {
         }
     }
 
+    if cfg.wants_network() {
+        let i = identity_plan(cfg, facts);
+        out.push_str("Identity:\n");
+        let _ = writeln!(out, "  node name: {}", i.node_text);
+        let _ = writeln!(out, "  NFSv4 uniquifier: {}", i.uniq_text);
+        let _ = writeln!(out, "  machine-id: {}", i.mid_text);
+    }
     out.push_str("Then:\n");
     if cfg.options.overlay == Some(Overlay::Tmpfs) {
         out.push_str("  overlay: the network root read-only below a tmpfs upper layer (changes are lost at reboot)\n");
@@ -573,5 +770,101 @@ mod tests {
             t.contains("if the server goes away: reconnect; I/O fails after 20 s without it (netroot.nbd.give-up)"),
             "{t}"
         );
+    }
+
+    #[test]
+    fn identity_sources_without_the_machine() {
+        let t = plan_text(&parse("ip=dhcp nfsroot=10.0.0.1:/arch").unwrap());
+        for want in [
+            "node name: the host name from DHCP, else the client's address",
+            "NFSv4 uniquifier: the DMI product UUID when it is real, else the boot interface's MAC",
+            "machine-id: derived from the DMI product UUID when it is real, else the boot interface's MAC, when the root's /etc/machine-id is empty, missing or uninitialized",
+        ] {
+            assert!(t.contains(want), "missing {want:?} in\n{t}");
+        }
+        let t = plan_text(
+            &parse("ip=10.0.0.5:::::eth0:off root=nbd:10.0.0.1:10809 netroot.machine-id=keep")
+                .unwrap(),
+        );
+        assert!(t.contains("node name: 10.0.0.5 (from the address)"), "{t}");
+        assert!(
+            t.contains("NFSv4 uniquifier: not used (no NFS root)"),
+            "{t}"
+        );
+        assert!(
+            t.contains("machine-id: the root's own (netroot.machine-id=keep)"),
+            "{t}"
+        );
+        let t = plan_text(
+            &parse("ip=:::::eth0:dhcp nfsroot=10.0.0.1:/arch netroot.machine-id=0123456789abcdef0123456789abcdef nfs.nfs4_unique_id=pc7")
+                .unwrap(),
+        );
+        assert!(
+            t.contains("NFSv4 uniquifier: pc7 (from nfs.nfs4_unique_id=)"),
+            "{t}"
+        );
+        assert!(
+            t.contains("machine-id: 0123456789abcdef0123456789abcdef (netroot.machine-id=)"),
+            "{t}"
+        );
+        // No network, no identity section.
+        assert!(!plan_text(&parse("root=/dev/sda1").unwrap()).contains("Identity:"));
+    }
+
+    #[test]
+    fn identity_values_from_the_machine() {
+        let dir = std::env::temp_dir().join(format!("netroot-explain-id-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("sys/class/net/eth0")).unwrap();
+        std::fs::create_dir_all(dir.join("sys/class/dmi/id")).unwrap();
+        std::fs::write(
+            dir.join("sys/class/net/eth0/address"),
+            "52:54:00:12:34:56\n",
+        )
+        .unwrap();
+        let dmi = dir.join("sys/class/dmi/id/product_uuid");
+        std::fs::write(&dmi, "00000000-0000-0000-0000-000000000000\n").unwrap();
+        let shared = "ip=:::::eth0:dhcp nfsroot=10.0.0.1:/arch netroot.state=/var/log";
+        let run = |line: &str, json: bool| {
+            let cfg = parse(line).unwrap();
+            let facts = machine_facts(&dir, &cfg);
+            if json {
+                plan_json_with(&cfg, &facts).render()
+            } else {
+                plan_text_with(&cfg, &facts)
+            }
+        };
+        // A placeholder DMI UUID: the MAC of the ip= device.
+        let from_mac =
+            crate::root::identity::derive_machine_id(&crate::root::identity::MachineKey::Mac([
+                0x52, 0x54, 0, 0x12, 0x34, 0x56,
+            ]));
+        let j = run(shared, true);
+        assert!(
+            j.contains(&format!(
+                r#""identity":{{"node_name":{{"source":"dhcp","value":null}},"nfs4_unique_id":{{"source":"mac","value":"52:54:00:12:34:56"}},"machine_id":{{"mode":"auto","applies":"always","value":"{from_mac}"}}}}"#
+            )),
+            "{j}"
+        );
+        let t = run(shared, false);
+        assert!(
+            t.contains("NFSv4 uniquifier: 52:54:00:12:34:56 (from the MAC)"),
+            "{t}"
+        );
+        assert!(
+            t.contains(&format!(
+                "machine-id: {from_mac} (derived from the MAC), always: the root is marked shared"
+            )),
+            "{t}"
+        );
+        // A real one wins over the MAC.
+        std::fs::write(&dmi, "5B0A1F2E-8C1D-4E6F-9A7B-3C2D1E0F9A8B\n").unwrap();
+        let t = run(shared, false);
+        assert!(
+            t.contains("NFSv4 uniquifier: 5b0a1f2e-8c1d-4e6f-9a7b-3c2d1e0f9a8b (from the DMI product UUID)"),
+            "{t}"
+        );
+        assert!(!t.contains(&from_mac), "{t}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -1050,3 +1050,68 @@ fn display_writes_kernel_syntax() {
         assert_eq!(ip::parse("ip", shown).unwrap(), p, "{input} -> {shown}");
     }
 }
+
+#[test]
+fn machine_id_parameter() {
+    use netroot::cmdline::MachineIdMode;
+    let mode = |line: &str| parse(line).unwrap().options.machine_id;
+    assert_eq!(mode(""), MachineIdMode::Auto);
+    assert_eq!(mode("netroot.machine-id=keep"), MachineIdMode::Keep);
+    assert_eq!(mode("netroot.machine-id=auto"), MachineIdMode::Auto);
+    assert_eq!(
+        mode("netroot.machine-id=0123456789ABCDEF0123456789abcdef"),
+        MachineIdMode::Fixed("0123456789abcdef0123456789abcdef".into())
+    );
+    // The last one wins, as for every other parameter.
+    assert_eq!(
+        mode("netroot.machine-id=keep netroot.machine-id=auto"),
+        MachineIdMode::Auto
+    );
+    for (line, msg) in [
+        (
+            "netroot.machine-id=yes",
+            r#"netroot.machine-id=: "yes" is not keep, auto or a machine id of 32 hexadecimal digits"#,
+        ),
+        (
+            "netroot.machine-id=0123456789abcdef0123456789abcde",
+            r#"netroot.machine-id=: "0123456789abcdef0123456789abcde" is not keep, auto or a machine id of 32 hexadecimal digits"#,
+        ),
+        (
+            "netroot.machine-id=0123456789abcdef-123456789abcdef",
+            r#"netroot.machine-id=: "0123456789abcdef-123456789abcdef" is not keep, auto or a machine id of 32 hexadecimal digits"#,
+        ),
+        (
+            "netroot.machine-id=00000000000000000000000000000000",
+            r#"netroot.machine-id=: "00000000000000000000000000000000" is the null id (machine-id(5) does not allow all zeros)"#,
+        ),
+        (
+            "netroot.machine-id",
+            r#"netroot.machine-id=: "" needs a value: keep, auto or 32 hexadecimal digits"#,
+        ),
+    ] {
+        assert_eq!(parse(line).unwrap_err().to_string(), msg, "{line}");
+    }
+}
+
+#[test]
+fn nfs4_unique_id_parameter() {
+    let id = |line: &str| parse(line).unwrap().options.nfs4_unique_id;
+    assert_eq!(id(""), None);
+    assert_eq!(
+        id("nfs.nfs4_unique_id=lab-pc-7").as_deref(),
+        Some("lab-pc-7")
+    );
+    assert_eq!(
+        id("nfs.nfs4-unique-id=lab-pc-8").as_deref(),
+        Some("lab-pc-8")
+    );
+    assert_eq!(id("nfs.nfs4_unique_id="), None);
+    let long = format!("nfs.nfs4_unique_id={}", "x".repeat(64));
+    assert_eq!(
+        parse(&long).unwrap_err().to_string(),
+        format!(
+            r#"nfs.nfs4_unique_id=: "{}" is not 1 to 63 printable characters without spaces"#,
+            "x".repeat(64)
+        )
+    );
+}

@@ -54,12 +54,14 @@ pub(super) fn run(root: &Path, args: &[String], out: &mut dyn Write, err: &mut d
         Ok(c) => c,
         Err(code) => return code,
     };
+    // The identity values a boot of this machine would use, where known.
+    let facts = crate::explain::machine_facts(root, &cfg);
     let shown = if p.flag("--json") {
-        let mut s = crate::explain::plan_json(&cfg).render();
+        let mut s = crate::explain::plan_json_with(&cfg, &facts).render();
         s.push('\n');
         s
     } else {
-        crate::explain::plan_text(&cfg)
+        crate::explain::plan_text_with(&cfg, &facts)
     };
     let _ = out.write_all(shown.as_bytes());
     OK

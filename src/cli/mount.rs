@@ -98,7 +98,13 @@ fn read_net(cfg: &crate::cmdline::BootConfig, run_dir: &Path) -> Result<NetInfo,
     if lease.addr.is_none() {
         return Err(format!("{}: no address", path.display()));
     }
-    Ok(NetInfo::new(cfg, proto, &lease))
+    // The boot interface's MAC, for the per-machine identity (root::identity).
+    let mac = crate::json::parse(&text).ok().and_then(|v| {
+        v.get("mac")?
+            .as_str()
+            .and_then(crate::cmdline::ip::parse_mac)
+    });
+    Ok(NetInfo::new(cfg, proto, &lease, mac))
 }
 
 #[cfg(test)]

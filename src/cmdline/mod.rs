@@ -88,6 +88,22 @@ pub enum Overlay {
     Tmpfs,
 }
 
+/// `netroot.machine-id=`: whether netroot gives the booted system a
+/// machine-id of its own (see `root::identity`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum MachineIdMode {
+    /// `auto` (the default): a per-machine id when the root's
+    /// `/etc/machine-id` is empty, missing or `uninitialized`, or when the
+    /// command line marks the root as shared (`netroot.overlay=`,
+    /// `netroot.state=`).
+    #[default]
+    Auto,
+    /// `keep`: never touch the root's `/etc/machine-id`.
+    Keep,
+    /// `<32 hex digits>`: this id (lowercase).
+    Fixed(String),
+}
+
 /// What to do when a phase fails for good.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OnFailure {
@@ -118,6 +134,12 @@ pub struct Options {
     /// to the NBD server, I/O on the root fails instead of waiting for it
     /// (None, the default: it waits while netroot reconnects).
     pub nbd_give_up: Option<Duration>,
+    /// `netroot.machine-id=keep|auto|<32 hex>`.
+    pub machine_id: MachineIdMode,
+    /// `nfs.nfs4_unique_id=`: the NFSv4 client's uniquifier as the
+    /// administrator gave it (modprobe passes it to the module; netroot
+    /// writes it to sysfs itself).
+    pub nfs4_unique_id: Option<String>,
 }
 
 /// Default for `netroot.timeout`.
@@ -132,6 +154,8 @@ impl Default for Options {
             state: Vec::new(),
             overlay: None,
             nbd_give_up: None,
+            machine_id: MachineIdMode::Auto,
+            nfs4_unique_id: None,
         }
     }
 }
@@ -263,6 +287,48 @@ fn parse_state(value: &str, into: &mut Vec<String>) -> Result<(), Error> {
     Ok(())
 }
 
+/// `netroot.machine-id=keep|auto|<32 hex digits>` (machine-id(5): 32
+/// lowercase hexadecimal characters, not all zero).
+pub fn parse_machine_id(param: &str, value: &str) -> Result<MachineIdMode, Error> {
+    match value {
+        "keep" => return Ok(MachineIdMode::Keep),
+        "auto" => return Ok(MachineIdMode::Auto),
+        _ => {}
+    }
+    if value.len() != 32 || !value.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(value_err(
+            param,
+            value,
+            "is not keep, auto or a machine id of 32 hexadecimal digits",
+        ));
+    }
+    if value.bytes().all(|b| b == b'0') {
+        return Err(value_err(
+            param,
+            value,
+            "is the null id (machine-id(5) does not allow all zeros)",
+        ));
+    }
+    Ok(MachineIdMode::Fixed(value.to_ascii_lowercase()))
+}
+
+/// `nfs.nfs4_unique_id=`: the kernel keeps at most 63 bytes
+/// (`NFS4_CLIENT_ID_UNIQ_LEN` is 64 with the NUL); the value goes on the
+/// wire in the client's owner string, so only printable ASCII.
+fn parse_unique_id(param: &str, value: &str) -> Result<Option<String>, Error> {
+    if value.is_empty() {
+        return Ok(None);
+    }
+    if value.len() > 63 || !value.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(value_err(
+            param,
+            value,
+            "is not 1 to 63 printable characters without spaces",
+        ));
+    }
+    Ok(Some(value.to_string()))
+}
+
 /// Whether `root=` names an NBD device (`/dev/nbd0`, `/dev/nbd1`, ...).
 fn is_nbd_device(root: &str) -> bool {
     root.strip_prefix("/dev/nbd")
@@ -372,6 +438,18 @@ pub fn parse_tokens(tokens: &tokenize::Tokens) -> Result<BootConfig, Error> {
                         return Err(value_err(key, v, "is not an overlay type (tmpfs, none)"))
                     }
                 }
+            }
+            ("netroot.machine-id", Some(v)) => cfg.options.machine_id = parse_machine_id(key, v)?,
+            ("netroot.machine-id", None) => {
+                return Err(value_err(
+                    key,
+                    "",
+                    "needs a value: keep, auto or 32 hexadecimal digits",
+                ))
+            }
+            // The kernel treats '-' and '_' alike in module parameter names.
+            ("nfs.nfs4_unique_id" | "nfs.nfs4-unique-id", Some(v)) => {
+                cfg.options.nfs4_unique_id = parse_unique_id(key, v)?
             }
             _ => {} // not ours: the kernel's or another program's
         }

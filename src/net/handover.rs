@@ -109,7 +109,9 @@ pub fn ipconfig_conf(h: &Handover<'_>) -> String {
     sh_assign(&mut s, "IPV4DNS0", &addr_or_zero(l.dns.first().copied()));
     sh_assign(&mut s, "IPV4DNS1", &addr_or_zero(l.dns.get(1).copied()));
     let opt = |v: &Option<String>| v.clone().unwrap_or_default();
-    sh_assign(&mut s, "HOSTNAME", &opt(&l.hostname));
+    // The node name that was set (root::identity::node_name): the host
+    // name from DHCP or ip=, else the address.
+    sh_assign(&mut s, "HOSTNAME", &opt(&h.plan.hostname));
     sh_assign(&mut s, "DNSDOMAIN", &opt(&l.domain));
     sh_assign(&mut s, "NISDOMAIN", &opt(&l.nis_domain));
     sh_assign(
@@ -155,6 +157,9 @@ pub fn networkd_file(h: &Handover<'_>) -> String {
         p.iface
     );
     s.push_str("# Keep its configuration across the switch to the real root.\n");
+    if let Some(n) = p.hostname.as_ref().filter(|n| apply::valid_hostname(n)) {
+        let _ = writeln!(s, "# Node name set by netroot: {n}");
+    }
     s.push_str("[Match]\n");
     let _ = writeln!(s, "MACAddress={}", fmt_mac(&h.mac));
     if let Some(mtu) = p.mtu {
@@ -254,6 +259,7 @@ pub fn json(h: &Handover<'_>) -> String {
         ("classless_routes", Value::Array(routes)),
         ("dns", addrs(&l.dns)),
         ("hostname", Value::opt_str(l.hostname.as_ref())),
+        ("node_name", Value::opt_str(p.hostname.as_ref())),
         ("domain", Value::opt_str(l.domain.as_ref())),
         (
             "domain_search",
@@ -400,7 +406,10 @@ mod tests {
     }
 
     fn with<T>(l: &Lease, f: impl FnOnce(&Handover<'_>) -> T) -> T {
-        let p = plan("eth0", 2, Proto::Dhcp, l).unwrap();
+        let mut p = plan("eth0", 2, Proto::Dhcp, l).unwrap();
+        // The node name as given, unchecked: the writers must quote (or
+        // refuse) whatever reaches them.
+        p.hostname = l.hostname.clone();
         let h = Handover {
             plan: &p,
             mac: [0x02, 0, 0, 0x77, 0, 0x10],
@@ -461,6 +470,7 @@ DOMAINSEARCH='lab.example. example.'
         let got = with(&lease(), networkd_file);
         let want = "# Written by netroot: the root file system is reached through eth0.
 # Keep its configuration across the switch to the real root.
+# Node name set by netroot: node7
 [Match]
 MACAddress=02:00:00:77:00:10
 

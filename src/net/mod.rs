@@ -334,8 +334,13 @@ pub fn bring_up(cfg: &BootConfig, env: &Env) -> Result<Outcome, Error> {
     drop(watch);
     crate::info!("carrier on {} after {:?}", names(&live), start.elapsed());
 
+    // The host names each source gave, for the node name (DHCP's, then ip='s).
+    let mut given: (Option<String>, Option<String>) = (None, None);
     let (chosen, proto, lease) = match mode {
-        Mode::Static(p) => (live[0].clone(), Proto::Static, static_lease(&p)),
+        Mode::Static(p) => {
+            given.1 = p.hostname.clone();
+            (live[0].clone(), Proto::Static, static_lease(&p))
+        }
         Mode::Dhcp(p) => {
             let ifaces: Vec<dhcp::driver::Iface> = live
                 .iter()
@@ -356,7 +361,10 @@ pub fn bring_up(cfg: &BootConfig, env: &Env) -> Result<Outcome, Error> {
                     .max(Duration::from_secs(1)),
             };
             match dhcp::driver::acquire(&ifaces, &params) {
-                Ok((i, lease)) => (live[i].clone(), Proto::Dhcp, merge(lease, &p)),
+                Ok((i, lease)) => {
+                    given = (lease.hostname.clone(), p.hostname.clone());
+                    (live[i].clone(), Proto::Dhcp, merge(lease, &p))
+                }
                 Err(source) => {
                     for l in cands.iter().filter(|l| !l.up) {
                         let _ = rtnl.set_down(l);
@@ -377,10 +385,17 @@ pub fn bring_up(cfg: &BootConfig, env: &Env) -> Result<Outcome, Error> {
 
     let lease = apply::complete(&lease);
     let iface = chosen.name.clone();
-    let plan = apply::plan(&iface, chosen.index, proto, &lease).map_err(|source| Error::Apply {
-        iface: iface.clone(),
-        source,
-    })?;
+    let mut plan =
+        apply::plan(&iface, chosen.index, proto, &lease).map_err(|source| Error::Apply {
+            iface: iface.clone(),
+            source,
+        })?;
+    // The node name is set here, before any NFS mount (root::identity).
+    let node = crate::root::identity::node_name(given.0.as_deref(), given.1.as_deref(), lease.addr);
+    if let Some(n) = &node {
+        crate::info!("identity: node name {} ({})", n.name, n.source.describe());
+    }
+    plan.hostname = node.map(|n| n.name);
     apply::execute(&plan, &mut rtnl, &chosen, &env.etc_dir, env.set_hostname).map_err(
         |source| Error::Apply {
             iface: iface.clone(),

@@ -6,6 +6,7 @@
 //! `netroot.overlay=` and `netroot.state=`.
 
 pub(crate) mod dns;
+pub(crate) mod identity;
 pub mod nbd;
 pub(crate) mod nfs;
 pub(crate) mod state;
@@ -56,6 +57,9 @@ pub struct NetInfo {
     pub dhcp_server: Option<Ipv4Addr>,
     /// DNS servers from the lease or `ip=`.
     pub dns: Vec<Ipv4Addr>,
+    /// The boot interface's MAC (the per-machine value when the DMI
+    /// product UUID is not a real one).
+    pub mac: Option<[u8; 6]>,
 }
 
 impl NetInfo {
@@ -67,6 +71,7 @@ impl NetInfo {
         cfg: &BootConfig,
         proto: crate::net::Proto,
         lease: &crate::net::dhcp::Lease,
+        mac: Option<[u8; 6]>,
     ) -> Self {
         NetInfo {
             client: lease.addr.unwrap_or(Ipv4Addr::UNSPECIFIED),
@@ -77,6 +82,7 @@ impl NetInfo {
                 crate::net::Proto::Static => None,
             },
             dns: lease.dns.clone(),
+            mac,
         }
     }
 }
@@ -153,6 +159,8 @@ pub fn mount_root(
         None => target.to_path_buf(),
     };
     let read_only = overlay.is_some() || cfg.mount_read_only();
+    let run = Path::new("/run");
+    let ident = identity::prepare(cfg, Path::new("/sys"), net.mac);
     match &cfg.root {
         RootSpec::None => return Err(Error::NoRoot),
         RootSpec::Nfs(nr) => {
@@ -208,6 +216,7 @@ pub fn mount_root(
         }
         state::apply(&plan.actions)?;
     }
+    identity::apply_machine_id(cfg, &ident, target, run);
     Ok(())
 }
 
@@ -248,6 +257,7 @@ mod tests {
             ip_server: None,
             dhcp_server: None,
             dns: vec![],
+            mac: None,
         };
         let t = Path::new("/nonexistent");
         let e = mount_root(&cfg, &net, t, Instant::now(), &|_| {}).unwrap_err();

@@ -35,6 +35,17 @@ pub fn mount_move(from: &Path, to: &Path) -> io::Result<()> {
     rustix::mount::mount_move(from, to).map_err(io_err)
 }
 
+/// mount(2) with `MS_BIND`: make `from` (a file or a directory) visible at `to`.
+pub fn bind_mount(from: &Path, to: &Path) -> io::Result<()> {
+    rustix::mount::mount_bind(from, to).map_err(io_err)
+}
+
+/// mount(2) with `MS_REMOUNT | MS_BIND | MS_RDONLY`: make the bind mount at
+/// `target` read-only (a bind mount takes `MS_RDONLY` only on a remount).
+pub fn remount_bind_read_only(target: &Path) -> io::Result<()> {
+    rustix::mount::mount_remount(target, MountFlags::BIND | MountFlags::RDONLY, "").map_err(io_err)
+}
+
 /// umount2(2); `detach` adds `MNT_DETACH` (lazy unmount).
 pub fn umount(target: &Path, detach: bool) -> io::Result<()> {
     let flags = if detach {

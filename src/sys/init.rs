@@ -24,6 +24,14 @@ pub fn kernel_release() -> String {
         .into_owned()
 }
 
+/// The node name (`uname -n`).
+pub fn node_name() -> String {
+    rustix::system::uname()
+        .nodename()
+        .to_string_lossy()
+        .into_owned()
+}
+
 /// Mount /proc, /sys, /dev (devtmpfs), /run (tmpfs) if not yet mounted.
 /// Returns the first failure with the mount point named.
 pub fn mount_api_filesystems() -> Result<(), (String, io::Error)> {
