@@ -6,6 +6,10 @@
 # Usage: qemu/mkroot.sh [--force]
 # Cached: rebuilt only when missing, when this script changed, or with --force.
 #
+# Its /etc/machine-id holds `uninitialized` (a root built for many clients).
+# Root init prints `TEST-ROOT identity nodename=... nfs4_unique_id=...
+# nfs_identifier=... machine_id=...`.
+#
 # Root init's kernel parameters (it reads /proc/cmdline):
 #   testwrite=PATH   write PATH (default dir /), read it back, print `WROTE PATH`,
 #                    then list the other host-* files in that directory
@@ -23,7 +27,7 @@
 set -euo pipefail
 
 case "${1:-}" in
--h | --help) sed -n '2,15p' "${BASH_SOURCE[0]}"; exit 0 ;;
+-h | --help) sed -n '2,26p' "${BASH_SOURCE[0]}"; exit 0 ;;
 "" | --force) ;;
 *) echo "mkroot: unknown argument: $1" >&2; exit 2 ;;
 esac
@@ -53,6 +57,9 @@ for a in $("$bb" --list); do
 done
 echo testroot >"$root/etc/test-root-id"
 printf 'NAME="netroot test root"\nID=netroot-testroot\n' >"$root/etc/os-release"
+# Built as a root for many clients is (machine-id(5)): each client gets its
+# own id at boot (netroot.machine-id=, README "Each client's identity").
+echo uninitialized >"$root/etc/machine-id"
 echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
 echo "root:x:0:" >"$root/etc/group"
 
@@ -72,6 +79,12 @@ echo "TEST-ROOT ip route:"
 ip route
 echo "TEST-ROOT mounts:"
 cat /proc/mounts
+# The identity each client presents: node name, NFSv4 uniquifier (0600
+# module parameter; the per-netns identifier wins when set), machine-id.
+echo "TEST-ROOT identity nodename=$(cat /proc/sys/kernel/hostname)" \
+	"nfs4_unique_id=$(cat /sys/module/nfs/parameters/nfs4_unique_id 2>/dev/null)" \
+	"nfs_identifier=$(cat /sys/fs/nfs/net/nfs_client/identifier 2>/dev/null)" \
+	"machine_id=$(cat /etc/machine-id 2>/dev/null)"
 for f in /run/net-*.conf; do
 	[ -f "$f" ] || continue
 	echo "TEST-ROOT $f:"

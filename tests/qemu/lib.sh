@@ -22,7 +22,8 @@
 #   expect_retry CMDLINE WAIT_REGEX REGEX...
 #                               failure boot without panic=: stop once
 #                               WAIT_REGEX shows (a retry), then the same checks
-#   boot_bg NAME CMDLINE        start a boot in the background (log: bg_log NAME)
+#   boot_bg NAME CMDLINE [boot.sh options] [-- QEMU-ARGS]
+#                               start a boot in the background (log: bg_log NAME)
 #   boot_wait NAME              wait for it; its status is returned
 #   wait_log REGEX SECONDS LOG  wait until REGEX is in LOG (a background
 #                               boot's), fail after SECONDS
@@ -125,9 +126,10 @@ boot() { # CMDLINE LOG [boot.sh options]
 	local cmdline=$1 log=$2
 	shift 2
 	[ -n "$INITRD" ] || fail "use_init first"
-	echo "boot: ${BOOT_ARGS[*]} $* --append \"$cmdline\" (log $log)"
+	echo "boot: ${BOOT_ARGS[*]} --append \"$cmdline\" $* (log $log)"
+	# --append before the options: they may end with `-- QEMU-ARGS`.
 	"$TOP/qemu/boot.sh" --initrd "$INITRD" --log "$log" --timeout "$BOOT_TIMEOUT" \
-		"${BOOT_ARGS[@]}" "$@" --append "$cmdline"
+		"${BOOT_ARGS[@]}" --append "$cmdline" "$@"
 }
 
 boot_expect() { # CMDLINE [REGEX...]
