@@ -19,9 +19,11 @@
 #     /run/systemd/network/10-netroot-<iface>.network (KeepConfiguration=yes)
 #     and keeps the address the root lives on
 #   - /etc/fstab without a root line (the root is mounted), no /etc/hostname
-#     (the name comes from DHCP), /etc/machine-id empty (each client makes
-#     its own), journald Storage=volatile (boots do not write the journal to
-#     the shared root)
+#     (the node name comes from DHCP, else the address: netroot sets it),
+#     /etc/machine-id `uninitialized` as a root for many clients is built
+#     (netroot gives each client its own id, bind-mounted over it),
+#     journald Storage=volatile (boots do not write the journal to the
+#     shared root)
 #   - root logs in automatically on the serial console (serial-getty@ttyS0
 #     drop-in), for `make demo`
 #   - netroot-check.service: runs only with `netroot.check=TOKEN` on the
@@ -125,9 +127,10 @@ cat >"$root/etc/fstab" <<-'EOF'
 	# written by qemu/mkdebroot.sh: the root file system is mounted over the
 	# network by netroot before systemd starts, so it has no line here.
 EOF
-# Empty: systemd makes a machine id at boot (one per client, not one baked
-# into a root that many clients share).
-: >"$root/etc/machine-id"
+# `uninitialized`, not an id baked into a root that many clients share:
+# netroot gives each client its own (derived from its DMI UUID or MAC) and
+# bind-mounts it over this file, so systemd uses it and never writes it here.
+echo uninitialized >"$root/etc/machine-id"
 rm -f "$root/var/lib/dbus/machine-id" "$root/var/lib/systemd/random-seed" "$root"/var/tmp/netroot-* \
 	"$root/root/.bash_history"
 rm -rf "$root"/var/tmp/systemd-private-*
@@ -175,6 +178,11 @@ cat >"$root/usr/local/sbin/netroot-check" <<-'EOF'
 	done
 	say "root $(findmnt -n -o SOURCE,FSTYPE,OPTIONS /)"
 	say "hostname $(hostname)"
+	# The identity netroot gave this client (README "Each client's identity").
+	say "machine-id $(cat /etc/machine-id) mount $(findmnt -n -o SOURCE /etc/machine-id || echo none)"
+	say "systemd-id128 machine-id $(systemd-id128 machine-id 2>&1)"
+	say "nfs4_unique_id $(cat /sys/module/nfs/parameters/nfs4_unique_id 2>/dev/null)"
+	say "unit systemd-machine-id-commit.service $(systemctl is-enabled systemd-machine-id-commit.service 2>&1) $(systemctl is-active systemd-machine-id-commit.service)"
 	# NFSv4 owners must map back to root (setuid mount(8), su, ...)
 	say "owner /usr/bin/mount $(stat -c '%u:%g %A' /usr/bin/mount)"
 	for f in /run/systemd/network/*.network; do

@@ -10,7 +10,10 @@
 # wait-online times out after 2 min), that a file written in the booted
 # system lands on the server (build/debroot/var/tmp/netroot-TOKEN, removed
 # afterwards), and that `systemctl poweroff` completes on the network root
-# (QEMU exits after "reboot: Power down" within the timeout). ~19 s here
+# (QEMU exits after "reboot: Power down" within the timeout), and that the
+# client runs with its own identity: node name = its address, the NFSv4
+# uniquifier = its MAC, a machine-id of its own that systemd uses while the
+# shared root's /etc/machine-id stays `uninitialized`. ~19 s here
 # (TCG; multi-user at ~12 s guest uptime).
 # shellcheck source=tests/qemu/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -35,8 +38,21 @@ boot_expect "ip=dhcp root=/dev/nfs nfsroot=$SRV:/debian rw netroot.check=$token"
 	'NETROOT-CHECK status eth0 +Link File: /run/systemd/network/10-netroot-eth0.link' \
 	'NETROOT-CHECK status eth0 +Network File: /run/systemd/network/10-netroot-eth0.network' \
 	"NETROOT-CHECK wrote /var/tmp/netroot-$token" \
+	'NETROOT-CHECK hostname 10\.0\.2\.15' \
+	'NETROOT-CHECK machine-id [0-9a-f]{32} mount [^ ]*netroot/machine-id' \
+	'NETROOT-CHECK nfs4_unique_id 52:54:00:12:34:56' \
+	'NETROOT-CHECK unit systemd-machine-id-commit.service masked-runtime inactive' \
 	'NETROOT-CHECK poweroff' \
 	'reboot: Power down'
+# The identity (README "Each client's identity"): systemd uses the id netroot
+# derived for this machine, not the root's `uninitialized`, and the shared
+# root is not written.
+mid=$(tr -d '\r' <"$LOG" | sed -n 's/.*NETROOT-CHECK machine-id \([0-9a-f]*\) .*/\1/p' | head -n 1)
+assert_log_has "netroot: identity: node name 10\.0\.2\.15, nfs4 id 52:54:00:12:34:56 \(from the MAC\), machine-id $mid \(derived from the MAC; the root's is uninitialized; bind-mounted over /etc/machine-id\)"
+assert_log_has "NETROOT-CHECK systemd-id128 machine-id $mid"
+[ "$(cat "$root/etc/machine-id")" = uninitialized ] ||
+	fail "the shared root's /etc/machine-id was written: $(cat "$root/etc/machine-id")"
+echo "ok: systemd's machine-id is $mid; the server's /etc/machine-id is still 'uninitialized'"
 # No failed unit: wait-online would time out if networkd did not take the
 # link over; the API file system mounts failed when NFSv4 owners did not map
 # (setuid mount(8) owned by 4294967294).

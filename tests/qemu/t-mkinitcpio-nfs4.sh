@@ -6,7 +6,8 @@
 # init is PID 1). /tmp/net-eth0.conf is written for other hooks (the test-only
 # late hook prints it), and root=/dev/nfs makes neither /init nor its
 # fsck_root wait for a device (the test hook pretends udev runs, so
-# poll_device would wait: t-mkinitcpio-disk-root-waits).
+# poll_device would wait: t-mkinitcpio-disk-root-waits). The client gets its
+# identity as under PID 1 (node name, NFSv4 uniquifier, machine-id).
 # shellcheck source=tests/qemu/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 use_init mkinitcpio
@@ -30,6 +31,11 @@ boot_expect "ip=dhcp root=/dev/nfs nfsroot=$SRV:/arch" \
 sed -n '/NETROOT-TEST-HOOK \/tmp\/net-eth0\.conf:/,/NETROOT-TEST-HOOK init=/p' "$LOG" >"$T_LOGDIR/tmp-net-eth0.conf"
 assert_log_has "^IPV4ADDR='?10\.0\.2\.15'?" "$T_LOGDIR/tmp-net-eth0.conf"
 assert_log_has "^ROOTSERVER='?10\.0\.2\.2'?" "$T_LOGDIR/tmp-net-eth0.conf"
+# The identity, as in PID 1 mode (README "Each client's identity"): `netroot
+# net` set the node name, `netroot mount` the NFSv4 uniquifier before the
+# mount and the machine-id over the root's `uninitialized` one.
+assert_log_has 'TEST-ROOT identity nodename=10\.0\.2\.15 nfs4_unique_id=52:54:00:12:34:56 nfs_identifier=52:54:00:12:34:56 machine_id=[0-9a-f]{32}'
+assert_log_has "^HOSTNAME='10\.0\.2\.15'" "$T_LOGDIR/tmp-net-eth0.conf"
 assert_log_lacks 'Waiting [0-9]+ seconds for device'
 assert_log_lacks 'ERROR:|emergency shell|Bailing out'
 assert_no_panic
