@@ -20,7 +20,9 @@
 //!   that stays the same across reboots and differs between clients).
 //!   netroot writes both, once the nfs module is loaded, from a stable
 //!   per-machine value: the DMI product UUID when it is real, else the boot
-//!   interface's MAC. Two clients that a careless DHCP server gives the same
+//!   interface's MAC. (Not as a finit_module parameter: the root's modules
+//!   load in the background before the boot interface, hence the MAC, is
+//!   known; and under mkinitcpio modprobe loads them.) Two clients that a careless DHCP server gives the same
 //!   host name still present different owners.
 //! - machine-id: derived from the same per-machine value (see
 //!   [`plan_machine_id`] for the policy and [`place_machine_id`] for where
