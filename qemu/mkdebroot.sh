@@ -171,37 +171,45 @@ cat >"$root/usr/local/sbin/netroot-check" <<-'EOF'
 	# booted system reached multi-user with the root's address kept by
 	# systemd-networkd, writes /var/tmp/netroot-TOKEN, then powers off.
 	token=$(sed -n 's/.*netroot\.check=\([A-Za-z0-9_-]*\).*/\1/p' /proc/cmdline)
-	say() { echo "NETROOT-CHECK $*"; }
-	say "begin token=$token uptime=$(cut -d' ' -f1 /proc/uptime)"
-	for u in multi-user.target network-online.target systemd-networkd.service systemd-udevd.service; do
-		say "unit $u $(systemctl is-active "$u")"
-	done
-	say "root $(findmnt -n -o SOURCE,FSTYPE,OPTIONS /)"
-	say "hostname $(hostname)"
-	# The identity netroot gave this client (README "Each client's identity").
-	say "machine-id $(cat /etc/machine-id) mount $(findmnt -n -o SOURCE /etc/machine-id || echo none)"
-	say "systemd-id128 machine-id $(systemd-id128 machine-id 2>&1)"
-	say "nfs4_unique_id $(cat /sys/module/nfs/parameters/nfs4_unique_id 2>/dev/null)"
-	say "unit systemd-machine-id-commit.service $(systemctl is-enabled systemd-machine-id-commit.service 2>&1) $(systemctl is-active systemd-machine-id-commit.service)"
-	# NFSv4 owners must map back to root (setuid mount(8), su, ...)
-	say "owner /usr/bin/mount $(stat -c '%u:%g %A' /usr/bin/mount)"
-	for f in /run/systemd/network/*.network; do
-		[ -e "$f" ] && say "networkd-file $f"
-	done
-	ip -4 -o addr show | sed 's/^/NETROOT-CHECK addr /'
-	networkctl list --no-pager --no-legend | sed 's/^/NETROOT-CHECK networkctl /'
-	networkctl status --no-pager -n 0 2>&1 | sed 's/^/NETROOT-CHECK status /'
-	for i in /sys/class/net/*; do
-		i=${i##*/}
-		[ "$i" = lo ] || networkctl status --no-pager -n 0 "$i" 2>&1 | sed "s/^/NETROOT-CHECK status $i /"
-	done
-	systemctl --failed --no-legend --plain | sed 's/^/NETROOT-CHECK failed /'
-	if [ -n "$token" ]; then
-		echo "netroot-check $token $(uname -r) uptime $(cut -d' ' -f1 /proc/uptime)" >"/var/tmp/netroot-$token"
-		sync
-		say "wrote /var/tmp/netroot-$token: $(cat "/var/tmp/netroot-$token")"
-	fi
-	say "poweroff"
+	# The serial getty starts (Type=idle) while this runs, and its vhangup()
+	# of ttyS0 kills the descriptor systemd gave us: each line opens the
+	# console anew, so nothing after that moment is lost.
+	exec 3>&1
+	out() { while IFS= read -r l; do printf '%s\n' "$l" >/dev/ttyS0 2>/dev/null || printf '%s\n' "$l" >&3; done; }
+	check() {
+		say() { echo "NETROOT-CHECK $*"; }
+		say "begin token=$token uptime=$(cut -d' ' -f1 /proc/uptime)"
+		for u in multi-user.target network-online.target systemd-networkd.service systemd-udevd.service; do
+			say "unit $u $(systemctl is-active "$u")"
+		done
+		say "root $(findmnt -n -o SOURCE,FSTYPE,OPTIONS /)"
+		say "hostname $(hostname)"
+		# The identity netroot gave this client (README "Each client's identity").
+		say "machine-id $(cat /etc/machine-id) mount $(findmnt -n -o SOURCE /etc/machine-id || echo none)"
+		say "systemd-id128 machine-id $(systemd-id128 machine-id 2>&1)"
+		say "nfs4_unique_id $(cat /sys/module/nfs/parameters/nfs4_unique_id 2>/dev/null)"
+		say "unit systemd-machine-id-commit.service $(systemctl is-enabled systemd-machine-id-commit.service 2>&1) $(systemctl is-active systemd-machine-id-commit.service)"
+		# NFSv4 owners must map back to root (setuid mount(8), su, ...)
+		say "owner /usr/bin/mount $(stat -c '%u:%g %A' /usr/bin/mount)"
+		for f in /run/systemd/network/*.network; do
+			[ -e "$f" ] && say "networkd-file $f"
+		done
+		ip -4 -o addr show | sed 's/^/NETROOT-CHECK addr /'
+		networkctl list --no-pager --no-legend | sed 's/^/NETROOT-CHECK networkctl /'
+		networkctl status --no-pager -n 0 2>&1 | sed 's/^/NETROOT-CHECK status /'
+		for i in /sys/class/net/*; do
+			i=${i##*/}
+			[ "$i" = lo ] || networkctl status --no-pager -n 0 "$i" 2>&1 | sed "s/^/NETROOT-CHECK status $i /"
+		done
+		systemctl --failed --no-legend --plain | sed 's/^/NETROOT-CHECK failed /'
+		if [ -n "$token" ]; then
+			echo "netroot-check $token $(uname -r) uptime $(cut -d' ' -f1 /proc/uptime)" >"/var/tmp/netroot-$token"
+			sync
+			say "wrote /var/tmp/netroot-$token: $(cat "/var/tmp/netroot-$token")"
+		fi
+		say "poweroff"
+	}
+	check 2>&1 | out
 	systemctl --no-block poweroff
 EOF
 chmod 0755 "$root/usr/local/sbin/netroot-check"

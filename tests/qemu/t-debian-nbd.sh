@@ -4,7 +4,8 @@
 # copy per server start), mounted with compress=lzo, named the way the
 # guide's NBD section names it (nbd_host= nbd_name= root=/dev/nbd0). The
 # root's netroot-check.service (see t-debian-nfs4.sh) proves multi-user,
-# networkd's take-over of the root's interface and a clean power-off with
+# networkd's take-over of the root's interface, a machine-id of the
+# client's own over the image's `uninitialized`, and a clean power-off with
 # the root on /dev/nbd0. ~25 s here (TCG).
 # shellcheck source=tests/qemu/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -22,9 +23,16 @@ boot_expect "ip=dhcp nbd_host=$SRV nbd_name=debian root=/dev/nbd0 rootfstype=btr
 	'NETROOT-CHECK addr 2: eth0 +inet 10\.0\.2\.15/24' \
 	'NETROOT-CHECK networkctl +2 eth0 +ether +routable +configured' \
 	'NETROOT-CHECK status eth0 +Network File: /run/systemd/network/10-netroot-eth0.network' \
+	'NETROOT-CHECK machine-id [0-9a-f]{32} mount [^ ]*netroot/machine-id' \
+	'NETROOT-CHECK unit systemd-machine-id-commit.service masked-runtime inactive' \
 	"NETROOT-CHECK wrote /var/tmp/netroot-$token" \
 	'NETROOT-CHECK poweroff' \
 	'reboot: Power down'
+# A machine-id of its own (not the image's `uninitialized`), the one systemd
+# uses; no NFS root, so no NFSv4 uniquifier.
+mid=$(tr -d '\r' <"$LOG" | sed -n 's/.*NETROOT-CHECK machine-id \([0-9a-f]*\) .*/\1/p' | head -n 1)
+assert_log_has "NETROOT-CHECK systemd-id128 machine-id $mid"
+assert_log_has "netroot: identity: node name 10\.0\.2\.15, nfs4 id not needed \(no NFS root\), machine-id $mid"
 assert_log_lacks '^NETROOT-CHECK failed '
 assert_no_panic
 echo "multi-user reached at guest uptime $(sed -n 's/.*NETROOT-CHECK begin .*uptime=\([0-9.]*\).*/\1/p' "$LOG") s," \
