@@ -24,6 +24,13 @@
 #                    (`TESTLOOP-INTACT lines=N md5=...` or `TESTLOOP-CORRUPT`).
 #                    Before the loop: `TEST-ROOT resident PID ARGV0 VmRSS: ...`
 #                    for each process whose argv[0] starts with `@`.
+#   testio=SECONDS   for SECONDS: every 0.2 s write /tmp/io-<address>, read it
+#                    back and compare, and append the same line to
+#                    /tmp/io-<address>.hold, kept open the whole time (NFSv4
+#                    open state); then `TEST-IO done ops=N errors=E held=H`
+#                    (H: lines in the .hold file, = N when nothing was lost)
+#                    and the kernel's NFS lines as `TEST-ROOT kmsg ...`
+#                    (qemu/room.sh, tests/qemu/t-room-*.sh)
 set -euo pipefail
 
 case "${1:-}" in
@@ -136,7 +143,7 @@ testloop() { # ROUNDS
 		echo "TESTLOOP-CORRUPT lines=$l_n want=$l_want got=$l_got"
 	fi
 }
-hold=0 wrote="" loop=0
+hold=0 wrote="" loop=0 io=0
 # shellcheck disable=SC2013 # one line of words: splitting is the point
 for w in $(cat /proc/cmdline); do
 	case "$w" in
@@ -153,10 +160,35 @@ for w in $(cat /proc/cmdline); do
 		;;
 	testhold=*) hold=${w#testhold=} ;;
 	testloop=*) loop=${w#testloop=} ;;
+	testio=*) io=${w#testio=} ;;
 	esac
 done
 if [ "$loop" -gt 0 ] 2>/dev/null; then
 	testloop "$loop"
+fi
+if [ "$io" -gt 0 ] 2>/dev/null; then
+	me=$(ip -4 -o addr show scope global | sed -n 's/.* inet \([0-9.]*\).*/\1/p' | head -n 1)
+	f=/tmp/io-${me:-$$}
+	ops=0 errors=0
+	rm -f "$f" "$f.hold"
+	echo "TEST-IO start file=$f seconds=$io"
+	exec 3>"$f.hold"
+	end=$(($(cut -d. -f1 /proc/uptime) + io))
+	while [ "$(cut -d. -f1 /proc/uptime)" -lt "$end" ]; do
+		ops=$((ops + 1))
+		line="$me op $ops at $(cut -d' ' -f1 /proc/uptime)"
+		if echo "$line" >"$f" && [ "$(cat "$f")" = "$line" ] && echo "$line" >&3; then
+			:
+		else
+			errors=$((errors + 1))
+			echo "TEST-IO error op $ops"
+		fi
+		usleep 200000
+	done
+	exec 3>&-
+	held=$(grep -c " op " "$f.hold" 2>/dev/null)
+	echo "TEST-IO done ops=$ops errors=$errors held=${held:-0} file=$f"
+	dmesg | grep -iE 'nfs|rpc|lockd' | sed 's/^/TEST-ROOT kmsg /'
 fi
 sync
 if [ "$hold" -gt 0 ] 2>/dev/null; then
