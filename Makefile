@@ -18,7 +18,7 @@ APT_PACKAGES := build-essential musl-tools file cpio zstd xz-utils kmod iproute2
 	debootstrap dracut-core dracut-network rpcbind util-linux procps python3 \
 	libarchive-tools
 
-.PHONY: all help deps build test test-unit test-qemu lint initramfs demo bench bench-dhcp install fuzz-build clean
+.PHONY: all help deps build test test-unit test-qemu lint initramfs demo bench bench-dhcp bench-storm install fuzz-build clean
 
 all: build
 
@@ -30,6 +30,7 @@ help:
 	@echo "make initramfs   build/vmlinuz + build/initramfs.img (MODULES=default|generic, EXTRA_MODULES=)"
 	@echo "make demo        PXE-boot a diskless Debian client under QEMU (ROOT=nfs|nbd)"
 	@echo "make bench       side-by-side boot benchmark against the peers"
+	@echo "make bench-storm N guests boot at once from one server (STORM_GUESTS=8)"
 	@echo "make install     hooks + binary into DESTDIR/PREFIX"
 
 deps:
@@ -84,6 +85,9 @@ bench:
 
 bench-dhcp: build
 	bench/dhcp.sh
+
+bench-storm: build
+	bench/storm.sh
 
 install: build
 	install -Dm755 $(BIN) $(DESTDIR)$(PREFIX)/bin/netroot

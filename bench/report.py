@@ -173,9 +173,12 @@ def machine():
     return f"{platform.node()}: {cpu}, {os.cpu_count()} CPUs, host kernel {platform.release()}; {qemu}"
 
 
-def svg(results, modes, names, notes, path):
+def svg(results, modes, names, notes, path,
+        title="Guest uptime at each boot milestone (median of K boots, seconds)", group="network: "):
     """One bar per contender and mode: kernel | initrd until network |
-    mount | hand-over to the root's init (medians of the milestones)."""
+    mount | hand-over to the root's init (medians of the milestones).
+    bench/storm_report.py draws one bar per guest of a storm with it
+    (modes: the storms, names: the guests)."""
     colors = [("kernel (to /init)", "#9e9e9e"), ("/init to network up", "#1f77b4"),
               ("network up to root mounted", "#ff7f0e"), ("root mounted to root init", "#2ca02c"),
               ("/init to end (floor: modules only)", "#8c564b"),
@@ -195,13 +198,13 @@ def svg(results, modes, names, notes, path):
     height = top + len(rows) * (bar_h + gap) + len(modes) * 22 + 90
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="900" height="{height}" font-family="sans-serif" font-size="12">',
            '<rect width="100%" height="100%" fill="white"/>',
-           '<text x="10" y="20" font-size="14" font-weight="bold">Guest uptime at each boot milestone (median of K boots, seconds)</text>']
+           f'<text x="10" y="20" font-size="14" font-weight="bold">{html.escape(title)}</text>']
     y = top
     cur = None
     for mode, n, ms in rows:
         if mode != cur:
             cur = mode
-            out.append(f'<text x="10" y="{y + 12}" font-weight="bold">network: {html.escape(mode)}</text>')
+            out.append(f'<text x="10" y="{y + 12}" font-weight="bold">{html.escape(group + mode)}</text>')
             y += 22
         out.append(f'<text x="{left - 6}" y="{y + 13}" text-anchor="end">{html.escape(n)}</text>')
         if isinstance(ms, str) or ms["rootinit"] is None:

@@ -184,6 +184,7 @@ cat >"$root/usr/local/sbin/netroot-check" <<-'EOF'
 		done
 		say "root $(findmnt -n -o SOURCE,FSTYPE,OPTIONS /)"
 		say "hostname $(hostname)"
+		say "hostnamectl $(hostnamectl hostname 2>&1)"
 		# The identity netroot gave this client (README "Each client's identity").
 		say "machine-id $(cat /etc/machine-id) mount $(findmnt -n -o SOURCE /etc/machine-id || echo none)"
 		say "systemd-id128 machine-id $(systemd-id128 machine-id 2>&1)"

@@ -30,13 +30,15 @@
 #                     dnsmasq.log, ganesha.log, room.tsv (see below)
 #   --mark REGEX      the milestone whose host wall time is recorded per guest
 #                     (grep -E on its console; default the test root's marker)
+#   --fail REGEX      stop a guest at once when its console matches (default: a
+#                     kernel panic); its status is then "failed: <the line>"
 #   --timeout SEC     wall timeout for the whole room (default 240)
 #   --mem MB          guest memory (default 512)
 # Output: one line per guest `room: guest K MAC: <how it ended>, mark at W s,
 # end at E s (wall)`, then `room: N guests, M powered off, all marks within W s`;
 # the same per guest in DIR/room.tsv (guest, mac, log, status, mark_wall_s,
 # end_wall_s). Exit 0 when every guest powered off, 124 when one was stopped at
-# the timeout, 1 on a kernel panic, a QEMU failure or a setup error.
+# the timeout, 1 on a --fail match, a QEMU failure or a setup error.
 # Needs root (namespaces, TAP, ganesha's VFS FSAL).
 set -euo pipefail
 
@@ -46,6 +48,7 @@ build="$top/build"
 
 guests=4 append="" initrd="$build/initramfs.img" kernel="$build/vmlinuz"
 logdir="$build/lab/room" mark='NETROOT-TEST-ROOT-OK' timeout=240 mem=512
+failre='Kernel panic - not syncing'
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--guests) guests=$2; shift 2 ;;
@@ -54,9 +57,10 @@ while [ $# -gt 0 ]; do
 	--kernel) kernel=$2; shift 2 ;;
 	--logdir) logdir=$2; shift 2 ;;
 	--mark) mark=$2; shift 2 ;;
+	--fail) failre=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
-	-h | --help) sed -n '2,40p' "${BASH_SOURCE[0]}"; exit 0 ;;
+	-h | --help) sed -n '2,42p' "${BASH_SOURCE[0]}"; exit 0 ;;
 	*) echo "room.sh: unknown argument: $1" >&2; exit 2 ;;
 	esac
 done
@@ -197,11 +201,11 @@ while [ "$running" -gt 0 ]; do
 			mark_at[$k]=$(since)
 		fi
 		# A panicked guest (panic=0) would sit there until the timeout.
-		if grep -Eq 'Kernel panic - not syncing' "$logdir/guest-$k.log"; then
+		if line=$(grep -Em1 -- "$failre" "$logdir/guest-$k.log"); then
 			kill "${qpid[$k]}" 2>/dev/null || true
 			wait "${qpid[$k]}" 2>/dev/null || true
 			end_at[$k]=$(since)
-			status[$k]="kernel panic"
+			status[$k]="failed: $(tr -d '\r\t' <<<"$line" | cut -c1-120)"
 			running=$((running - 1))
 			continue
 		fi

@@ -67,7 +67,7 @@ fi
 # The Debian root (qemu/mkdebroot.sh: debootstrap, ~2.5 min and ~45 MB of
 # .debs the first time, then cached), only when a selected test boots it.
 for t in "${tests[@]}"; do
-	case "$(basename "$t")" in t-debian-* | t-demo-*) "$TOP/qemu/mkdebroot.sh"; break ;; esac
+	case "$(basename "$t")" in t-debian-* | t-demo-* | t-room-debian*) "$TOP/qemu/mkdebroot.sh"; break ;; esac
 done
 mkdir -p "$BUILD/lab"
 stale() { # OUT INPUT...: OUT missing or older than an input

@@ -20,6 +20,7 @@ rm -f "$BUILD"/testroot/tmp/io-*
 trap 'rm -f "$BUILD"/testroot/tmp/io-*' EXIT
 rc=0
 "$TOP/qemu/room.sh" --guests "$n" --initrd "$INITRD" --logdir "$T_LOGDIR" --timeout 300 \
+	--fail 'Kernel panic - not syncing|netroot: trying again' \
 	--append "ip=dhcp root=/dev/nfs nfsroot=10.0.3.1:/arch rw testio=$io" || rc=$?
 
 # The server sent no host name: the names come from the clients themselves.
@@ -58,6 +59,6 @@ for ((k = 1; k <= n; k++)); do
 	[ "$held" = "$ops" ] || fail "guest $k: the held file has $held lines for $ops operations"
 	[ "$ops" -ge "$min_ops" ] || fail "guest $k: only $ops operations in $io s (< $min_ops: stalled)"
 done
-[ "$rc" = 0 ] || fail "qemu/room.sh exit $rc (a guest did not power off in time)"
+[ "$rc" = 0 ] || fail "qemu/room.sh exit $rc (a guest failed or did not power off in time: see the room: lines)"
 # run.sh shows this one next to PASS: the slowest guest's root init.
 echo "root init started at guest uptime $(for ((k = 1; k <= n; k++)); do root_uptime "$T_LOGDIR/guest-$k.log"; done | sort -n | tail -n 1) s"

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# init: netroot. The classroom with a real distribution: ROOM_DEBIAN_GUESTS
+# (default 3) guests boot the Debian root of qemu/mkdebroot.sh (systemd,
+# networkd; /debian, read-write) together on qemu/room.sh's bridge, where
+# dnsmasq hands out addresses but no host names. netroot-check.service
+# reports what systemd sees in each (see t-debian-nfs4.sh). Proves: each
+# reaches multi-user with networkd keeping the address its lease gave
+# (link configured, same address), host names (hostname, hostnamectl) and
+# machine-ids (/etc/machine-id as systemd set it up) are set and differ
+# between the guests, each guest's own file reaches the server, and the
+# shared root's /etc/machine-id is left as it was (no client commits its id
+# into the root all of them share).
+# shellcheck source=tests/qemu/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+use_init netroot
+root="$BUILD/debroot"
+[ -f "$root/etc/os-release" ] || fail "no $root (run.sh builds it with qemu/mkdebroot.sh)"
+n=${ROOM_DEBIAN_GUESTS:-3}
+token=room-$$-$RANDOM
+mid_before=$(cat "$root/etc/machine-id" 2>/dev/null || echo "(missing)")
+# Leave the root as it was, whatever the guests wrote (its machine-id too).
+cp -a "$root/etc/machine-id" "$T_LOGDIR/machine-id.before"
+trap 'rm -f "$root"/var/tmp/netroot-$token-*; cp -a "$T_LOGDIR/machine-id.before" "$root/etc/machine-id"' EXIT
+rc=0
+"$TOP/qemu/room.sh" --guests "$n" --initrd "$INITRD" --logdir "$T_LOGDIR" --timeout 300 \
+	--mark 'NETROOT-CHECK begin' \
+	--fail 'Kernel panic - not syncing|netroot: trying again' \
+	--append "ip=dhcp root=/dev/nfs nfsroot=10.0.3.1:/debian rw netroot.check=$token-%i" || rc=$?
+LOG="$T_LOGDIR/dnsmasq.log" assert_log_lacks 'option: +12 '
+
+declare -A seen_host=() seen_mid=()
+for ((k = 1; k <= n; k++)); do
+	LOG="$T_LOGDIR/guest-$k.log"
+	assert_log_has "NETROOT-CHECK begin token=$token-$k"
+	assert_log_has 'NETROOT-CHECK unit multi-user.target active'
+	assert_log_has 'NETROOT-CHECK unit systemd-networkd.service active'
+	assert_log_has 'NETROOT-CHECK networkctl +2 eth0 +ether +routable +configured'
+	assert_log_lacks '^NETROOT-CHECK failed '
+	assert_no_panic
+	# networkd kept the address of netroot's lease
+	lease=$(sed -n 's/.*netroot: dhcp: eth0: bound to \([0-9.]*\).*/\1/p' "$LOG" | head -n 1)
+	[ -n "$lease" ] || fail "guest $k: no 'dhcp: eth0: bound to' line from netroot"
+	assert_log_has "NETROOT-CHECK addr 2: eth0 +inet ${lease//./\\.}/24"
+	# (unanchored: the serial console's autologin shell may print first)
+	host=$(sed -n 's/.*NETROOT-CHECK hostname \([^ ]*\).*/\1/p' "$LOG" | tr -d '\r' | head -n 1)
+	ctl=$(sed -n 's/.*NETROOT-CHECK hostnamectl \(.*\)/\1/p' "$LOG" | tr -d '\r' | head -n 1)
+	mid=$(sed -n 's/.*NETROOT-CHECK machine-id \(.*\)/\1/p' "$LOG" | tr -d '\r' | head -n 1)
+	echo "guest $k: lease $lease, hostname '$host', hostnamectl '$ctl', machine-id '$mid'"
+	case "$host" in "" | "(none)" | localhost) fail "guest $k has no host name ('$host')" ;; esac
+	[ "$ctl" = "$host" ] || fail "guest $k: hostnamectl says '$ctl', hostname '$host'"
+	[[ $mid =~ ^[0-9a-f]{32}$ ]] || fail "guest $k: machine-id is '$mid', not 32 hex digits"
+	[ -z "${seen_host[$host]:-}" ] || fail "guests ${seen_host[$host]} and $k share the host name $host"
+	[ -z "${seen_mid[$mid]:-}" ] || fail "guests ${seen_mid[$mid]} and $k share the machine-id $mid"
+	seen_host[$host]=$k seen_mid[$mid]=$k
+	f="$root/var/tmp/netroot-$token-$k"
+	grep -q "^netroot-check $token-$k " "$f" 2>/dev/null || fail "guest $k's file is not on the server: $f"
+	echo "guest $k: multi-user at guest uptime $(sed -n 's/.*NETROOT-CHECK begin .*uptime=\([0-9.]*\).*/\1/p' "$LOG") s"
+done
+mid_after=$(cat "$root/etc/machine-id" 2>/dev/null || echo "(missing)")
+[ "$mid_after" = "$mid_before" ] || fail "the shared root's /etc/machine-id changed: '$mid_before' -> '$mid_after'"
+echo "ok: the shared /etc/machine-id is unchanged ('$mid_before')"
+[ "$rc" = 0 ] || fail "qemu/room.sh exit $rc (a guest failed or did not power off in time: see the room: lines)"
