@@ -251,18 +251,22 @@ def svg(results, modes, names, notes, path,
         f.write("\n".join(out) + "\n")
 
 
-def main():
+def arguments(command):
+    """The options every benchmark report takes (also bench/storm_report.py)."""
     ap = argparse.ArgumentParser()
-    ap.add_argument("--manifest", required=True)
+    for name in ("--manifest", "--kernel", "--md", "--svg"):
+        ap.add_argument(name, required=True)
+    ap.add_argument("--elapsed", type=int, default=0)
+    ap.add_argument("--load", default="")
+    ap.add_argument("--command", default=command)
+    return ap
+
+
+def main():
+    ap = arguments("bench/run.sh")
     ap.add_argument("--cmdlines", required=True)
     ap.add_argument("--k", type=int, required=True)
     ap.add_argument("--modes", required=True)
-    ap.add_argument("--kernel", required=True)
-    ap.add_argument("--elapsed", type=int, default=0)
-    ap.add_argument("--load", default="")
-    ap.add_argument("--command", default="bench/run.sh")
-    ap.add_argument("--md", required=True)
-    ap.add_argument("--svg", required=True)
     a = ap.parse_args()
     modes = a.modes.split()
     cmdlines = dict(line.rstrip("\n").split("\t", 1) for line in open(a.cmdlines) if "\t" in line)

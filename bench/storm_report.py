@@ -9,7 +9,6 @@ the wall times come from qemu/room.sh (host clock from the moment all guests
 were started until `BENCH rootinit` showed on the guest's console, and until
 it powered off). The picture is bench/report.py's svg(), one bar per guest.
 """
-import argparse
 import datetime
 import os
 import sys
@@ -23,16 +22,9 @@ def fnum(s):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--manifest", required=True)
-    ap.add_argument("--kernel", required=True)
+    ap = report.arguments("bench/storm.sh")
     ap.add_argument("--mem", required=True)
     ap.add_argument("--cmdline", required=True)
-    ap.add_argument("--elapsed", type=int, default=0)
-    ap.add_argument("--load", default="")
-    ap.add_argument("--command", default="bench/storm.sh")
-    ap.add_argument("--md", required=True)
-    ap.add_argument("--svg", required=True)
     a = ap.parse_args()
 
     storms = {}  # (guests, contender, round) -> [guest rows]
