@@ -38,7 +38,7 @@ for ((k = 1; k <= n; k++)); do
 	assert_log_lacks '^TEST-IO error'
 	assert_log_lacks "$recovery"
 	assert_no_panic
-	line=$(grep -m1 '^TEST-ROOT identity ' "$LOG")
+	line=$(grep -m1 '^TEST-ROOT identity ' "$LOG" | tr -d '\r')
 	node=$(sed -n 's/.* node=\([^ ]*\).*/\1/p' <<<"$line")
 	uniq=$(sed -n 's/.* nfs4_unique_id=\([^ ]*\).*/\1/p' <<<"$line")
 	ident=$(sed -n 's/.* identifier=\([^ ]*\).*/\1/p' <<<"$line")
@@ -50,7 +50,7 @@ for ((k = 1; k <= n; k++)); do
 	[ -z "${seen_node[$node]:-}" ] || fail "guests ${seen_node[$node]} and $k share the node name $node"
 	[ -z "${seen_uniq[$ident]:-}" ] || fail "guests ${seen_uniq[$ident]} and $k share the NFSv4 uniquifier $ident"
 	seen_node[$node]=$k seen_uniq[$ident]=$k
-	done_line=$(grep -m1 '^TEST-IO done ' "$LOG")
+	done_line=$(grep -m1 '^TEST-IO done ' "$LOG" | tr -d '\r')
 	ops=$(sed -n 's/.* ops=\([0-9]*\).*/\1/p' <<<"$done_line")
 	errors=$(sed -n 's/.* errors=\([0-9]*\).*/\1/p' <<<"$done_line")
 	held=$(sed -n 's/.* held=\([0-9]*\).*/\1/p' <<<"$done_line")
