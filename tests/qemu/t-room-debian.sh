@@ -44,7 +44,8 @@ for ((k = 1; k <= n; k++)); do
 	# (unanchored: the serial console's autologin shell may print first)
 	host=$(sed -n 's/.*NETROOT-CHECK hostname \([^ ]*\).*/\1/p' "$LOG" | tr -d '\r' | head -n 1)
 	ctl=$(sed -n 's/.*NETROOT-CHECK hostnamectl \(.*\)/\1/p' "$LOG" | tr -d '\r' | head -n 1)
-	mid=$(sed -n 's/.*NETROOT-CHECK machine-id \(.*\)/\1/p' "$LOG" | tr -d '\r' | head -n 1)
+	# `NETROOT-CHECK machine-id ID mount SOURCE` (qemu/mkdebroot.sh)
+	mid=$(sed -n 's/.*NETROOT-CHECK machine-id \([^ ]*\).*/\1/p' "$LOG" | tr -d '\r' | head -n 1)
 	echo "guest $k: lease $lease, hostname '$host', hostnamectl '$ctl', machine-id '$mid'"
 	case "$host" in "" | "(none)" | localhost) fail "guest $k has no host name ('$host')" ;; esac
 	[ "$ctl" = "$host" ] || fail "guest $k: hostnamectl says '$ctl', hostname '$host'"

@@ -5,12 +5,13 @@
 # same moment; each writes, reads back and compares its own file every 0.2 s
 # for 20 s while holding another file open (the test root's testio=20).
 # Proves that the clients do not collide on their NFSv4 identity: every
-# guest reaches the root, node names and NFSv4 uniquifiers differ, no I/O
-# error, no lost line in the held file, no NFS state recovery in any
-# kernel log, and each guest got at least 30 operations done (measured here:
-# 80-83 each with distinct identities; 8-16 each when all four were `(none)`,
-# because the server kept taking the clients' state away from each other).
-# ~45-70 s wall on 2 shared cores.
+# guest reaches the root, node names, NFSv4 uniquifiers and machine-ids
+# differ, no I/O error, no lost line in the held file, no NFS state recovery
+# in any kernel log, and each guest got at least 30 operations done
+# (measured here: 74-83 each with distinct node names; 8-36 each when all
+# four were `(none)`, because the server kept taking the clients' state away
+# from each other; one of them once panicked before, see qemu/room.sh).
+# 45-70 s wall on 2 shared cores.
 # shellcheck source=tests/qemu/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 use_init netroot
@@ -30,7 +31,7 @@ LOG="$T_LOGDIR/dnsmasq.log" assert_log_lacks 'option: +12 '
 # NFS state recovery and errors, as the kernel's NFSv4 client logs them
 # (fs/nfs/nfs4state.c, nfs4proc.c): lost leases, reclaims, stale client ids.
 recovery='nfs4_reclaim_open_state|nfs4_reclaim_locks|state manager|NFS4ERR|check lease failed|Lock reclaim failed|lost lock|server .* not responding|reclaim|expired|I/O error|Input/output error'
-declare -A seen_node=() seen_uniq=()
+declare -A seen_node=() seen_uniq=() seen_mid=()
 for ((k = 1; k <= n; k++)); do
 	LOG="$T_LOGDIR/guest-$k.log"
 	assert_log_has "$ROOT_OK"
@@ -38,18 +39,24 @@ for ((k = 1; k <= n; k++)); do
 	assert_log_lacks '^TEST-IO error'
 	assert_log_lacks "$recovery"
 	assert_no_panic
-	line=$(grep -m1 '^TEST-ROOT identity ' "$LOG" | tr -d '\r')
-	node=$(sed -n 's/.* node=\([^ ]*\).*/\1/p' <<<"$line")
+	# The test root's `TEST-ROOT identity nodename=... nfs4_unique_id=...
+	# nfs_identifier=... machine_id=...` (qemu/mkroot.sh)
+	line=$(grep -m1 '^TEST-ROOT identity ' "$LOG" | tr -d '\r') || fail "guest $k printed no identity"
+	node=$(sed -n 's/.* nodename=\([^ ]*\).*/\1/p' <<<"$line")
 	uniq=$(sed -n 's/.* nfs4_unique_id=\([^ ]*\).*/\1/p' <<<"$line")
-	ident=$(sed -n 's/.* identifier=\([^ ]*\).*/\1/p' <<<"$line")
+	ident=$(sed -n 's/.* nfs_identifier=\([^ ]*\).*/\1/p' <<<"$line")
+	mid=$(sed -n 's/.* machine_id=\([^ ]*\).*/\1/p' <<<"$line")
 	# The kernel takes the sysfs identifier first, else nfs4_unique_id.
 	case "$ident" in "" | "(null)") ident=$uniq ;; esac
-	echo "guest $k: node $node, nfs4_unique_id '$uniq', uniquifier in use '$ident'"
+	echo "guest $k: node name $node, nfs4_unique_id '$uniq', uniquifier in use '$ident', machine-id '$mid'"
 	case "$node" in "" | "(none)") fail "guest $k runs without a node name ($line)" ;; esac
+	[ -n "$uniq" ] || fail "guest $k has no nfs4_unique_id ($line)"
 	[ -n "$ident" ] || fail "guest $k has no NFSv4 uniquifier ($line)"
+	[[ $mid =~ ^[0-9a-f]{32}$ ]] || fail "guest $k: machine-id is '$mid', not 32 hex digits"
 	[ -z "${seen_node[$node]:-}" ] || fail "guests ${seen_node[$node]} and $k share the node name $node"
 	[ -z "${seen_uniq[$ident]:-}" ] || fail "guests ${seen_uniq[$ident]} and $k share the NFSv4 uniquifier $ident"
-	seen_node[$node]=$k seen_uniq[$ident]=$k
+	[ -z "${seen_mid[$mid]:-}" ] || fail "guests ${seen_mid[$mid]} and $k share the machine-id $mid"
+	seen_node[$node]=$k seen_uniq[$ident]=$k seen_mid[$mid]=$k
 	done_line=$(grep -m1 '^TEST-IO done ' "$LOG" | tr -d '\r')
 	ops=$(sed -n 's/.* ops=\([0-9]*\).*/\1/p' <<<"$done_line")
 	errors=$(sed -n 's/.* errors=\([0-9]*\).*/\1/p' <<<"$done_line")
