@@ -221,9 +221,6 @@ cat >"$root/etc/systemd/system/netroot-check.service" <<-'EOF'
 	ConditionKernelCommandLine=netroot.check
 	Wants=network-online.target
 	After=multi-user.target network-online.target systemd-networkd.service
-	# The autologin getty on ttyS0 hangs the tty up when it starts, which cut
-	# this report short on a loaded host (3 guests at once): it waits for us.
-	Before=serial-getty@ttyS0.service
 
 	[Service]
 	Type=oneshot

@@ -60,7 +60,7 @@ for ((k = 1; k <= n; k++)); do
 	seen_host[$host]=$k seen_mid[$mid]=$k
 	f="$root/var/tmp/netroot-$token-$k"
 	grep -q "^netroot-check $token-$k " "$f" 2>/dev/null || fail "guest $k's file is not on the server: $f"
-	echo "guest $k: multi-user at guest uptime $(sed -n 's/.*NETROOT-CHECK begin .*uptime=\([0-9.]*\).*/\1/p' "$LOG") s"
+	echo "guest $k: multi-user at guest uptime $(sed -n 's/.*NETROOT-CHECK begin .*uptime=\([0-9.]*\).*/\1/p' "$LOG" | head -n 1) s"
 done
 mid_after=$(cat "$root/etc/machine-id" 2>/dev/null || echo "(missing)")
 [ "$mid_after" = "$mid_before" ] || fail "the shared root's /etc/machine-id changed: '$mid_before' -> '$mid_after'"
