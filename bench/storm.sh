@@ -73,6 +73,7 @@ done
 # --- report ------------------------------------------------------------------------
 python3 "$here/storm_report.py" --manifest "$manifest" --kernel "$ver" --mem "$MEM" \
 	--elapsed $(($(date +%s) - t0)) --cmdline "$cmd" \
+	--revision "$(git -C "$top" log -1 --format='%h %s' 2>/dev/null | cut -c1-100)$(git -C "$top" diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)')" \
 	--load "at start $load_start; at end $(cut -d' ' -f1-3 /proc/loadavg)" \
 	--command "STORM_GUESTS=\"$SIZES\" K=$K STORM_ONLY=\"$ONLY\" bench/storm.sh" \
 	--md "$here/STORM-RESULTS.md" --svg "$here/storm-timeline.svg"

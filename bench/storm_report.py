@@ -25,6 +25,7 @@ def main():
     ap = report.arguments("bench/storm.sh")
     ap.add_argument("--mem", required=True)
     ap.add_argument("--cmdline", required=True)
+    ap.add_argument("--revision", default="")
     a = ap.parse_args()
 
     storms = {}  # (guests, contender, round) -> [guest rows]
@@ -47,6 +48,8 @@ def main():
               f"{datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}, "
               f"run time {a.elapsed // 60} min {a.elapsed % 60} s.  ")
     md.append(f"Machine: {report.machine()}.  ")
+    if a.revision:
+        md.append(f"Source: `{a.revision}` (netroot built from it with `make build`).  ")
     if a.load:
         md.append(f"Host load average (1, 5, 15 min) {a.load}. The host is shared: other users' work "
                   "takes CPU from the guests, so compare contenders of the same run.  ")
