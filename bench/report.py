@@ -178,7 +178,8 @@ def svg(results, modes, names, notes, path,
     """One bar per contender and mode: kernel | initrd until network |
     mount | hand-over to the root's init (medians of the milestones).
     bench/storm_report.py draws one bar per guest of a storm with it
-    (modes: the storms, names: the guests)."""
+    (modes: the storms, names: the guests). notes: why a row has no bar,
+    by name or by (mode, name)."""
     colors = [("kernel (to /init)", "#9e9e9e"), ("/init to network up", "#1f77b4"),
               ("network up to root mounted", "#ff7f0e"), ("root mounted to root init", "#2ca02c"),
               ("/init to end (floor: modules only)", "#8c564b"),
@@ -188,7 +189,7 @@ def svg(results, modes, names, notes, path,
         for n in names:
             boots = [b for b in results.get((mode, n), []) if b and b["ok"]]
             if not boots:
-                rows.append((mode, n, notes.get(n, "did not boot")))
+                rows.append((mode, n, notes.get((mode, n), notes.get(n, "did not boot"))))
                 continue
             ms = {k: med([b[k] for b in boots]) for k in ("init", "net", "mounted", "rootinit")}
             rows.append((mode, n, ms))
