@@ -34,7 +34,7 @@
 set -euo pipefail
 
 case "${1:-}" in
--h | --help) sed -n '2,26p' "${BASH_SOURCE[0]}"; exit 0 ;;
+-h | --help) sed -n '2,33p' "${BASH_SOURCE[0]}"; exit 0 ;;
 "" | --force) ;;
 *) echo "mkroot: unknown argument: $1" >&2; exit 2 ;;
 esac
