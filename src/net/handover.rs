@@ -198,6 +198,16 @@ pub fn networkd_file(h: &Handover<'_>) -> String {
         // The MAC-based identity PXE and netroot used, so the booted system
         // renews the same lease (networkd's default is a DUID).
         s.push_str("\n[DHCPv4]\nClientIdentifier=mac\n");
+        // A node name that is the client's address (no host name was given)
+        // is not a name to advertise: sent as option 12 (networkd's default
+        // SendHostname=yes), dnsmasq echoes it back cut at the first dot
+        // and networkd then renames every client of the room to "10".
+        if p.hostname
+            .as_ref()
+            .is_some_and(|n| n.parse::<std::net::IpAddr>().is_ok())
+        {
+            s.push_str("SendHostname=no\n");
+        }
     }
     s
 }
@@ -491,6 +501,19 @@ Gateway=10.77.0.1
 ClientIdentifier=mac
 ";
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn networkd_does_not_send_an_address_as_host_name() {
+        let named = with(&lease(), networkd_file);
+        assert!(!named.contains("SendHostname"));
+        let mut l = lease();
+        l.hostname = Some("10.77.0.50".into());
+        let h = with(&l, networkd_file);
+        assert!(
+            h.ends_with("[DHCPv4]\nClientIdentifier=mac\nSendHostname=no\n"),
+            "{h}"
+        );
     }
 
     #[test]
