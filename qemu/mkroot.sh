@@ -63,6 +63,10 @@ for a in $("$bb" --list); do
 	[ "$a" = busybox ] || ln -s busybox "$root/bin/$a"
 done
 echo testroot >"$root/etc/test-root-id"
+# An executable that is no program (execve fails with ENOEXEC after the
+# switch): tests/qemu/t-fail-init-exec.sh boots it as init=.
+printf 'not a program\n' >"$root/etc/not-a-program"
+chmod 755 "$root/etc/not-a-program"
 printf 'NAME="netroot test root"\nID=netroot-testroot\n' >"$root/etc/os-release"
 # Built as a root for many clients is (machine-id(5)): each client gets its
 # own id at boot (netroot.machine-id=, README "Each client's identity").

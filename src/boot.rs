@@ -120,11 +120,21 @@ pub(crate) fn pid1() -> i32 {
     args.extend(cfg.init_args.iter().cloned());
     info!("switching to the root, exec {init} at {:.2} s", uptime());
     crate::log::restore_ratelimit(ratelimit);
-    loop {
-        let e = match crate::switch_root::switch_root(target, &init, &args[1..]) {
-            Ok(()) => continue,
-            Err(e) => BootError::from(e),
+    // A failed exec happens after the chroot (e.g. an I/O error reading
+    // init from a server that went away): from then on only the exec is
+    // retried, in the new root.
+    let mut entered = false;
+    for attempt in 0.. {
+        let e = if entered {
+            crate::switch_root::exec_init(&init, &args[1..])
+        } else {
+            match crate::switch_root::switch_root(target, &init, &args[1..]) {
+                Ok(()) => continue,
+                Err(e) => e,
+            }
         };
-        fail(&e, on_failure, 0);
+        entered |= matches!(e, crate::switch_root::Error::Exec { .. });
+        fail(&BootError::from(e), on_failure, attempt);
     }
+    halt(&BootError::Root(crate::root::Error::NoRoot))
 }

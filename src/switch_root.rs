@@ -233,14 +233,22 @@ pub fn switch_root(new_root: &Path, init: &str, args: &[String]) -> Result<(), E
         .map_err(step(format!("move {} to /", new_root.display())))?;
     fs::chroot(Path::new(".")).map_err(step("chroot ."))?;
     std::env::set_current_dir("/").map_err(step("chdir /"))?;
+    crate::info!("switching root to {}, exec {init}", new_root.display());
+    Err(exec_init(init, args))
+}
+
+/// exec `init` with `args` in the current root; returns only on failure,
+/// with [`Error::Exec`]. Once [`switch_root`] has failed with that error the
+/// process already lives in the new root (the initramfs is gone), so a
+/// retry must call this, not [`switch_root`] again.
+pub fn exec_init(init: &str, args: &[String]) -> Error {
     let mut argv = vec![init.to_string()];
     argv.extend(args.iter().cloned());
-    crate::info!("switching root to {}, exec {init}", new_root.display());
-    let e = fs::execv(Path::new(init), &argv);
-    Err(Error::Exec {
+    let e = crate::sys::fs::execv(Path::new(init), &argv);
+    Error::Exec {
         init: init.to_string(),
         reason: e.to_string(),
-    })
+    }
 }
 
 #[cfg(test)]
