@@ -15,6 +15,7 @@ pub(crate) mod boot;
 pub mod cli;
 pub mod cmdline;
 pub mod explain;
+pub mod image;
 pub mod json;
 pub mod kmod;
 pub mod log;

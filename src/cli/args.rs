@@ -61,6 +61,15 @@ impl Parsed {
             .find(|(n, _)| *n == name)
             .and_then(|(_, v)| v.as_deref())
     }
+
+    /// Every value of `name`, in the order given (an option given many times).
+    pub fn values(&self, name: &str) -> Vec<&str> {
+        self.opts
+            .iter()
+            .filter(|(n, _)| *n == name)
+            .filter_map(|(_, v)| v.as_deref())
+            .collect()
+    }
 }
 
 /// Why parsing stopped.
@@ -173,6 +182,7 @@ mod tests {
     fn values_flags_and_words() {
         let p = parse(&["a", "--cmdline", "x=1 y", "--json", "--cmdline=z", "-"]).unwrap();
         assert_eq!(p.value("--cmdline"), Some("z"));
+        assert_eq!(p.values("--cmdline"), ["x=1 y", "z"]);
         assert!(p.flag("--json"));
         assert_eq!(p.positional, ["a", "-"]);
         assert_eq!(p.value("--json"), None);
