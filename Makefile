@@ -27,7 +27,8 @@ help:
 	@echo "make build       static release binary: $(BIN)"
 	@echo "make test        every test: unit, property, netns (dnsmasq), QEMU end to end"
 	@echo "make lint        rustfmt --check, clippy -D warnings, shellcheck"
-	@echo "make initramfs   build/vmlinuz + build/initramfs.img (MODULES=default|generic, EXTRA_MODULES=)"
+	@echo "make initramfs   build/vmlinuz + build/initramfs.img (MODULES=default|generic|host, EXTRA_MODULES=,"
+	@echo "                 KERNEL=bpo: build/vmlinuz-bpo + build/initramfs-bpo.img from the 6.12 backports kernel)"
 	@echo "make demo        PXE-boot a diskless Debian client under QEMU (ROOT=nfs|nbd)"
 	@echo "make bench       side-by-side boot benchmark against the peers"
 	@echo "make bench-storm N guests boot at once from one server (STORM_GUESTS=8)"
@@ -68,8 +69,14 @@ lint:
 	cargo clippy --locked --all-targets -- -D warnings
 	shellcheck -x $$(git ls-files '*.sh' hooks/netroot install/netroot 'tests/mkinitcpio/hooks/*' 'tests/mkinitcpio/install/*' .ci/run)
 
+# The product's own builder; qemu/kernel.sh fetches the lab kernel it takes
+# the modules from (KERNEL=bpo: the 6.12 backports kernel, build/kernel-bpo).
+KERNEL ?=
+KDIR := $(BUILD)/kernel$(if $(KERNEL),-$(KERNEL))
 initramfs: build
-	qemu/mkinitramfs.sh --modules $(MODULES) --extra "$(EXTRA_MODULES)" --out $(BUILD)/initramfs.img
+	qemu/kernel.sh $(if $(filter bpo,$(KERNEL)),--backports)
+	$(BIN) initramfs --root $(KDIR) --kver "$$(qemu/kernel.sh $(if $(filter bpo,$(KERNEL)),--backports) --print-version)" \
+		--modules $(MODULES) --add "$(EXTRA_MODULES)" -o $(BUILD)/initramfs$(if $(KERNEL),-$(KERNEL)).img
 
 # From a fresh machine: packages, the binary, then qemu/demo.sh builds the
 # kernel, initramfs and Debian root it lacks. `make demo ROOT=nbd` for NBD.

@@ -80,7 +80,7 @@ impl BootError {
                 "check that the server runs and exports this path to this client; netroot.debug logs every attempt",
             ),
             BootError::Modules(_) => {
-                Some("rebuild the initramfs with the module (make initramfs EXTRA_MODULES=...)")
+                Some("rebuild the initramfs with the module (netroot initramfs --add MODULE)")
             }
             BootError::SwitchRoot(_) => {
                 Some("the root was mounted but cannot be booted: check init= and the export's contents")

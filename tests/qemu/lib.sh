@@ -2,8 +2,10 @@
 # Helpers for tests/qemu/t-*.sh (sourced; run.sh sets TOP, BUILD, T_LOGDIR).
 # A test exits 0 (pass), 77 (skip, after printing `SKIP: reason`) or else (fail).
 #
-#   use_init baseline|netroot|mkinitcpio
-#                               pick the initramfs (netroot: skipped when
+#   use_init baseline|netroot|netroot-bpo|mkinitcpio
+#                               pick the initramfs (netroot-bpo: netroot's
+#                               image of the 6.12 backports kernel, booted
+#                               with that kernel; netroot: skipped when
 #                               NETROOT_QEMU_SKIP_AGENT=1; NETROOT_QEMU_INIT=
 #                               baseline dry-runs a netroot test on the baseline;
 #                               mkinitcpio: built with a real mkinitcpio by
@@ -82,6 +84,13 @@ use_init() {
 			skip "netroot /init test (NETROOT_QEMU_SKIP_AGENT=1)"
 		fi
 		INITRD="$BUILD/initramfs.img" TFTP="$BUILD/tftp"
+		;;
+	netroot-bpo)
+		if [ "${NETROOT_QEMU_SKIP_AGENT:-0}" = 1 ] || [ "${NETROOT_QEMU_INIT:-}" = baseline ]; then
+			skip "netroot /init test on the backports kernel (NETROOT_QEMU_SKIP_AGENT or NETROOT_QEMU_INIT=baseline)"
+		fi
+		INITRD="$BUILD/initramfs-bpo.img" TFTP=""
+		BOOT_ARGS+=(--kernel "$BUILD/vmlinuz-bpo")
 		;;
 	mkinitcpio)
 		if [ -z "${MKINITCPIO_DIR:-}" ]; then

@@ -77,7 +77,7 @@ stale() { # OUT INPUT...: OUT missing or older than an input
 	for i in "$@"; do [ "$i" -nt "$out" ] && return 0; done
 	return 1
 }
-mk="$TOP/qemu/mkinitramfs.sh"
+mk="$TOP/qemu/mkinitramfs.sh" # the busybox baseline only
 if stale "$BUILD/lab/baseline.img" "$mk" "$TOP/qemu/baseline/busybox-init.sh"; then
 	"$mk" --baseline busybox --modules minimal --out "$BUILD/lab/baseline.img"
 fi
@@ -85,10 +85,25 @@ fi
 bin="$TOP/target/x86_64-unknown-linux-musl/release/netroot"
 if [ "${NETROOT_QEMU_SKIP_AGENT:-0}" != 1 ]; then
 	if [ -x "$bin" ]; then
-		if stale "$BUILD/initramfs.img" "$mk" "$bin"; then
-			"$mk" --modules default --out "$BUILD/initramfs.img"
+		if stale "$BUILD/initramfs.img" "$bin"; then
+			"$bin" initramfs --root "$BUILD/kernel" --kver "$("$TOP/qemu/kernel.sh" --print-version)" \
+				-o "$BUILD/initramfs.img"
 		fi
 		"$TOP/qemu/pxe.sh" --initrd "$BUILD/initramfs.img" --out "$BUILD/tftp"
+		# The kernel matrix: the 6.12 backports kernel (.ko.xz modules),
+		# fetched only when a selected test boots it.
+		for t in "${tests[@]}"; do
+			case "$(basename "$t")" in
+			t-kernel-612-*)
+				"$TOP/qemu/kernel.sh" --backports
+				if stale "$BUILD/initramfs-bpo.img" "$bin"; then
+					"$bin" initramfs --root "$BUILD/kernel-bpo" \
+						--kver "$("$TOP/qemu/kernel.sh" --backports --print-version)" -o "$BUILD/initramfs-bpo.img"
+				fi
+				break
+				;;
+			esac
+		done
 	else
 		echo "warning: no $bin (make build): the netroot tests will fail;" \
 			"NETROOT_QEMU_SKIP_AGENT=1 skips them"
