@@ -47,10 +47,9 @@ declare -A IMG=() NOTE=()
 IMG[netroot]="$build/initramfs.img"
 bin="$top/target/x86_64-unknown-linux-musl/release/netroot"
 if [ -x "$bin" ]; then
-	if [ ! -s "$build/initramfs.img" ] || [ "$bin" -nt "$build/initramfs.img" ] ||
-		[ "$top/qemu/mkinitramfs.sh" -nt "$build/initramfs.img" ]; then
-		"$top/qemu/mkinitramfs.sh" --modules default --out "$build/initramfs.img" >&2 ||
-			NOTE[netroot]="image build failed (qemu/mkinitramfs.sh)"
+	if [ ! -s "$build/initramfs.img" ] || [ "$bin" -nt "$build/initramfs.img" ]; then
+		"$bin" initramfs --root "$build/kernel" --kver "$ver" -o "$build/initramfs.img" >&2 ||
+			NOTE[netroot]="image build failed (netroot initramfs)"
 	fi
 else
 	NOTE[netroot]="no $bin (make build)"

@@ -18,7 +18,7 @@
 # a manual `qemu/servers.sh start`) are left running.
 #
 # Builds what is missing first (each step cached): the Debian kernel
-# (qemu/kernel.sh), build/initramfs.img (qemu/mkinitramfs.sh, when the netroot
+# (qemu/kernel.sh), build/initramfs.img (netroot initramfs, when the netroot
 # binary is newer), the test root the servers also export (qemu/mkroot.sh),
 # the Debian root (qemu/mkdebroot.sh: ~2.5 min and ~45 MB of .debs the first
 # time). Needs root (network namespace, ganesha) and a built netroot binary
@@ -55,8 +55,8 @@ say() { printf '\033[1mdemo:\033[0m %s\n' "$*"; }
 
 # --- build what is missing ---------------------------------------------------------
 "$here/kernel.sh"
-if [ ! -s "$build/initramfs.img" ] || [ "$bin" -nt "$build/initramfs.img" ] || [ "$here/mkinitramfs.sh" -nt "$build/initramfs.img" ]; then
-	"$here/mkinitramfs.sh" --modules default --out "$build/initramfs.img"
+if [ ! -s "$build/initramfs.img" ] || [ "$bin" -nt "$build/initramfs.img" ]; then
+	"$bin" initramfs --root "$build/kernel" --kver "$("$here/kernel.sh" --print-version)" -o "$build/initramfs.img"
 fi
 "$here/mkroot.sh"
 "$here/mkdebroot.sh"

@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
-# Build a netroot initramfs: a compressed cpio (newc) the kernel unpacks, with
-# /init, the chosen kernel modules and their dependency closure, and the files
-# depmod generates for them (made here, at build time, so the agent reads a
-# ready index at boot).
+# Build the busybox baseline initramfs: a compressed cpio (newc) with a static
+# busybox running qemu/baseline/busybox-init.sh as /init, the chosen kernel
+# modules and their dependency closure, and depmod's files for them. It is
+# the benchmark's "minimal busybox" contender and the lab's baseline tests'
+# image. netroot's own image is built by netroot itself (`netroot initramfs`,
+# src/image/); this stays a script because a peer of the benchmark must build
+# without netroot (bench/run.sh keeps the peers when netroot fails to build),
+# and because it is what a hand-made busybox initramfs is.
 #
-# Usage: qemu/mkinitramfs.sh [--modules default|generic|minimal] [--extra "m1 m2"]
-#          [--out FILE] [--init BINARY] [--baseline busybox]
-#          [--compress gzip|zstd|xz] [--measure]
+# Usage: qemu/mkinitramfs.sh [--baseline busybox] [--modules default|generic|minimal]
+#          [--extra "m1 m2"] [--out FILE] [--compress gzip|zstd|xz] [--measure]
 #
-#   --init      the /init binary (default target/x86_64-unknown-linux-musl/release/netroot)
 #   --baseline busybox
-#               /init is qemu/baseline/busybox-init.sh run by a static busybox
-#               (the benchmark's "minimal busybox" contender and the lab's
-#               stand-in while the agent is not there yet)
+#               the only image it builds (the default; accepted for the
+#               callers that name it)
 #   --measure   also write FILE.gz/.zst/.xz and print each size (see below)
 #
 # Compression, measured here (2026-11-26, kernel 6.1.0-56-amd64, the static
@@ -38,9 +39,8 @@ build="$top/build"
 
 set_name=default
 extra=""
-out="$build/initramfs.img"
-init_bin="$top/target/x86_64-unknown-linux-musl/release/netroot"
-baseline=""
+out="$build/lab/baseline.img"
+baseline=busybox
 compress=zstd
 measure=0
 
@@ -54,11 +54,10 @@ while [ $# -gt 0 ]; do
 	--modules) set_name=${2:?}; shift 2 ;;
 	--extra) extra=${2-}; shift 2 ;;
 	--out) out=${2:?}; shift 2 ;;
-	--init) init_bin=${2:?}; shift 2 ;;
 	--baseline) baseline=${2:?}; shift 2 ;;
 	--compress) compress=${2:?}; shift 2 ;;
 	--measure) measure=1; shift ;;
-	-h | --help) sed -n '2,16p' "${BASH_SOURCE[0]}"; exit 0 ;;
+	-h | --help) sed -n '2,19p' "${BASH_SOURCE[0]}"; exit 0 ;;
 	*) die "unknown argument: $1" ;;
 	esac
 done
@@ -70,8 +69,8 @@ generic) limit=$((8 * 1024 * 1024)) ;;
 *) die "unknown module set: $set_name (default|generic|minimal)" ;;
 esac
 case "$baseline" in
-"" | busybox) ;;
-*) die "unknown baseline: $baseline (busybox)" ;;
+busybox) ;;
+*) die "unknown baseline: $baseline (busybox; netroot's image: netroot initramfs)" ;;
 esac
 
 ver=$("$here/kernel.sh" --print-version)
@@ -167,18 +166,13 @@ done
 cp "$kmods/modules.builtin" "$kmods/modules.builtin.modinfo" "$kmods/modules.order" "$sm/"
 depmod -b "$stage" "$ver"
 
-if [ "$baseline" = busybox ]; then
-	bb=$(command -v busybox) || die "busybox not found (apt-get install busybox-static)"
-	file -L "$bb" | grep -q 'statically linked' || die "$bb is not static (busybox-static)"
-	install -m 0755 "$bb" "$stage/bin/busybox"
-	for a in $("$bb" --list); do
-		[ "$a" = busybox ] || ln -s busybox "$stage/bin/$a"
-	done
-	install -m 0755 "$here/baseline/busybox-init.sh" "$stage/init"
-else
-	[ -x "$init_bin" ] || die "no init binary at $init_bin (make build, or --init/--baseline)"
-	install -m 0755 "$init_bin" "$stage/init"
-fi
+bb=$(command -v busybox) || die "busybox not found (apt-get install busybox-static)"
+file -L "$bb" | grep -q 'statically linked' || die "$bb is not static (busybox-static)"
+install -m 0755 "$bb" "$stage/bin/busybox"
+for a in $("$bb" --list); do
+	[ "$a" = busybox ] || ln -s busybox "$stage/bin/$a"
+done
+install -m 0755 "$here/baseline/busybox-init.sh" "$stage/init"
 
 # /dev/console must exist before /init runs (the kernel opens it for fds 0-2,
 # before anyone mounts devtmpfs). Write that one node as its own newc archive
