@@ -216,25 +216,25 @@ pub fn host(sys: &Path, mounts: &str) -> Host {
     }
 }
 
-/// Build the image `o` describes.
-pub fn build(o: &Options) -> Result<Report, Error> {
-    let mdir = o.root.join("lib/modules").join(&o.kver);
+/// depmod's files in the modules directory `mdir` (modules.dep required).
+fn dep_files(mdir: &Path, kver: &str) -> Result<DepFiles, Error> {
     let dep_path = mdir.join("modules.dep");
     let dep = std::fs::read_to_string(&dep_path).map_err(|e| Error::Io {
         path: dep_path.clone(),
-        reason: format!(
-            "{e} (no modules for kernel {}? run depmod -b ROOT KVER)",
-            o.kver
-        ),
+        reason: format!("{e} (no modules for kernel {kver}? run depmod -b ROOT KVER)"),
     })?;
-    let files = DepFiles {
+    Ok(DepFiles {
         dep,
         alias: read_text_opt(&mdir.join("modules.alias"))?,
         softdep: read_text_opt(&mdir.join("modules.softdep"))?,
         builtin: read_text_opt(&mdir.join("modules.builtin"))?,
         builtin_modinfo: std::fs::read(mdir.join("modules.builtin.modinfo")).unwrap_or_default(),
         order: read_text_opt(&mdir.join("modules.order"))?,
-    };
+    })
+}
+
+/// Build the image `o` describes.
+pub fn build(o: &Options) -> Result<Report, Error> {
     let host_info = if o.set == Set::Host {
         host(
             Path::new("/sys"),
@@ -243,8 +243,14 @@ pub fn build(o: &Options) -> Result<Report, Error> {
     } else {
         Host::default()
     };
-    let sel = plan::selection(o.set, &o.add, &host_info);
-    let closure = plan::closure(&files, &sel, &o.kver)?;
+    build_selection(o, &plan::selection(o.set, &o.add, &host_info))
+}
+
+/// [`build`] with the module names already chosen.
+fn build_selection(o: &Options, sel: &plan::Selection) -> Result<Report, Error> {
+    let mdir = o.root.join("lib/modules").join(&o.kver);
+    let files = dep_files(&mdir, &o.kver)?;
+    let closure = plan::closure(&files, sel, &o.kver)?;
     let mut report = Report {
         notes: closure.notes.clone(),
         ..Report::default()
@@ -357,6 +363,107 @@ fn compress_into(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::image::modinfo::tests::elf;
+
+    fn run(program: &str, args: &[&str], input: &[u8]) -> Vec<u8> {
+        let mut c = Command::new(program)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        c.stdin.take().unwrap().write_all(input).unwrap();
+        let out = c.wait_with_output().unwrap();
+        assert!(out.status.success());
+        out.stdout
+    }
+
+    /// A kernel tree with an xz, a zstd and a plain module, firmware (one
+    /// plain, one xz, one missing): the image has the modules decompressed
+    /// under .ko names, the firmware found, a warning for the rest, and two
+    /// builds give the same bytes.
+    #[test]
+    fn builds_from_compressed_modules_with_firmware() {
+        let t = std::env::temp_dir().join(format!("netroot-build-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&t);
+        let m = t.join("lib/modules/9.9/kernel");
+        std::fs::create_dir_all(&m).unwrap();
+        let a = elf(
+            true,
+            false,
+            b"firmware=v/a.bin\0firmware=v/b.bin\0firmware=v/gone.bin\0",
+        );
+        let b = elf(true, false, b"license=GPL\0");
+        let c = elf(true, false, b"alias=net-pf-99\0");
+        std::fs::write(m.join("a.ko.xz"), run("xz", &["-c", "--check=crc32"], &a)).unwrap();
+        std::fs::write(m.join("b.ko.zst"), run("zstd", &["-q", "-c"], &b)).unwrap();
+        std::fs::write(m.join("c.ko"), &c).unwrap();
+        std::fs::write(
+            t.join("lib/modules/9.9/modules.dep"),
+            "kernel/a.ko.xz: kernel/b.ko.zst\nkernel/b.ko.zst:\nkernel/c.ko:\n",
+        )
+        .unwrap();
+        std::fs::write(
+            t.join("lib/modules/9.9/modules.alias"),
+            "alias net-pf-99 c\n",
+        )
+        .unwrap();
+        let fw = t.join("lib/firmware/v");
+        std::fs::create_dir_all(&fw).unwrap();
+        std::fs::write(fw.join("a.bin"), b"FW-A").unwrap();
+        std::fs::write(
+            fw.join("b.bin.xz"),
+            run("xz", &["-c", "--check=crc32"], b"FW-B"),
+        )
+        .unwrap();
+        std::fs::write(t.join("init"), b"INIT").unwrap();
+        let o = Options {
+            root: t.clone(),
+            kver: "9.9".into(),
+            set: Set::Default,
+            add: vec![],
+            compress: Compress::None,
+            init: t.join("init"),
+            out: t.join("out.cpio"),
+        };
+        let sel = plan::Selection {
+            required: vec!["a".into(), "net-pf-99".into()],
+            ..Default::default()
+        };
+        let r = build_selection(&o, &sel).unwrap();
+        let img = std::fs::read(&o.out).unwrap();
+        let again = build_selection(&o, &sel).unwrap();
+        assert_eq!(std::fs::read(&o.out).unwrap(), img, "two builds differ");
+        assert_eq!(
+            (r.modules, r.firmware, again.size),
+            (3, 2, img.len() as u64)
+        );
+        let has = |needle: &[u8]| img.windows(needle.len()).any(|w| w == needle);
+        for n in [
+            &b"lib/modules/9.9/kernel/a.ko\0"[..],
+            b"lib/modules/9.9/kernel/b.ko\0",
+            b"kernel/a.ko: kernel/b.ko\n",
+            b"alias net-pf-99 c\n",
+            b"lib/firmware/v/b.bin\0",
+            b"FW-A",
+            b"FW-B",
+            &a,
+            &b,
+        ] {
+            assert!(has(n), "{}", String::from_utf8_lossy(n));
+        }
+        assert!(!has(b".ko.xz") && !has(b".ko.zst"));
+        assert_eq!(r.warnings.len(), 1);
+        assert!(
+            r.warnings[0].contains("module a: firmware not found")
+                && r.warnings[0].contains("v/gone.bin")
+        );
+        // A module that is not an ELF file is an error naming it.
+        std::fs::write(m.join("c.ko"), b"junk").unwrap();
+        let e = build_selection(&o, &sel).unwrap_err().to_string();
+        std::fs::remove_dir_all(&t).unwrap();
+        assert!(e.contains("c.ko: not an ELF file"), "{e}");
+    }
 
     #[test]
     fn host_walks_nic_devices_and_parents() {
