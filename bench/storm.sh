@@ -43,9 +43,8 @@ install -m 0755 "$here/peers/bench-init" "$build/testroot/sbin/bench-init"
 declare -A IMG=([netroot]="$build/initramfs.img" [busybox]="$build/bench/busybox.img")
 bin="$top/target/x86_64-unknown-linux-musl/release/netroot"
 [ -x "$bin" ] || { say "no $bin (make build)"; exit 1; }
-if [ ! -s "${IMG[netroot]}" ] || [ "$bin" -nt "${IMG[netroot]}" ] ||
-	[ "$top/qemu/mkinitramfs.sh" -nt "${IMG[netroot]}" ]; then
-	"$top/qemu/mkinitramfs.sh" --modules default --out "${IMG[netroot]}" >&2
+if [ ! -s "${IMG[netroot]}" ] || [ "$bin" -nt "${IMG[netroot]}" ]; then
+	"$bin" initramfs --root "$build/kernel" --kver "$ver" -o "${IMG[netroot]}" >&2
 fi
 "$here/peers/build.sh" busybox >&2
 cmd="ip=dhcp root=/dev/nfs nfsroot=10.0.3.1:/arch init=/sbin/bench-init"
