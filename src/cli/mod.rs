@@ -41,9 +41,20 @@ pub fn main_entry() -> i32 {
     {
         return crate::root::nbd::helper::main(&args);
     }
+    if args
+        .first()
+        .is_some_and(|a| a.starts_with(crate::net::dhcp::resident::ARGV0))
+    {
+        return crate::net::dhcp::resident::main(&args);
+    }
+    let as_init = crate::sys::init::is_pid1();
+    let oldroot = Path::new(crate::shutdown::OLDROOT).is_dir();
+    if let Some(how) = crate::shutdown::invoked_as(&args, as_init, oldroot) {
+        return crate::shutdown::main(how);
+    }
     // As PID 1 every argv is a boot: the kernel hands init the bare words of
     // its command line, and a word like `net` must not pick a helper mode.
-    if crate::sys::init::is_pid1() {
+    if as_init {
         return crate::boot::pid1();
     }
     let rest = args.get(2..).unwrap_or_default();
