@@ -46,7 +46,13 @@ pub struct Args {
     pub root: Option<PathBuf>,
     /// `log=kmsg`: log to /dev/kmsg (the journal) instead of stderr.
     pub kmsg: bool,
+    /// `netif=DIR`: systemd-networkd's link state directory
+    /// ([`NETIF_DIR`] unless a test points elsewhere).
+    pub netif: PathBuf,
 }
+
+/// Where systemd-networkd keeps one state file per link, named by ifindex.
+pub const NETIF_DIR: &str = "/run/systemd/netif/links";
 
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
@@ -95,6 +101,9 @@ impl Args {
         if self.kmsg {
             v.push("log=kmsg".into());
         }
+        if self.netif != Path::new(NETIF_DIR) {
+            v.push(format!("netif={}", self.netif.display()));
+        }
         v
     }
 }
@@ -111,6 +120,7 @@ pub fn parse(args: &[String]) -> Result<Args, String> {
     let mut hostname = None;
     let mut root = None;
     let mut kmsg = false;
+    let mut netif = PathBuf::from(NETIF_DIR);
     for a in args {
         let Some((k, v)) = a.split_once('=') else {
             return Err(format!("argument {a:?} is not key=value"));
@@ -127,6 +137,7 @@ pub fn parse(args: &[String]) -> Result<Args, String> {
             "hostname" => hostname = Some(v.to_string()),
             "root" if v.starts_with('/') => root = Some(PathBuf::from(v)),
             "log" => kmsg = v == "kmsg",
+            "netif" if v.starts_with('/') => netif = PathBuf::from(v),
             _ => return Err(bad()),
         }
     }
@@ -143,6 +154,7 @@ pub fn parse(args: &[String]) -> Result<Args, String> {
         hostname,
         root,
         kmsg,
+        netif,
     })
 }
 
@@ -240,6 +252,7 @@ pub fn start_before_switch(
         hostname,
         root: Some(new_root.to_path_buf()),
         kmsg: true,
+        netif: PathBuf::from(NETIF_DIR),
     };
     match spawn(&args) {
         Ok(pid) => crate::info!(
@@ -261,9 +274,9 @@ fn ifindex(iface: &str) -> Option<u32> {
         .ok()
 }
 
-fn networkd_took_over(iface: &str) -> bool {
-    ifindex(iface)
-        .and_then(|i| std::fs::read_to_string(format!("/run/systemd/netif/links/{i}")).ok())
+fn networkd_took_over(args: &Args) -> bool {
+    ifindex(&args.iface)
+        .and_then(|i| std::fs::read_to_string(args.netif.join(i.to_string())).ok())
         .is_some_and(|t| networkd_manages(&t))
 }
 
@@ -335,7 +348,7 @@ fn run(args: &Args, sock: &std::net::UdpSocket, client: &mut Client) -> i32 {
         let now = Instant::now();
         let before = client.state();
         while let Some(msg) = client.poll_transmit(now) {
-            if before == State::Bound && networkd_took_over(name) {
+            if before == State::Bound && networkd_took_over(args) {
                 crate::info!(
                     "dhcp renewer: {name}: systemd-networkd manages it now; leaving the lease to it"
                 );
@@ -441,6 +454,7 @@ mod tests {
             hostname: Some("node7".into()),
             root: Some("/newroot".into()),
             kmsg: true,
+            netif: "/tmp/netif".into(),
         };
         assert_eq!(parse(&a.to_argv()), Ok(a));
         let min = parse(&s(&[
