@@ -253,6 +253,13 @@ cat >"$root/usr/lib/systemd/system-shutdown/netroot-check-cut" <<-'EOF'
 	#!/bin/sh
 	# written by qemu/mkdebroot.sh (see netroot.check.cut there)
 	grep -q 'netroot\.check\.cut' /proc/cmdline || exit 0
+	# After the cut nothing may need the server until netroot runs from
+	# RAM: pull the programs that still run from the root (this shell, ip,
+	# systemd-shutdown, their libraries) into the page cache first, or a
+	# page fault on one of them waits for the server forever.
+	for f in /bin/dash /bin/ip /lib/systemd/systemd-shutdown; do
+		for g in "$f" $(ldd "$f" | grep -o '/[^ ]*'); do cat "$g" >/dev/null; done
+	done
 	for i in /sys/class/net/*; do
 		i=${i##*/}
 		[ "$i" = lo ] || ip link set "$i" down

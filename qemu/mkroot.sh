@@ -96,6 +96,7 @@ echo "TEST-ROOT identity nodename=$(cat /proc/sys/kernel/hostname)" \
 	"nfs4_unique_id=$(cat /sys/module/nfs/parameters/nfs4_unique_id 2>/dev/null)" \
 	"nfs_identifier=$(cat /sys/fs/nfs/net/nfs_client/identifier 2>/dev/null)" \
 	"machine_id=$(cat /etc/machine-id 2>/dev/null)"
+[ -x /run/initramfs/shutdown ] && echo "TEST-ROOT shutdown-ramfs: /run/initramfs/shutdown $(wc -c </run/initramfs/shutdown) bytes"
 for f in /run/net-*.conf; do
 	[ -f "$f" ] || continue
 	echo "TEST-ROOT $f:"

@@ -181,6 +181,34 @@ pub fn install_logged() {
     }
 }
 
+/// `netroot install-shutdown [DIR]`: [`install`] the running binary into
+/// DIR (default [`DIR`]), for initramfs hooks whose /init does the switch
+/// (mkinitcpio's netroot hook calls it from `run_cleanuphook`).
+pub fn install_cli(args: &[String]) -> i32 {
+    let dir = match args {
+        [] => PathBuf::from(DIR),
+        [d] if !d.starts_with('-') => PathBuf::from(d),
+        _ => {
+            eprintln!("usage: netroot install-shutdown [DIR]");
+            return 2;
+        }
+    };
+    crate::log::init(true, true, false);
+    match install(&dir, Path::new("/proc/self/exe")) {
+        Ok(p) => {
+            info!(
+                "shutdown: {} ready (unmounts the root at poweroff)",
+                p.display()
+            );
+            0
+        }
+        Err(e) => {
+            error!("shutdown: cannot prepare {}: {e}", dir.display());
+            1
+        }
+    }
+}
+
 /// Run `f` in a worker thread and wait for it at most `budget`. None when it
 /// overran (the thread is left behind: the machine is about to stop).
 fn within<T: Send + 'static>(
@@ -437,6 +465,17 @@ bad line
         install(&d.join("initramfs"), &exe).unwrap();
         assert!(!d.join("initramfs/.shutdown.new").exists());
         assert!(install(&d.join("initramfs"), &d.join("absent")).is_err());
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn install_cli_arguments() {
+        assert_eq!(install_cli(&s(&["-x"])), 2);
+        assert_eq!(install_cli(&s(&["a", "b"])), 2);
+        let d = std::env::temp_dir().join(format!("netroot-shutdown-cli-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        assert_eq!(install_cli(&[d.display().to_string()]), 0);
+        assert!(d.join("shutdown").is_file());
         std::fs::remove_dir_all(&d).unwrap();
     }
 

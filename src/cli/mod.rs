@@ -30,6 +30,7 @@ const USAGE_TEXT: &str = "usage: netroot explain [--cmdline STR | --file PATH] [
        netroot net [--cmdline STR] [--load-modules] [--run-dir DIR] [--etc-dir DIR] [--tmp-dir DIR]
        netroot mount DIR [--cmdline STR] [--run-dir DIR]
        netroot query root-kind|wants-network|root-modules [--cmdline STR]
+       netroot install-shutdown [DIR]
 as PID 1 (the initramfs's /init) it boots the machine";
 
 /// Entry point called by `main`: picks the mode, returns the exit status.
@@ -65,6 +66,7 @@ pub fn main_entry() -> i32 {
         Some("query") => query::run(Path::new("/"), rest, out, err),
         Some("net") => net::run(rest, out, err),
         Some("mount") => mount::run(rest, err),
+        Some("install-shutdown") => crate::shutdown::install_cli(rest),
         Some("--version") | Some("version") => {
             let _ = writeln!(out, "netroot {}", env!("CARGO_PKG_VERSION"));
             OK
