@@ -254,20 +254,35 @@ fn stop_residents() {
     }
 }
 
-/// Unmount one mount point within the budget; on failure or overrun,
-/// force-detach it. Returns a word for the log.
+/// Unmount one mount point within the budget. Busy (a layer under the
+/// overlay root, a mount point with mounts below): detach it from the tree
+/// and let the last user release it (the overlay's unmount then shuts the
+/// lower NFS mount down cleanly). No answer in time, or another error: the
+/// server is not there, force-detach. Returns the outcome for the log.
 fn unmount(m: &Mount) -> String {
     let point = PathBuf::from(&m.point);
     let p = point.clone();
     let t = Instant::now();
     let r = within(STEP_BUDGET, move || crate::sys::fs::umount(&p, false));
-    let why = match r {
+    let (why, force) = match r {
         Some(Ok(())) => return format!("unmounted in {} ms", t.elapsed().as_millis()),
-        Some(Err(e)) => e.to_string(),
-        None => format!("no answer in {} s", STEP_BUDGET.as_secs()),
+        Some(Err(e)) if e.raw_os_error() == Some(libc::EBUSY) => ("busy".to_string(), false),
+        Some(Err(e)) => (e.to_string(), true),
+        None => (format!("no answer in {} s", STEP_BUDGET.as_secs()), true),
     };
-    match crate::sys::fs::umount_force_detach(&point) {
-        Ok(()) => format!("{why}: detached (MNT_FORCE|MNT_DETACH)"),
+    let (r, how) = if force {
+        (
+            crate::sys::fs::umount_force_detach(&point),
+            "force-detached (MNT_FORCE|MNT_DETACH)",
+        )
+    } else {
+        (
+            crate::sys::fs::umount(&point, true),
+            "detached (MNT_DETACH)",
+        )
+    };
+    match r {
+        Ok(()) => format!("{why}: {how}"),
         Err(e) => format!("{why}; detach: {e}"),
     }
 }
