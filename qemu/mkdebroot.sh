@@ -30,9 +30,6 @@
 #     kernel command line (tests/qemu/t-debian-*.sh): after multi-user.target
 #     and network-online.target it prints NETROOT-CHECK lines on ttyS0 (units,
 #     `ip -4 addr`, `networkctl`), writes /var/tmp/netroot-TOKEN and powers off
-#   - with `netroot.check.cut` also: a system-shutdown hook sets the links
-#     down right before systemd-shutdown execs /run/initramfs/shutdown (the
-#     server is then unreachable for netroot's shutdown)
 #
 # Measured here (2 shared cores, deb.debian.org at ~80 MB/s): see the
 # "mkdebroot:" summary line it prints (time, download size, tree and image size).
@@ -52,7 +49,7 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	--force) force=1 ;;
 	--reset) reset=1 ;;
-	-h | --help) sed -n '2,34p' "${BASH_SOURCE[0]}"; exit 0 ;;
+	-h | --help) sed -n '2,31p' "${BASH_SOURCE[0]}"; exit 0 ;;
 	*) echo "mkdebroot: unknown argument: $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -156,10 +153,6 @@ EOF
 mkdir -p "$root/etc/systemd/system/serial-getty@ttyS0.service.d"
 cat >"$root/etc/systemd/system/serial-getty@ttyS0.service.d/autologin.conf" <<-'EOF'
 	# written by qemu/mkdebroot.sh: `make demo` logs root in on the serial console.
-	# Not in the lab checks (netroot.check=): agetty's vhangup() of ttyS0
-	# cuts netroot-check.service's output there mid-way.
-	[Unit]
-	ConditionKernelCommandLine=!netroot.check
 	[Service]
 	ExecStart=
 	ExecStart=-/sbin/agetty --autologin root --keep-baud 115200,57600,38400,9600 - $TERM
@@ -242,31 +235,6 @@ cat >"$root/etc/systemd/system/netroot-check.service" <<-'EOF'
 	WantedBy=multi-user.target
 EOF
 in_root systemctl enable netroot-check.service >/dev/null 2>&1
-# With netroot.check.cut the server becomes unreachable at the last moment
-# systemd still runs anything from the root: systemd-shutdown runs the
-# executables of /usr/lib/systemd/system-shutdown/ after its own unmount
-# loop and right before it execs netroot's /run/initramfs/shutdown. Setting
-# the links down there is, for the client, a server that is gone: what
-# the second boots of t-debian-nfs4.sh and t-debian-nbd.sh show netroot bounds.
-mkdir -p "$root/usr/lib/systemd/system-shutdown"
-cat >"$root/usr/lib/systemd/system-shutdown/netroot-check-cut" <<-'EOF'
-	#!/bin/sh
-	# written by qemu/mkdebroot.sh (see netroot.check.cut there)
-	grep -q 'netroot\.check\.cut' /proc/cmdline || exit 0
-	# After the cut nothing may need the server until netroot runs from
-	# RAM: pull the programs that still run from the root (this shell, ip,
-	# systemd-shutdown, their libraries) into the page cache first, or a
-	# page fault on one of them waits for the server forever.
-	for f in /bin/dash /bin/ip /lib/systemd/systemd-shutdown; do
-		for g in "$f" $(ldd "$f" | grep -o '/[^ ]*'); do cat "$g" >/dev/null; done
-	done
-	for i in /sys/class/net/*; do
-		i=${i##*/}
-		[ "$i" = lo ] || ip link set "$i" down
-	done
-	echo "netroot-check: links set down, the server is unreachable now" >/dev/kmsg
-EOF
-chmod 0755 "$root/usr/lib/systemd/system-shutdown/netroot-check-cut"
 
 for f in etc/os-release sbin/init lib/systemd/systemd-networkd; do
 	[ -e "$root/$f" ] || { echo "mkdebroot: build/debroot lacks /$f" >&2; exit 1; }

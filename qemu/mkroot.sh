@@ -148,7 +148,7 @@ testloop() { # ROUNDS
 		echo "TESTLOOP-CORRUPT lines=$l_n want=$l_want got=$l_got"
 	fi
 }
-hold=0 wrote="" loop=0 io=0
+hold=0 wrote="" loop=0 io=0 shut=""
 # shellcheck disable=SC2013 # one line of words: splitting is the point
 for w in $(cat /proc/cmdline); do
 	case "$w" in
@@ -166,6 +166,7 @@ for w in $(cat /proc/cmdline); do
 	testhold=*) hold=${w#testhold=} ;;
 	testloop=*) loop=${w#testloop=} ;;
 	testio=*) io=${w#testio=} ;;
+	testshutdown=*) shut=${w#testshutdown=} ;;
 	esac
 done
 if [ "$loop" -gt 0 ] 2>/dev/null; then
@@ -196,6 +197,29 @@ if [ "$io" -gt 0 ] 2>/dev/null; then
 	dmesg | grep -iE 'nfs|rpc|lockd' | sed 's/^/TEST-ROOT kmsg /'
 fi
 sync
+if [ "${shut:-}" = up ] || [ "${shut:-}" = cut ]; then
+	# What systemd-shutdown(8) does last: bind /dev /proc /sys into
+	# /run/initramfs, pivot into it with the old root at /oldroot, exec
+	# /shutdown poweroff as PID 1. With testshutdown=cut the link goes down
+	# between the pivot and the exec: the server is gone for netroot's
+	# shutdown, with data left to write (a file written without sync).
+	[ -x /run/initramfs/shutdown ] || { echo "TEST-ROOT no /run/initramfs/shutdown"; poweroff -f; }
+	# The whole (static) busybox in the page cache: after the cut nothing
+	# may be read from the root.
+	cat /bin/busybox >/dev/null
+	echo "unsynced data written by $(hostname) at $up" >/root/testshutdown-unsynced
+	for d in dev proc sys; do
+		mount --bind "/$d" "/run/initramfs/$d"
+	done
+	mount --bind /run/initramfs /run/initramfs
+	cd /run/initramfs
+	pivot_root . oldroot
+	if [ "$shut" = cut ]; then
+		/oldroot/bin/busybox ip link set eth0 down
+		echo "TEST-ROOT link down, the server is unreachable now" >/dev/kmsg
+	fi
+	exec /shutdown poweroff
+fi
 if [ "$hold" -gt 0 ] 2>/dev/null; then
 	sleep "$hold"
 	# Again after the hold, when a guest booted at the same time has written too.

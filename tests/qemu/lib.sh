@@ -40,8 +40,8 @@
 #   root_uptime LOG             uptime printed by the test root's init
 #   report_uptime               print it for $LOG (run.sh shows it)
 #   shutdown_span LOG           seconds from systemd-shutdown's "Returning to
-#                               initrd" (netroot's /run/initramfs/shutdown
-#                               starts) to "reboot: Power down", guest uptime
+#                               initrd" (or netroot's first shutdown line) to
+#                               "reboot: Power down", guest uptime
 #   assert_shutdown_within SECONDS LOG
 #                               fail unless that span is at most SECONDS
 set -euo pipefail
@@ -272,7 +272,7 @@ stamp_of() { # REGEX LOG: the kernel timestamp of the first line matching REGEX
 
 shutdown_span() { # LOG
 	local log=$1 a b
-	a=$(stamp_of 'systemd-shutdown\[1\]: Returning to initrd' "$log")
+	a=$(stamp_of 'systemd-shutdown\[1\]: Returning to initrd|netroot: shutdown: netroot .* as ' "$log")
 	b=$(stamp_of 'reboot: (Power down|Restarting system)' "$log")
 	if [ -z "$a" ] || [ -z "$b" ]; then
 		echo "?"
@@ -284,7 +284,7 @@ shutdown_span() { # LOG
 assert_shutdown_within() { # SECONDS LOG
 	local span
 	span=$(shutdown_span "$2")
-	echo "shutdown: $span from systemd-shutdown's 'Returning to initrd' to power-off ($(basename "$2"))"
+	echo "shutdown: $span from the hand-over to /run/initramfs/shutdown to power-off ($(basename "$2"))"
 	awk -v s="${span% s}" -v max="$1" 'BEGIN { exit !(s + 0 > 0 && s + 0 <= max) }' ||
 		fail "power-off took $span after netroot's shutdown started (bound: $1 s)"
 }
