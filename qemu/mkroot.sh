@@ -202,23 +202,25 @@ if [ "${shut:-}" = up ] || [ "${shut:-}" = cut ]; then
 	# /run/initramfs, pivot into it with the old root at /oldroot, exec
 	# /shutdown poweroff as PID 1. With testshutdown=cut the link goes down
 	# between the pivot and the exec: the server is gone for netroot's
-	# shutdown, with data left to write (a file written without sync).
+	# shutdown, and on a btrfs root (NBD) a file written without sync is
+	# still to be written back.
 	[ -x /run/initramfs/shutdown ] || { echo "TEST-ROOT no /run/initramfs/shutdown"; poweroff -f; }
-	# The whole (static) busybox in the page cache: after the cut nothing
-	# may be read from the root.
-	cat /bin/busybox >/dev/null
 	echo "unsynced data written by $(hostname) at $up" >/root/testshutdown-unsynced
 	for d in dev proc sys; do
 		mount --bind "/$d" "/run/initramfs/$d"
 	done
 	mount --bind /run/initramfs /run/initramfs
+	# PID 1 goes on from a copy in RAM: the last close of a program file on
+	# an NFSv4 root (at the exec below) waits for the server to answer CLOSE.
+	cp /bin/busybox /run/initramfs/busybox
 	cd /run/initramfs
-	pivot_root . oldroot
-	if [ "$shut" = cut ]; then
-		/oldroot/bin/busybox ip link set eth0 down
-		echo "TEST-ROOT link down, the server is unreachable now" >/dev/kmsg
-	fi
-	exec /shutdown poweroff
+	exec /run/initramfs/busybox sh -c '
+		/run/initramfs/busybox pivot_root . oldroot || exit 1
+		if [ "$1" = cut ]; then
+			/busybox ip link set eth0 down
+			echo "TEST-ROOT link down, the server is unreachable now" >/dev/kmsg
+		fi
+		exec /shutdown poweroff' sh "$shut"
 fi
 if [ "$hold" -gt 0 ] 2>/dev/null; then
 	sleep "$hold"

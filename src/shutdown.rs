@@ -54,17 +54,32 @@ pub fn parse_verb(verb: &str) -> Option<Stop> {
 /// beside us (the kernel also hands PID 1 bare words of its command line,
 /// so a boot with a word `reboot` must not shut down). Without a known verb
 /// the shutdown still powers off: stopping is what was asked.
-pub fn invoked_as(args: &[String], pid1: bool, oldroot_exists: bool) -> Option<Stop> {
+/// `oldroot_exists` is only asked in the PID 1 case (see [`oldroot_present`]).
+pub fn invoked_as(
+    args: &[String],
+    pid1: bool,
+    oldroot_exists: impl FnOnce() -> bool,
+) -> Option<Stop> {
     let argv0 = args.first().map(String::as_str).unwrap_or("");
     let verb = args.get(1).and_then(|v| parse_verb(v));
     let named = argv0 == "shutdown" || argv0.ends_with("/shutdown");
     if named {
         return Some(verb.unwrap_or(Stop::PowerOff));
     }
-    if pid1 && oldroot_exists {
+    if pid1 && verb.is_some() && oldroot_exists() {
         return verb;
     }
     None
+}
+
+/// Whether `/` has an entry `oldroot`, read from the directory listing of
+/// `/` alone: a stat of /oldroot would cross into the old root's mount, and
+/// on an NFS root whose server is gone that stat never returns.
+pub fn oldroot_present() -> bool {
+    std::fs::read_dir("/").is_ok_and(|rd| {
+        rd.flatten()
+            .any(|e| e.file_name() == OLDROOT.trim_start_matches('/'))
+    })
 }
 
 /// One line of /proc/self/mountinfo, the fields we use.
@@ -270,20 +285,23 @@ fn unmount(m: &Mount) -> String {
         Some(Err(e)) => (e.to_string(), true),
         None => (format!("no answer in {} s", STEP_BUDGET.as_secs()), true),
     };
-    let (r, how) = if force {
-        (
-            crate::sys::fs::umount_force_detach(&point),
-            "force-detached (MNT_FORCE|MNT_DETACH)",
-        )
+    let how = if force {
+        "force-detached (MNT_FORCE|MNT_DETACH)"
     } else {
-        (
-            crate::sys::fs::umount(&point, true),
-            "detached (MNT_DETACH)",
-        )
+        "detached (MNT_DETACH)"
     };
+    // Budgeted too: even the path walk to the mount point may ask a server.
+    let r = within(STEP_BUDGET, move || {
+        if force {
+            crate::sys::fs::umount_force_detach(&point)
+        } else {
+            crate::sys::fs::umount(&point, true)
+        }
+    });
     match r {
-        Ok(()) => format!("{why}: {how}"),
-        Err(e) => format!("{why}; detach: {e}"),
+        Some(Ok(())) => format!("{why}: {how}"),
+        Some(Err(e)) => format!("{why}; detach: {e}"),
+        None => format!("{why}; detach: no answer in {} s", STEP_BUDGET.as_secs()),
     }
 }
 
@@ -374,38 +392,44 @@ mod tests {
     #[test]
     fn invocation() {
         assert_eq!(
-            invoked_as(&s(&["/shutdown", "reboot", "--log-level", "6"]), true, true),
+            invoked_as(
+                &s(&["/shutdown", "reboot", "--log-level", "6"]),
+                true,
+                || true
+            ),
             Some(Stop::Reboot)
         );
         assert_eq!(
-            invoked_as(&s(&["/shutdown", "poweroff"]), true, true),
+            invoked_as(&s(&["/shutdown", "poweroff"]), true, || true),
             Some(Stop::PowerOff)
         );
         assert_eq!(
-            invoked_as(&s(&["/run/initramfs/shutdown", "kexec"]), false, false),
+            invoked_as(&s(&["/run/initramfs/shutdown", "kexec"]), false, || false),
             Some(Stop::Kexec)
         );
         assert_eq!(
-            invoked_as(&s(&["shutdown", "halt"]), false, false),
+            invoked_as(&s(&["shutdown", "halt"]), false, || false),
             Some(Stop::Halt)
         );
         assert_eq!(
-            invoked_as(&s(&["/shutdown"]), true, true),
+            invoked_as(&s(&["/shutdown"]), true, || true),
             Some(Stop::PowerOff)
         );
         // PID 1 with the verb: only beside an /oldroot.
         assert_eq!(
-            invoked_as(&s(&["/init", "reboot"]), true, true),
+            invoked_as(&s(&["/init", "reboot"]), true, || true),
             Some(Stop::Reboot)
         );
-        assert_eq!(invoked_as(&s(&["/init", "reboot"]), true, false), None);
-        assert_eq!(invoked_as(&s(&["/init", "single"]), true, true), None);
-        assert_eq!(invoked_as(&s(&["netroot", "reboot"]), false, true), None);
+        assert_eq!(invoked_as(&s(&["/init", "reboot"]), true, || false), None);
+        assert_eq!(invoked_as(&s(&["/init", "single"]), true, || true), None);
+        assert_eq!(invoked_as(&s(&["netroot", "reboot"]), false, || true), None);
         assert_eq!(
-            invoked_as(&s(&["/usr/bin/netroot-shutdown", "reboot"]), false, false),
+            invoked_as(&s(&["/usr/bin/netroot-shutdown", "reboot"]), false, || {
+                false
+            }),
             None
         );
-        assert_eq!(invoked_as(&[], false, false), None);
+        assert_eq!(invoked_as(&[], false, || false), None);
     }
 
     const MOUNTINFO: &str = "\

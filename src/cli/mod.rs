@@ -49,8 +49,8 @@ pub fn main_entry() -> i32 {
         return crate::net::dhcp::resident::main(&args);
     }
     let as_init = crate::sys::init::is_pid1();
-    let oldroot = Path::new(crate::shutdown::OLDROOT).is_dir();
-    if let Some(how) = crate::shutdown::invoked_as(&args, as_init, oldroot) {
+    if let Some(how) = crate::shutdown::invoked_as(&args, as_init, crate::shutdown::oldroot_present)
+    {
         return crate::shutdown::main(how);
     }
     // As PID 1 every argv is a boot: the kernel hands init the bare words of
