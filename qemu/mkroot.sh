@@ -218,7 +218,7 @@ if [ "${shut:-}" = up ] || [ "${shut:-}" = cut ]; then
 		/run/initramfs/busybox pivot_root . oldroot || exit 1
 		if [ "$1" = cut ]; then
 			/busybox ip link set eth0 down
-			echo "TEST-ROOT link down, the server is unreachable now" >/dev/kmsg
+			echo "TEST-ROOT link down, the server is unreachable now"
 		fi
 		exec /shutdown poweroff' sh "$shut"
 fi

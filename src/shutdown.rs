@@ -300,6 +300,11 @@ fn unmount(m: &Mount) -> String {
     });
     match r {
         Some(Ok(())) => format!("{why}: {how}"),
+        // EINVAL: no longer a mount point, the overrun unmount took it out
+        // of the tree and is still waiting for the server.
+        Some(Err(e)) if force && e.raw_os_error() == Some(libc::EINVAL) => {
+            format!("{why}: out of the tree, left waiting for the server")
+        }
         Some(Err(e)) => format!("{why}; detach: {e}"),
         None => format!("{why}; detach: no answer in {} s", STEP_BUDGET.as_secs()),
     }
