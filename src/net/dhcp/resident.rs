@@ -79,13 +79,9 @@ fn parse_mac(s: &str) -> Option<[u8; 6]> {
 impl Args {
     /// The arguments after argv[0], as [`parse`] reads them back.
     pub fn to_argv(&self) -> Vec<String> {
-        let m = self.mac;
         let mut v = vec![
             format!("iface={}", self.iface),
-            format!(
-                "mac={:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
-                m[0], m[1], m[2], m[3], m[4], m[5]
-            ),
+            format!("mac={}", crate::util::fmt_mac(&self.mac)),
             format!("addr={}", self.addr),
             format!("server={}", self.server),
             format!("lease={}", self.lease.as_secs()),
@@ -319,7 +315,7 @@ pub fn main(argv: &[String]) -> i32 {
         server: args.server,
         times: Times::from_lease(since, args.lease),
     };
-    let seed = u64::from(std::process::id()) ^ u64::from(u32::from(args.addr)) << 16;
+    let seed = crate::util::seed(&args.mac);
     let cfg = Config {
         mac: args.mac,
         client_id: args.client_id.clone(),
