@@ -269,11 +269,11 @@ fn stop_residents() {
     }
 }
 
-/// Unmount one mount point within the budget. Busy (a layer under the
-/// overlay root, a mount point with mounts below): detach it from the tree
-/// and let the last user release it (the overlay's unmount then shuts the
-/// lower NFS mount down cleanly). No answer in time, or another error: the
-/// server is not there, force-detach. Returns the outcome for the log.
+/// Unmount one mount point within the budget. Busy (a mount point with
+/// mounts below that would not come off, a file still open): detach it from
+/// the tree and let the last user release it. No answer in time, or another
+/// error: the server is not there, force-detach. Returns the outcome for
+/// the log.
 fn unmount(m: &Mount) -> String {
     let point = PathBuf::from(&m.point);
     let p = point.clone();
