@@ -96,6 +96,7 @@ echo "TEST-ROOT identity nodename=$(cat /proc/sys/kernel/hostname)" \
 	"nfs4_unique_id=$(cat /sys/module/nfs/parameters/nfs4_unique_id 2>/dev/null)" \
 	"nfs_identifier=$(cat /sys/fs/nfs/net/nfs_client/identifier 2>/dev/null)" \
 	"machine_id=$(cat /etc/machine-id 2>/dev/null)"
+[ -x /run/initramfs/shutdown ] && echo "TEST-ROOT shutdown-ramfs: /run/initramfs/shutdown $(wc -c </run/initramfs/shutdown) bytes"
 for f in /run/net-*.conf; do
 	[ -f "$f" ] || continue
 	echo "TEST-ROOT $f:"
@@ -147,7 +148,7 @@ testloop() { # ROUNDS
 		echo "TESTLOOP-CORRUPT lines=$l_n want=$l_want got=$l_got"
 	fi
 }
-hold=0 wrote="" loop=0 io=0
+hold=0 wrote="" loop=0 io=0 shut=""
 # shellcheck disable=SC2013 # one line of words: splitting is the point
 for w in $(cat /proc/cmdline); do
 	case "$w" in
@@ -165,6 +166,7 @@ for w in $(cat /proc/cmdline); do
 	testhold=*) hold=${w#testhold=} ;;
 	testloop=*) loop=${w#testloop=} ;;
 	testio=*) io=${w#testio=} ;;
+	testshutdown=*) shut=${w#testshutdown=} ;;
 	esac
 done
 if [ "$loop" -gt 0 ] 2>/dev/null; then
@@ -195,6 +197,31 @@ if [ "$io" -gt 0 ] 2>/dev/null; then
 	dmesg | grep -iE 'nfs|rpc|lockd' | sed 's/^/TEST-ROOT kmsg /'
 fi
 sync
+if [ "${shut:-}" = up ] || [ "${shut:-}" = cut ]; then
+	# What systemd-shutdown(8) does last: bind /dev /proc /sys into
+	# /run/initramfs, pivot into it with the old root at /oldroot, exec
+	# /shutdown poweroff as PID 1. With testshutdown=cut the link goes down
+	# between the pivot and the exec: the server is gone for netroot's
+	# shutdown, and on a btrfs root (NBD) a file written without sync is
+	# still to be written back.
+	[ -x /run/initramfs/shutdown ] || { echo "TEST-ROOT no /run/initramfs/shutdown"; poweroff -f; }
+	echo "unsynced data written by $(hostname) at $up" >/root/testshutdown-unsynced
+	for d in dev proc sys; do
+		mount --bind "/$d" "/run/initramfs/$d"
+	done
+	mount --bind /run/initramfs /run/initramfs
+	# PID 1 goes on from a copy in RAM: the last close of a program file on
+	# an NFSv4 root (at the exec below) waits for the server to answer CLOSE.
+	cp /bin/busybox /run/initramfs/busybox
+	cd /run/initramfs
+	exec /run/initramfs/busybox sh -c '
+		/run/initramfs/busybox pivot_root . oldroot || exit 1
+		if [ "$1" = cut ]; then
+			/busybox ip link set eth0 down
+			echo "TEST-ROOT link down, the server is unreachable now"
+		fi
+		exec /shutdown poweroff' sh "$shut"
+fi
 if [ "$hold" -gt 0 ] 2>/dev/null; then
 	sleep "$hold"
 	# Again after the hold, when a guest booted at the same time has written too.

@@ -12,7 +12,8 @@
 #   nbd-server: export "arch", a fresh copy of build/testroot-btrfs.img
 # and, when qemu/mkdebroot.sh has built the Debian root (otherwise nothing
 # changes): ganesha exports build/debroot at Pseudo /debian, nbd-server
-# exports "debian", a fresh copy of build/debroot-btrfs.img.
+# exports "debian", a fresh copy of build/debroot-btrfs.img, with a transaction
+# log build/lab/nbd-debian.trlog (every request header).
 #
 # Usage: qemu/servers.sh start|stop|status|env [--nfs4] [--nfs3] [--nbd]
 #   start   (no service flag = all three); idempotent: a running server is kept
@@ -221,7 +222,7 @@ start_ganesha() {
 start_nbd() {
 	local pidf="$lab/nbd-server.pid" log="$lab/nbd-server.log" img="$lab/nbd-arch.img"
 	if alive "$pidf"; then
-		{ [ ! -s "$build/debroot-btrfs.img" ] || grep -q '^\[debian\]' "$lab/nbd-server.conf"; } && return 0
+		{ [ ! -s "$build/debroot-btrfs.img" ] || grep -q 'nbd-debian.trlog' "$lab/nbd-server.conf"; } && return 0
 		stop_one nbd-server
 	fi
 	[ -s "$build/testroot-btrfs.img" ] || { echo "servers.sh: no build/testroot-btrfs.img (run qemu/mkroot.sh)" >&2; return 1; }
@@ -239,7 +240,11 @@ start_nbd() {
 	EOF
 	if [ -s "$build/debroot-btrfs.img" ]; then
 		cp --sparse=always "$build/debroot-btrfs.img" "$lab/nbd-debian.img"
-		printf '[debian]\n    exportname = %s\n' "$lab/nbd-debian.img" >>"$lab/nbd-server.conf"
+		# The transaction log (nbd-server(5) transactionlog=) records every
+		# request header: a clean disconnect ends it with NBD_CMD_DISC
+		# (tests/qemu/t-debian-nbd.sh reads it with nbd-trdump).
+		printf '[debian]\n    exportname = %s\n    transactionlog = %s\n' \
+			"$lab/nbd-debian.img" "$lab/nbd-debian.trlog" >>"$lab/nbd-server.conf"
 	fi
 	run_nbd nbd-server "$NBD_PORT"
 }

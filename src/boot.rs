@@ -70,6 +70,7 @@ pub(crate) fn pid1() -> i32 {
         modules = Some(crate::kmod::Loader::spawn(p));
     }
 
+    let net_start = Instant::now();
     let net = if cfg.wants_network() {
         let env = crate::net::Env::default();
         let o = phase("network", on_failure, || {
@@ -118,6 +119,8 @@ pub(crate) fn pid1() -> i32 {
     let init = cfg.init_path().to_string();
     let mut args = vec![init.clone()];
     args.extend(cfg.init_args.iter().cloned());
+    crate::shutdown::install_logged();
+    crate::net::dhcp::resident::start_before_switch(&cfg, &net, net_start, target);
     info!("switching to the root, exec {init} at {:.2} s", uptime());
     crate::log::restore_ratelimit(ratelimit);
     // A failed exec happens after the chroot (e.g. an I/O error reading

@@ -427,6 +427,7 @@ pub fn plan_json_with(cfg: &BootConfig, facts: &MachineFacts) -> Value {
         ),
         ("debug", Value::Bool(cfg.options.debug)),
         ("shell", Value::Bool(cfg.options.shell)),
+        ("renew", cfg.options.renew.map_or(Value::Null, Value::Bool)),
         ("quiet", Value::Bool(cfg.quiet)),
         (
             "panic",
@@ -702,6 +703,14 @@ pub fn plan_text_with(cfg: &BootConfig, facts: &MachineFacts) -> String {
             cfg.options.state.join(", ")
         );
     }
+    if cfg.wants_network() {
+        out.push_str(match cfg.options.renew {
+            Some(true) => "  DHCP lease: renewed after the switch by a resident @netroot-dhcp (netroot.renew)\n",
+            Some(false) => "  DHCP lease: not renewed after the switch (netroot.renew=0)\n",
+            None => "  DHCP lease: renewed after the switch by a resident @netroot-dhcp unless the root enables systemd-networkd (netroot.renew= to force)\n",
+        });
+    }
+    out.push_str("  at shutdown: /run/initramfs/shutdown (netroot) unmounts the root, detaches NBD, powers off\n");
     let _ = write!(out, "  init: {}", cfg.init_path());
     if cfg.init.is_none() {
         out.push_str(" (default)");
@@ -762,6 +771,8 @@ mod tests {
             "init: /lib/systemd/systemd with arguments single",
             "on failure after 30 s: reboot after 10 s (panic=10)",
             "if the server goes away: I/O waits while netroot reconnects",
+            "DHCP lease: renewed after the switch by a resident @netroot-dhcp unless the root enables systemd-networkd",
+            "at shutdown: /run/initramfs/shutdown",
         ] {
             assert!(t.contains(want), "missing {want:?} in\n{t}");
         }

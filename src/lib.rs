@@ -22,6 +22,7 @@ pub mod log;
 pub mod net;
 pub mod netlink;
 pub mod root;
+pub(crate) mod shutdown;
 pub(crate) mod switch_root;
 #[allow(unsafe_code)]
 pub(crate) mod sys;

@@ -628,7 +628,7 @@ fn generic_and_netroot_options() {
     let c = ok(
         "quiet ro rw init=/usr/lib/systemd/systemd panic=30 netroot.timeout=120 \
                 netroot.debug netroot.shell=0 netroot.state=/var/log,/var/lib/dhcp/ \
-                netroot.state=/var/log,/srv netroot.overlay=tmpfs -- single \"a b\"",
+                netroot.state=/var/log,/srv netroot.overlay=tmpfs netroot.renew -- single \"a b\"",
     );
     assert!(c.quiet);
     assert_eq!(c.read_only, Some(false), "last of ro/rw wins");
@@ -639,6 +639,14 @@ fn generic_and_netroot_options() {
     assert!(!c.options.shell);
     assert_eq!(c.options.state, vec!["/var/log", "/var/lib/dhcp", "/srv"]);
     assert_eq!(c.options.overlay, Some(Overlay::Tmpfs));
+    assert_eq!(c.options.renew, Some(true));
+    assert_eq!(ok("netroot.renew=0").options.renew, Some(false));
+    assert_eq!(ok("netroot.renew=1").options.renew, Some(true));
+    assert_eq!(
+        ok("netroot.renew=0 netroot.renew").options.renew,
+        Some(true)
+    );
+    assert_eq!(ok("").options.renew, None, "decided from the new root");
     assert_eq!(c.init_args, vec!["single", "a b"]);
     assert_eq!(c.on_failure(), OnFailure::Reboot(30));
     assert_eq!(ok("panic=30 netroot.shell").on_failure(), OnFailure::Shell);
@@ -984,6 +992,10 @@ fn malformed_parameters_name_the_parameter_field_and_value() {
         (
             "netroot.debug=maybe",
             r#"netroot.debug=: "maybe" is not a boolean (1, yes, true, on, 0, no, false, off)"#,
+        ),
+        (
+            "netroot.renew=2",
+            r#"netroot.renew=: "2" is not a boolean (1, yes, true, on, 0, no, false, off)"#,
         ),
         (
             "netroot.state=var/log",

@@ -192,9 +192,185 @@ fn four_message_exchange_binds() {
     assert_eq!(lease.lease_time, Some(Duration::from_secs(3600)));
     assert!(!lease.rapid_commit);
     assert_eq!(c.state(), State::Bound);
-    assert_eq!(c.next_deadline(), None);
+    // RFC 2131 §4.4.5: T1 is half the 3600 s lease, counted from the REQUEST.
+    assert_eq!(c.next_deadline(), Some(t1 + Duration::from_secs(1800)));
     assert!(c.poll_transmit(t1 + Duration::from_secs(1000)).is_none());
     assert_eq!(c.sent(), 3);
+}
+
+// ------------------------------------------- BOUND → RENEWING → REBINDING
+
+const LEASE: Duration = Duration::from_secs(120);
+
+fn held_client(t0: Instant) -> Client {
+    let held = machine::Held {
+        addr: ADDR,
+        server: SERVER,
+        times: machine::Times::from_lease(t0, LEASE),
+    };
+    Client::bound(config(0x5555, 9), held, t0)
+}
+
+fn ack_with(xid: u32, lease_s: u32) -> Vec<u8> {
+    let mut m = v4::Message::decode(&mut Decoder::new(&ack(xid))).unwrap();
+    m.opts_mut().insert(DhcpOption::AddressLeaseTime(lease_s));
+    let mut buf = Vec::new();
+    m.encode(&mut Encoder::new(&mut buf)).unwrap();
+    buf
+}
+
+/// RFC 2131 §4.3.2 / table 5: a REQUEST in RENEWING or REBINDING carries
+/// ciaddr and neither option 50 nor 54, and the client id of the boot.
+fn assert_renewal_request(msg: &[u8]) -> v4::Message {
+    let m = decode(msg);
+    assert_eq!(m.opts().msg_type(), Some(MessageType::Request));
+    assert_eq!(m.ciaddr(), ADDR);
+    assert!(m.opts().get(OptionCode::RequestedIpAddress).is_none());
+    assert!(m.opts().get(OptionCode::ServerIdentifier).is_none());
+    assert_eq!(
+        m.opts().get(OptionCode::ClientIdentifier),
+        Some(&DhcpOption::ClientIdentifier(machine::default_client_id(
+            MAC
+        )))
+    );
+    m
+}
+
+#[test]
+fn times_follow_rfc_2131_defaults_and_infinite_leases_never_renew() {
+    let t0 = Instant::now();
+    let t = machine::Times::from_lease(t0, LEASE).unwrap();
+    assert_eq!(t.t1 - t0, Duration::from_secs(60));
+    assert_eq!(t.t2 - t0, Duration::from_secs(105));
+    assert_eq!(t.expiry - t0, LEASE);
+    assert_eq!(
+        machine::Times::from_lease(t0, Duration::from_secs(u32::MAX.into())),
+        None
+    );
+    let held = machine::Held {
+        addr: ADDR,
+        server: SERVER,
+        times: None,
+    };
+    let mut c = Client::bound(config(1, 1), held, t0);
+    assert_eq!(c.next_deadline(), None);
+    assert!(c.poll_transmit(t0 + Duration::from_secs(1 << 30)).is_none());
+}
+
+#[test]
+fn renews_by_unicast_at_t1_and_is_bound_again_by_the_ack() {
+    let t0 = Instant::now();
+    let mut c = held_client(t0);
+    assert_eq!(c.state(), State::Bound);
+    assert_eq!(c.next_deadline(), Some(t0 + Duration::from_secs(60)));
+    assert!(c.poll_transmit(t0 + Duration::from_secs(59)).is_none());
+    let t1 = t0 + Duration::from_secs(60);
+    let req = assert_renewal_request(&c.poll_transmit(t1).expect("REQUEST at T1"));
+    assert_eq!(c.state(), State::Renewing);
+    assert_eq!(c.destination(), Some(SERVER), "RENEWING is unicast");
+    assert_ne!(req.xid(), 0x5555, "a new transaction");
+    assert_eq!(req.secs(), 0);
+    // Retransmission: half the 45 s left until T2 is under the 60 s floor,
+    // so the next try is REBINDING at T2 itself.
+    assert_eq!(c.next_deadline(), Some(t0 + Duration::from_secs(105)));
+    // An ACK from another server, or for another address, is not ours.
+    let mut foreign = v4::Message::decode(&mut Decoder::new(&ack(req.xid()))).unwrap();
+    foreign
+        .opts_mut()
+        .insert(DhcpOption::ServerIdentifier(Ipv4Addr::new(10, 77, 0, 2)));
+    let mut buf = Vec::new();
+    foreign.encode(&mut Encoder::new(&mut buf)).unwrap();
+    assert!(matches!(
+        c.handle(t1, &buf),
+        Event::Ignored(machine::Error::WrongServer { .. })
+    ));
+    let other = reply(
+        req.xid(),
+        MessageType::Ack,
+        MAC,
+        Ipv4Addr::new(10, 77, 0, 9),
+        &[],
+    );
+    assert!(matches!(
+        c.handle(t1, &other),
+        Event::Ignored(machine::Error::WrongAddress { .. })
+    ));
+    // The server's ACK (a fresh 120 s lease) binds again, timed from the REQUEST.
+    let at = t1 + Duration::from_millis(3);
+    let lease = bound(c.handle(at, &ack_with(req.xid(), 120)));
+    assert_eq!(lease.addr, Some(ADDR));
+    assert_eq!(c.state(), State::Bound);
+    assert_eq!(c.next_deadline(), Some(t1 + Duration::from_secs(60)));
+    assert_eq!(c.destination(), None);
+    // And again one lease later: each renewal is its own transaction.
+    let t1b = t1 + Duration::from_secs(60);
+    let req2 = assert_renewal_request(&c.poll_transmit(t1b).unwrap());
+    assert_ne!(req2.xid(), req.xid());
+}
+
+#[test]
+fn rebinds_by_broadcast_at_t2_then_expires_to_init() {
+    let t0 = Instant::now();
+    let mut c = held_client(t0);
+    let s = |n: u64| t0 + Duration::from_secs(n);
+    let renew = assert_renewal_request(&c.poll_transmit(s(60)).unwrap());
+    assert!(
+        c.poll_transmit(s(104)).is_none(),
+        "nothing between T1 and T2"
+    );
+    let rebind = assert_renewal_request(&c.poll_transmit(s(105)).expect("REQUEST at T2"));
+    assert_eq!(c.state(), State::Rebinding);
+    assert_eq!(c.destination(), None, "REBINDING is broadcast");
+    assert_ne!(rebind.xid(), renew.xid(), "a new transaction at T2");
+    // A late ACK to the RENEWING request is a foreign transaction now.
+    assert!(matches!(
+        c.handle(s(106), &ack(renew.xid())),
+        Event::Ignored(machine::Error::WrongXid { .. })
+    ));
+    // 15 s left: the retransmission waits for expiry.
+    assert_eq!(c.next_deadline(), Some(s(120)));
+    // No answer: at expiry the lease is gone and the client starts over.
+    let d = decode(&c.poll_transmit(s(120)).expect("DISCOVER after expiry"));
+    assert_eq!(d.opts().msg_type(), Some(MessageType::Discover));
+    assert_eq!(d.ciaddr(), Ipv4Addr::UNSPECIFIED);
+    assert_eq!(c.state(), State::Selecting);
+    assert_eq!(c.held(), None);
+}
+
+#[test]
+fn rebinding_ack_from_any_server_binds_and_a_nak_ends_the_lease() {
+    let t0 = Instant::now();
+    let s = |n: u64| t0 + Duration::from_secs(n);
+    let mut c = held_client(t0);
+    c.poll_transmit(s(60)).unwrap();
+    let rebind = decode(&c.poll_transmit(s(105)).unwrap());
+    // In REBINDING another server may extend the lease.
+    let other_server = Ipv4Addr::new(10, 77, 0, 2);
+    let mut m = v4::Message::decode(&mut Decoder::new(&ack_with(rebind.xid(), 600))).unwrap();
+    m.opts_mut()
+        .insert(DhcpOption::ServerIdentifier(other_server));
+    let mut buf = Vec::new();
+    m.encode(&mut Encoder::new(&mut buf)).unwrap();
+    bound(c.handle(s(106), &buf));
+    assert_eq!(c.held().unwrap().server, other_server);
+    assert_eq!(c.next_deadline(), Some(s(105 + 300)));
+    // A NAK to the next renewal: the address is no longer ours.
+    let renew = decode(&c.poll_transmit(s(405)).unwrap());
+    let nak = reply(
+        renew.xid(),
+        MessageType::Nak,
+        MAC,
+        Ipv4Addr::UNSPECIFIED,
+        &[],
+    );
+    let mut n = v4::Message::decode(&mut Decoder::new(&nak)).unwrap();
+    n.opts_mut()
+        .insert(DhcpOption::ServerIdentifier(other_server));
+    let mut buf = Vec::new();
+    n.encode(&mut Encoder::new(&mut buf)).unwrap();
+    assert!(matches!(c.handle(s(406), &buf), Event::Nak { .. }));
+    assert_eq!(c.held(), None);
+    assert_eq!(c.state(), State::Init);
 }
 
 #[test]

@@ -786,3 +786,132 @@ fn json_field(json: &str, key: &str) -> String {
     }
     out
 }
+
+/// Start the resident renewer in `ns` as the booted system would have it:
+/// argv[0] `@netroot-dhcp` (found through PATH, so that argv[0] is exactly
+/// that name), logging to `<dir>/<name>.log`. Killed on drop.
+fn renewer(lab: &mut Lab, ns: &str, name: &str, args: &[String]) -> PathBuf {
+    let bin = lab.dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let link = bin.join(netroot::net::dhcp::resident::ARGV0);
+    if !link.exists() {
+        std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_netroot"), &link).unwrap();
+    }
+    let log = lab.dir.join(format!("{name}.log"));
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut cmd = Command::new("ip");
+    cmd.env("PATH", path)
+        .args(["netns", "exec", ns, netroot::net::dhcp::resident::ARGV0])
+        .args(args);
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+    let child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    lab.children.push(child);
+    log
+}
+
+/// The lease after the switch: `netroot net` gets a 2 min lease from a real
+/// dnsmasq (its shortest), then the resident renewer keeps it: RENEW by
+/// unicast at T1 (60 s), twice, each ACKed by dnsmasq (its log shows the
+/// requests from the bound address), so 2 min 5 s after the boot, when the
+/// first lease would have run out, dnsmasq's lease file still runs into the
+/// future and the address is on the interface. Before that, a renewer that
+/// finds systemd-networkd managing the link leaves at once. ~2 min.
+#[test]
+fn resident_renewer_keeps_a_short_lease() {
+    let mut lab = lab_or_skip!("renew");
+    let c = lab.ns("c");
+    let s = lab.ns("s");
+    lab.veth(&c, "eth0", MAC0, &s, "srv0", "10.77.9.1/24");
+    let log = lab.dnsmasq(
+        &s,
+        "srv0",
+        &["--dhcp-range=10.77.9.50,10.77.9.50,255.255.255.0,2m"],
+        None,
+    );
+    lab.wire_up(&c, "eth0", &s, "srv0");
+    let booted = Instant::now();
+    let run = lab.netroot(&c, "ip=dhcp netroot.timeout=20");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("lease 120 s"), "{}", run.stdout);
+    let args = |age: Duration, netif: &Path| -> Vec<String> {
+        vec![
+            "iface=eth0".into(),
+            format!("mac={MAC0}"),
+            "addr=10.77.9.50".into(),
+            "server=10.77.9.1".into(),
+            "lease=120".into(),
+            format!("age-ms={}", age.as_millis()),
+            format!("netif={}", netif.display()),
+        ]
+    };
+
+    // systemd-networkd manages eth0 (its state file names a .network file):
+    // a renewer whose T1 has come leaves without sending.
+    let netif = lab.dir.join("netif");
+    std::fs::create_dir_all(&netif).unwrap();
+    let index = lab.ip(&c, &["-o", "link", "show", "dev", "eth0"]);
+    let index = index.split(':').next().unwrap().trim().to_string();
+    std::fs::write(
+        netif.join(&index),
+        "ADMIN_STATE=configured\nNETWORK_FILE=/run/systemd/network/10-netroot-eth0.network\n",
+    )
+    .unwrap();
+    let gone = renewer(
+        &mut lab,
+        &c,
+        "networkd",
+        &args(Duration::from_secs(61), &netif),
+    );
+    wait_for(
+        &gone,
+        "systemd-networkd manages it now",
+        Duration::from_secs(10),
+    );
+
+    // Nothing takes the lease over: the renewer keeps it.
+    let empty = lab.dir.join("netif-empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let rlog = renewer(&mut lab, &c, "renewer", &args(booted.elapsed(), &empty));
+    let end = booted + Duration::from_secs(125);
+    while Instant::now() < end {
+        std::thread::sleep(Duration::from_secs(1));
+    }
+    let got = std::fs::read_to_string(&rlog).unwrap();
+    eprintln!("renewer log:\n{got}");
+    let renewed = count(&got, "lease of 10.77.9.50 renewed by 10.77.9.1 for 120 s");
+    assert_eq!(renewed, 2, "two renewals in 125 s of a 120 s lease");
+    assert_eq!(count(&got, "T1: renewing 10.77.9.50 with 10.77.9.1"), 2);
+    assert!(!got.contains("expired") && !got.contains("REBINDING") && !got.contains("T2"));
+    let d = std::fs::read_to_string(&log).unwrap();
+    eprintln!("dnsmasq log:\n{d}");
+    // The boot's REQUEST, then the two renewals: DHCPREQUEST lines naming
+    // the address, each answered by an ACK.
+    assert_eq!(
+        count(&d, "DHCPREQUEST(srv0) 10.77.9.50 02:00:00:77:01:10"),
+        3
+    );
+    assert_eq!(count(&d, "DHCPACK(srv0) 10.77.9.50 02:00:00:77:01:10"), 3);
+    // dnsmasq's lease (expiry time first) still runs beyond now.
+    let leases = std::fs::read_to_string(lab.dir.join(format!("dnsmasq-{s}.leases"))).unwrap();
+    let expiry: u64 = leases.split_whitespace().next().unwrap().parse().unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    assert!(
+        expiry > now + 30,
+        "lease {leases:?} ends within 30 s of {now}"
+    );
+    assert!(lab
+        .ip(&c, &["-4", "-o", "addr", "show", "dev", "eth0"])
+        .contains("10.77.9.50/24"));
+}

@@ -33,6 +33,7 @@ const USAGE_TEXT: &str = "usage: netroot explain [--cmdline STR | --file PATH] [
        netroot query root-kind|wants-network|root-modules [--cmdline STR]
        netroot initramfs -o FILE [--kver KVER] [--root DIR] [--modules default|generic|host]
                          [--add MOD]... [--compress zstd|gzip|xz|none]
+       netroot install-shutdown [DIR]
 as PID 1 (the initramfs's /init) it boots the machine";
 
 /// Entry point called by `main`: picks the mode, returns the exit status.
@@ -44,9 +45,20 @@ pub fn main_entry() -> i32 {
     {
         return crate::root::nbd::helper::main(&args);
     }
+    if args
+        .first()
+        .is_some_and(|a| a.starts_with(crate::net::dhcp::resident::ARGV0))
+    {
+        return crate::net::dhcp::resident::main(&args);
+    }
+    let as_init = crate::sys::init::is_pid1();
+    if let Some(how) = crate::shutdown::invoked_as(&args, as_init, crate::shutdown::oldroot_present)
+    {
+        return crate::shutdown::main(how);
+    }
     // As PID 1 every argv is a boot: the kernel hands init the bare words of
     // its command line, and a word like `net` must not pick a helper mode.
-    if crate::sys::init::is_pid1() {
+    if as_init {
         return crate::boot::pid1();
     }
     let rest = args.get(2..).unwrap_or_default();
@@ -58,6 +70,7 @@ pub fn main_entry() -> i32 {
         Some("net") => net::run(rest, out, err),
         Some("mount") => mount::run(rest, err),
         Some("initramfs") => initramfs::run(rest, out, err),
+        Some("install-shutdown") => crate::shutdown::install_cli(rest),
         Some("--version") | Some("version") => {
             let _ = writeln!(out, "netroot {}", env!("CARGO_PKG_VERSION"));
             OK

@@ -140,6 +140,11 @@ pub struct Options {
     /// administrator gave it (modprobe passes it to the module; netroot
     /// writes it to sysfs itself).
     pub nfs4_unique_id: Option<String>,
+    /// `netroot.renew[=0|1]`: keep renewing the DHCP lease after the
+    /// switch with a resident `@netroot-dhcp` process. None: decide from
+    /// the new root (renew unless it enables systemd-networkd, which takes
+    /// the lease over through the hand-over file).
+    pub renew: Option<bool>,
 }
 
 /// Default for `netroot.timeout`.
@@ -156,6 +161,7 @@ impl Default for Options {
             nbd_give_up: None,
             machine_id: MachineIdMode::Auto,
             nfs4_unique_id: None,
+            renew: None,
         }
     }
 }
@@ -429,6 +435,7 @@ pub fn parse_tokens(tokens: &tokenize::Tokens) -> Result<BootConfig, Error> {
             }
             ("netroot.debug", v) => cfg.options.debug = parse_bool(key, v)?,
             ("netroot.shell", v) => cfg.options.shell = parse_bool(key, v)?,
+            ("netroot.renew", v) => cfg.options.renew = Some(parse_bool(key, v)?),
             ("netroot.state", Some(v)) => parse_state(v, &mut cfg.options.state)?,
             ("netroot.overlay", v) => {
                 cfg.options.overlay = match v {

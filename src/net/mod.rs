@@ -249,6 +249,16 @@ fn client_id(p: &IpParam) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// The client identifier (option 61, None: type 1 + MAC) and hostname
+/// (option 12) the DHCP exchange of `cfg` sends: what the resident renewer
+/// must send again (RFC 2131 §4.2: the client id names the lease).
+pub fn dhcp_identity(cfg: &BootConfig) -> (Option<Vec<u8>>, Option<String>) {
+    match mode(cfg) {
+        Ok(Mode::Dhcp(p)) => (client_id(&p), p.hostname.clone()),
+        _ => (None, None),
+    }
+}
+
 fn owned(v: Vec<&Link>) -> Vec<Link> {
     v.into_iter().cloned().collect()
 }

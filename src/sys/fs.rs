@@ -56,6 +56,14 @@ pub fn umount(target: &Path, detach: bool) -> io::Result<()> {
     rustix::mount::unmount(target, flags).map_err(io_err)
 }
 
+/// umount2(2) with `MNT_FORCE | MNT_DETACH`: NFS aborts the RPCs in flight
+/// (umount_begin), and the mount leaves the tree at once whatever still
+/// uses it. For a shutdown that must not wait for an unreachable server.
+pub fn umount_force_detach(target: &Path) -> io::Result<()> {
+    use rustix::mount::UnmountFlags;
+    rustix::mount::unmount(target, UnmountFlags::FORCE | UnmountFlags::DETACH).map_err(io_err)
+}
+
 /// finit_module(2) with no parameters and no flags (finit_module(2): the
 /// kernel reads and verifies the file itself, no copy through user space).
 pub fn finit_module(file: &std::fs::File) -> io::Result<()> {

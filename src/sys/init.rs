@@ -120,3 +120,46 @@ pub fn rescue_shell() -> bool {
 pub fn reap_children() {
     while let Ok(Some(_)) = rustix::process::waitpid(None, rustix::process::WaitOptions::NOHANG) {}
 }
+
+/// What reboot(2) should do at the end of a shutdown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// `LINUX_REBOOT_CMD_POWER_OFF`.
+    PowerOff,
+    /// `LINUX_REBOOT_CMD_RESTART`.
+    Reboot,
+    /// `LINUX_REBOOT_CMD_HALT`.
+    Halt,
+    /// `LINUX_REBOOT_CMD_KEXEC` (a kernel loaded with kexec_load).
+    Kexec,
+}
+
+/// reboot(2) with `how`, without syncing (the caller syncs within its time
+/// budget: sync(2) can block forever on an unreachable network file
+/// system). Returns only on error.
+pub fn reboot_now(how: Stop) -> io::Error {
+    use rustix::system::RebootCommand as C;
+    let cmd = match how {
+        Stop::PowerOff => C::PowerOff,
+        Stop::Reboot => C::Restart,
+        Stop::Halt => C::Halt,
+        Stop::Kexec => C::Kexec,
+    };
+    match rustix::system::reboot(cmd) {
+        Ok(()) => io::Error::other("reboot returned"),
+        Err(e) => e.into(),
+    }
+}
+
+/// sync(2): write back every file system's dirty data (may block for as
+/// long as a file system's server does not answer).
+pub fn sync() {
+    rustix::fs::sync();
+}
+
+/// SIGKILL to `pid` (ignored when it is gone or not a valid pid).
+pub fn kill_now(pid: i32) {
+    if let Some(p) = rustix::process::Pid::from_raw(pid) {
+        let _ = rustix::process::kill_process(p, rustix::process::Signal::KILL);
+    }
+}

@@ -8,3 +8,4 @@ pub mod init;
 pub mod netlink;
 pub mod packet;
 pub mod time;
+pub mod udp;

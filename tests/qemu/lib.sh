@@ -41,6 +41,11 @@
 #                               $LOG (LOG=file assert_no_panic for another)
 #   root_uptime LOG             uptime printed by the test root's init
 #   report_uptime               print it for $LOG (run.sh shows it)
+#   shutdown_span LOG           seconds from systemd-shutdown's "Returning to
+#                               initrd" (or netroot's first shutdown line) to
+#                               "reboot: Power down", guest uptime
+#   assert_shutdown_within SECONDS LOG
+#                               fail unless that span is at most SECONDS
 set -euo pipefail
 
 : "${TOP:?run through tests/qemu/run.sh}"
@@ -268,4 +273,27 @@ root_uptime() { # LOG
 
 report_uptime() { # of $LOG; run.sh shows it next to PASS
 	echo "root init started at guest uptime $(root_uptime "$LOG") s"
+}
+
+stamp_of() { # REGEX LOG: the kernel timestamp of the first line matching REGEX
+	grep -E -m1 -- "$1" "$2" | sed -n 's/^\[ *\([0-9]*\.[0-9]*\)\].*/\1/p'
+}
+
+shutdown_span() { # LOG
+	local log=$1 a b
+	a=$(stamp_of 'systemd-shutdown\[1\]: Returning to initrd|netroot: shutdown: netroot .* as ' "$log")
+	b=$(stamp_of 'reboot: (Power down|Restarting system)' "$log")
+	if [ -z "$a" ] || [ -z "$b" ]; then
+		echo "?"
+		return
+	fi
+	awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f s\n", b - a }'
+}
+
+assert_shutdown_within() { # SECONDS LOG
+	local span
+	span=$(shutdown_span "$2")
+	echo "shutdown: $span from the hand-over to /run/initramfs/shutdown to power-off ($(basename "$2"))"
+	awk -v s="${span% s}" -v max="$1" 'BEGIN { exit !(s + 0 > 0 && s + 0 <= max) }' ||
+		fail "power-off took $span after netroot's shutdown started (bound: $1 s)"
 }

@@ -10,7 +10,10 @@
 # wait-online times out after 2 min), that a file written in the booted
 # system lands on the server (build/debroot/var/tmp/netroot-TOKEN, removed
 # afterwards), and that `systemctl poweroff` completes on the network root
-# (QEMU exits after "reboot: Power down" within the timeout), and that the
+# (QEMU exits after "reboot: Power down" within the timeout) with netroot
+# as the shutdown initramfs having the last word (systemd-shutdown execs
+# /run/initramfs/shutdown, which unmounts the NFS root from /oldroot and
+# powers off), and that the
 # client runs with its own identity: node name = its address, the NFSv4
 # uniquifier = its MAC, a machine-id of its own that systemd uses while the
 # shared root's /etc/machine-id stays `uninitialized`. ~19 s here
@@ -43,7 +46,13 @@ boot_expect "ip=dhcp root=/dev/nfs nfsroot=$SRV:/debian rw netroot.check=$token"
 	'NETROOT-CHECK nfs4_unique_id 52:54:00:12:34:56' \
 	'NETROOT-CHECK unit systemd-machine-id-commit.service masked-runtime inactive' \
 	'NETROOT-CHECK poweroff' \
+	'netroot: shutdown: /run/initramfs/shutdown ready' \
+	'systemd-shutdown\[1\]: Returning to initrd' \
+	'netroot: shutdown: netroot .* as /run/initramfs/shutdown, power-off' \
+	"netroot: shutdown: /oldroot \(nfs4 $SRV:/debian\): unmounted in [0-9]+ ms" \
+	'netroot: shutdown: done in [0-9.]+ s: power-off' \
 	'reboot: Power down'
+assert_log_lacks 'netroot: shutdown: .*(detached|did not finish|not done after)'
 # The identity (README "Each client's identity"): systemd uses the id netroot
 # derived for this machine, not the root's `uninitialized`, and the shared
 # root is not written.
@@ -64,3 +73,4 @@ echo "ok: the guest's file is on the server: $(cat "$written")"
 echo "multi-user reached at guest uptime $(sed -n 's/.*NETROOT-CHECK begin .*uptime=\([0-9.]*\).*/\1/p' "$LOG") s," \
 	"power-off at $(sed -n 's/^\[ *\([0-9.]*\)\] reboot: Power down.*/\1/p' "$LOG") s"
 echo "root init started at guest uptime $(sed -n 's/.*netroot: switching to the root, exec [^ ]* at \([0-9.]*\) s.*/\1/p' "$LOG" | head -n1) s"
+assert_shutdown_within 30 "$LOG"

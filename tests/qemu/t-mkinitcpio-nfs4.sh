@@ -25,7 +25,8 @@ boot_expect "ip=dhcp root=/dev/nfs nfsroot=$SRV:/arch" \
 	"$ROOT_OK uptime=[0-9.]+ pid=1 id=testroot" \
 	"^$SRV:/arch / nfs4 " \
 	'inet 10\.0\.2\.15/24' \
-	'TEST-ROOT /run/net-eth0\.conf:'
+	'TEST-ROOT /run/net-eth0\.conf:' \
+	'TEST-ROOT shutdown-ramfs: /run/initramfs/shutdown [0-9]+ bytes'
 # The IPV4ADDR line printed from /tmp (between the hook's header and its
 # next line), not the one the root prints from /run.
 sed -n '/NETROOT-TEST-HOOK \/tmp\/net-eth0\.conf:/,/NETROOT-TEST-HOOK init=/p' "$LOG" >"$T_LOGDIR/tmp-net-eth0.conf"

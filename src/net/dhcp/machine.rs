@@ -5,8 +5,10 @@
 //! drive it with scripted time and replay it exactly.
 //!
 //! States: INIT → SELECTING → REQUESTING → BOUND, and INIT-REBOOT → BOUND
-//! when an address is already known. RENEWING/REBINDING are not needed: the
-//! lease is handed to the booted system, which renews it.
+//! when an address is already known; then BOUND → RENEWING at T1 → REBINDING
+//! at T2 → INIT at expiry (RFC 2131 §4.4.5), used by the resident renewer
+//! ([`super::resident`]) when the booted system does not take the lease over.
+//! The boot itself stops at BOUND.
 //!
 //! Deliberate departures from RFC 2131, for boot speed:
 //! - §4.4.1 suggests waiting 1–10 s before the first DISCOVER; we send at
@@ -45,6 +47,10 @@ pub const REQUEST_ATTEMPTS: u32 = 3;
 /// answer, and a DISCOVER recovers from a lost packet as well as a second
 /// REQUEST would. dhcpcd's INIT-REBOOT likewise gives up after 5 s.
 pub const REBOOT_ATTEMPTS: u32 = 1;
+/// RFC 2131 §4.4.5: in RENEWING and REBINDING a client waits half the time
+/// left (until T2, or until the lease expires) before retransmitting, but
+/// no less than 60 s.
+pub const MIN_RENEW_RETRANSMIT: Duration = Duration::from_secs(60);
 /// Upper bound on the pause before restarting after repeated NAKs, so a
 /// hostile or confused server cannot make us loop at wire speed.
 pub const MAX_NAK_PAUSE: Duration = Duration::from_secs(16);
@@ -98,8 +104,12 @@ pub enum State {
     Requesting,
     /// REQUEST for a known address sent, waiting for ACK/NAK.
     InitReboot,
-    /// A lease is held; nothing more to send.
+    /// A lease is held; nothing to send until T1.
     Bound,
+    /// Past T1: REQUESTs unicast to the server that granted the lease.
+    Renewing,
+    /// Past T2: REQUESTs broadcast to any server.
+    Rebinding,
 }
 
 impl std::fmt::Display for State {
@@ -110,6 +120,8 @@ impl std::fmt::Display for State {
             State::Requesting => "REQUESTING",
             State::InitReboot => "INIT-REBOOT",
             State::Bound => "BOUND",
+            State::Renewing => "RENEWING",
+            State::Rebinding => "REBINDING",
         })
     }
 }
@@ -189,6 +201,45 @@ pub enum Event {
     Bound(Box<Lease>),
 }
 
+/// The times of a held lease (RFC 2131 §4.4.5): T1 (renew), T2 (rebind) and
+/// expiry, counted from when the REQUEST that obtained it was sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Times {
+    /// RENEWING from here.
+    pub t1: Instant,
+    /// REBINDING from here.
+    pub t2: Instant,
+    /// The address is no longer ours from here.
+    pub expiry: Instant,
+}
+
+impl Times {
+    /// RFC 2131 §4.4.5 defaults: T1 = 0.5 × the lease, T2 = 0.875 × the
+    /// lease, from `start`. None for an infinite lease (0xffffffff, RFC
+    /// 2131 §3.3), which is never renewed.
+    pub fn from_lease(start: Instant, lease: Duration) -> Option<Times> {
+        if lease.as_secs() >= u64::from(u32::MAX) {
+            return None;
+        }
+        Some(Times {
+            t1: start + lease / 2,
+            t2: start + lease * 7 / 8,
+            expiry: start + lease,
+        })
+    }
+}
+
+/// The lease held: our address, the server that granted it, its times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Held {
+    /// yiaddr of the ACK.
+    pub addr: Ipv4Addr,
+    /// Option 54 of the ACK: where RENEWING REQUESTs go.
+    pub server: Ipv4Addr,
+    /// None: an infinite lease.
+    pub times: Option<Times>,
+}
+
 /// A DHCPv4 client for one interface.
 #[derive(Debug, Clone)]
 pub struct Client {
@@ -206,6 +257,10 @@ pub struct Client {
     sent: u32,
     /// `secs` of the last DISCOVER, reused by the REQUEST that follows it.
     discover_secs: u16,
+    /// When the last message went out: a lease's times count from it.
+    last_tx: Instant,
+    /// The lease held (BOUND, RENEWING, REBINDING).
+    held: Option<Held>,
 }
 
 impl Client {
@@ -228,6 +283,33 @@ impl Client {
             naks: 0,
             sent: 0,
             discover_secs: 0,
+            last_tx: now,
+            held: None,
+        }
+    }
+
+    /// A client that already holds `held` (granted by a REQUEST sent at
+    /// `since`): BOUND, renewing at T1. What the resident renewer starts
+    /// from after the boot got the lease.
+    pub fn bound(cfg: Config, held: Held, since: Instant) -> Self {
+        let mut c = Client::new(cfg, since);
+        c.state = State::Bound;
+        c.held = Some(held);
+        c.last_tx = since;
+        c
+    }
+
+    /// The lease held, if any.
+    pub fn held(&self) -> Option<Held> {
+        self.held
+    }
+
+    /// Where the next message goes: the server's address in RENEWING
+    /// (unicast, RFC 2131 §4.4.5), None for a broadcast.
+    pub fn destination(&self) -> Option<Ipv4Addr> {
+        match (self.state, self.held) {
+            (State::Renewing, Some(h)) => Some(h.server),
+            _ => None,
         }
     }
 
@@ -246,9 +328,17 @@ impl Client {
         self.sent
     }
 
-    /// When `poll_transmit` next has something to do; None once bound.
+    /// When `poll_transmit` next has something to do: T1 when bound (None
+    /// for an infinite lease), the next retransmission or state change
+    /// otherwise.
     pub fn next_deadline(&self) -> Option<Instant> {
-        (self.state != State::Bound).then_some(self.next_tx)
+        let times = self.held.and_then(|h| h.times);
+        match (self.state, times) {
+            (State::Bound, t) => t.map(|t| t.t1),
+            (State::Renewing, Some(t)) => Some(self.next_tx.min(t.t2)),
+            (State::Rebinding, Some(t)) => Some(self.next_tx.min(t.expiry)),
+            _ => Some(self.next_tx),
+        }
     }
 
     /// RFC 2131 §4.1 backoff for the `n`-th retransmission interval
@@ -286,7 +376,16 @@ impl Client {
     /// The message to send now, if one is due. Call it again until it
     /// returns None, then wait until `next_deadline` or a received packet.
     pub fn poll_transmit(&mut self, now: Instant) -> Option<Vec<u8>> {
-        if self.state == State::Bound || now < self.next_tx {
+        if matches!(
+            self.state,
+            State::Bound | State::Renewing | State::Rebinding
+        ) {
+            // None: the lease expired, INIT goes on as a new client.
+            if let Some(out) = self.poll_lease(now) {
+                return out;
+            }
+        }
+        if now < self.next_tx {
             return None;
         }
         let give_up = match self.state {
@@ -336,6 +435,7 @@ impl Client {
             requested_ip,
             server_id,
             rapid_commit: self.cfg.rapid_commit,
+            ciaddr: None,
         });
         let msg = match msg {
             Ok(m) => m,
@@ -358,7 +458,84 @@ impl Client {
         };
         self.next_tx = now + wait;
         self.sent += 1;
+        self.last_tx = now;
         Some(msg)
+    }
+
+    /// BOUND, RENEWING and REBINDING (RFC 2131 §4.4.5): Some(what
+    /// `poll_transmit` returns), or None when the lease has expired and the
+    /// client has moved to INIT.
+    fn poll_lease(&mut self, now: Instant) -> Option<Option<Vec<u8>>> {
+        let Some(held) = self.held else {
+            return Some(None);
+        };
+        let Some(t) = held.times else {
+            return Some(None); // infinite lease
+        };
+        if now >= t.expiry {
+            // "If the lease expires before the client receives a DHCPACK,
+            // the client moves to INIT state."
+            crate::debug!("dhcp: lease of {} expired, back to INIT", held.addr);
+            self.held = None;
+            self.started = None;
+            self.restart(now);
+            return None;
+        }
+        if self.state == State::Bound {
+            if now < t.t1 {
+                return Some(None);
+            }
+            self.enter_renewal(State::Renewing, now);
+        }
+        if self.state == State::Renewing && now >= t.t2 {
+            self.enter_renewal(State::Rebinding, now);
+        }
+        if now < self.next_tx {
+            return Some(None);
+        }
+        let msg = wire::build_request(&Request {
+            kind: RequestKind::Request,
+            xid: self.xid,
+            secs: self.secs(now),
+            mac: self.cfg.mac,
+            client_id: &self.cfg.client_id,
+            hostname: self.cfg.hostname.as_deref(),
+            requested_ip: None,
+            server_id: None,
+            rapid_commit: false,
+            ciaddr: Some(held.addr),
+        });
+        let msg = match msg {
+            Ok(m) => m,
+            Err(e) => {
+                crate::debug!("dhcp: {e}");
+                self.next_tx = now + MIN_RENEW_RETRANSMIT;
+                return Some(None);
+            }
+        };
+        // Half the time left until the next state, at least 60 s, but
+        // never past that state change.
+        let until = if self.state == State::Renewing {
+            t.t2
+        } else {
+            t.expiry
+        };
+        let wait = (until.saturating_duration_since(now) / 2).max(MIN_RENEW_RETRANSMIT);
+        self.next_tx = (now + wait).min(until);
+        self.attempt += 1;
+        self.sent += 1;
+        self.last_tx = now;
+        Some(Some(msg))
+    }
+
+    /// Start RENEWING or REBINDING: a new transaction (new xid, `secs`
+    /// counted from now), its first REQUEST due now.
+    fn enter_renewal(&mut self, state: State, now: Instant) {
+        self.state = state;
+        self.attempt = 0;
+        self.started = Some(now);
+        self.next_tx = now;
+        self.new_xid();
     }
 
     /// Handle one received DHCP payload (the UDP payload).
@@ -432,12 +609,40 @@ impl Client {
                 }
                 Ok(self.bind(reply.lease, false))
             }
-            (State::Requesting | State::InitReboot, ReplyKind::Nak) => {
+            (State::Renewing | State::Rebinding, ReplyKind::Ack) => {
+                let held = self.held.ok_or(Error::Unexpected {
+                    kind: reply.kind,
+                    state: self.state,
+                })?;
+                // RENEWING asked one server; in REBINDING any may answer.
+                if self.state == State::Renewing {
+                    check_server(server, held.server)?;
+                }
+                let got = reply.lease.addr.unwrap_or(Ipv4Addr::UNSPECIFIED);
+                if got != held.addr {
+                    return Err(Error::WrongAddress {
+                        got,
+                        want: held.addr,
+                    });
+                }
+                let mut lease = reply.lease;
+                lease.server_id.get_or_insert(held.server);
+                Ok(self.bind(lease, false))
+            }
+            (
+                State::Requesting | State::InitReboot | State::Renewing | State::Rebinding,
+                ReplyKind::Nak,
+            ) => {
                 if let (State::Requesting, Some((want, _))) = (self.state, self.offer) {
                     if let Some(got) = server {
                         check_server(Some(got), want)?;
                     }
                 }
+                if let (State::Renewing, Some(h)) = (self.state, self.held) {
+                    check_server(server, h.server)?;
+                }
+                // RFC 2131 §4.4.5: a NAK while renewing ends the lease.
+                self.held = None;
                 // RFC 2131 §3.1 step 5 / §3.2 step 4: on NAK restart from
                 // INIT. The first restart is immediate; repeated NAKs pause
                 // 1, 2, 4 ... 16 s so a NAK loop cannot run at wire speed.
@@ -460,6 +665,19 @@ impl Client {
     fn bind(&mut self, mut lease: Lease, rapid: bool) -> Event {
         lease.rapid_commit = rapid;
         self.state = State::Bound;
+        self.attempt = 0;
+        self.held = match (lease.addr, lease.server_id) {
+            (Some(addr), Some(server)) => Some(Held {
+                addr,
+                server,
+                // No option 51 in an ACK: RFC 2131 §4.3.1 makes it a MUST;
+                // treat its absence as nothing to renew.
+                times: lease
+                    .lease_time
+                    .and_then(|d| Times::from_lease(self.last_tx, d)),
+            }),
+            _ => None,
+        };
         Event::Bound(Box::new(lease))
     }
 }

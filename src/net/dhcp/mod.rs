@@ -4,6 +4,7 @@
 pub mod driver;
 pub mod lease;
 pub mod machine;
+pub mod resident;
 pub mod wire;
 
 pub use lease::Lease;

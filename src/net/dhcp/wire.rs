@@ -157,23 +157,30 @@ pub struct Request<'a> {
     pub server_id: Option<Ipv4Addr>,
     /// Option 80 (RFC 4039 §4): only meaningful in a DISCOVER.
     pub rapid_commit: bool,
+    /// `ciaddr`: our address in RENEWING and REBINDING (RFC 2131 §4.3.2),
+    /// where options 50 and 54 MUST NOT be sent; None (zero) otherwise.
+    pub ciaddr: Option<Ipv4Addr>,
 }
 
 /// Build a client message (the UDP payload).
 ///
 /// Option use follows RFC 2131 §4.4.1 table 5: a REQUEST in SELECTING carries
 /// 50 and 54; in INIT-REBOOT it carries 50 and no 54; `ciaddr` stays 0 in
-/// both. The broadcast flag is not set: the packet socket receives frames
+/// both. In RENEWING and REBINDING `ciaddr` is our address and neither option
+/// is sent. The broadcast flag is not set: the packet socket receives frames
 /// unicast to our MAC before the interface has an address.
 pub fn build_request(req: &Request<'_>) -> Result<Vec<u8>, Error> {
     // RFC 2131 §2 figure 1: op, htype, hlen, hops, xid, secs, flags,
-    // ciaddr, yiaddr, siaddr, giaddr (all 0 for us), chaddr (16 bytes),
+    // ciaddr (ours when renewing), yiaddr, siaddr, giaddr (0), chaddr (16 bytes),
     // sname (64), file (128); then the magic cookie (§3) and options.
     let mut buf = Vec::with_capacity(MIN_MESSAGE_SIZE);
     buf.extend_from_slice(&[1, 1, 6, 0]); // BOOTREQUEST, Ethernet, hlen 6, hops
     buf.extend_from_slice(&req.xid.to_be_bytes());
     buf.extend_from_slice(&req.secs.to_be_bytes());
     buf.resize(HEADER_LEN - 128 - 64 - 16, 0); // flags 0, four zero addresses
+    if let Some(ci) = req.ciaddr {
+        buf[12..16].copy_from_slice(&ci.octets());
+    }
     buf.extend_from_slice(&req.mac);
     buf.resize(HEADER_LEN, 0); // chaddr padding, sname, file
     buf.extend_from_slice(&MAGIC);
@@ -902,7 +909,7 @@ mod tests {
     fn reference_build_request(req: &Request<'_>) -> Result<Vec<u8>, String> {
         let mut msg = v4::Message::new_with_id(
             req.xid,
-            Ipv4Addr::UNSPECIFIED,
+            req.ciaddr.unwrap_or(Ipv4Addr::UNSPECIFIED),
             Ipv4Addr::UNSPECIFIED,
             Ipv4Addr::UNSPECIFIED,
             Ipv4Addr::UNSPECIFIED,
@@ -956,6 +963,7 @@ mod tests {
             requested_ip in proptest::option::of(proptest::prelude::any::<[u8; 4]>()),
             server_id in proptest::option::of(proptest::prelude::any::<[u8; 4]>()),
             rapid_commit: bool,
+            ciaddr in proptest::option::of(proptest::prelude::any::<[u8; 4]>()),
         ) {
             let r = Request {
                 kind: if discover { RequestKind::Discover } else { RequestKind::Request },
@@ -967,6 +975,7 @@ mod tests {
                 requested_ip: requested_ip.map(Ipv4Addr::from),
                 server_id: server_id.map(Ipv4Addr::from),
                 rapid_commit,
+                ciaddr: ciaddr.map(Ipv4Addr::from),
             };
             proptest::prop_assert_eq!(build_request(&r).unwrap(), reference_build_request(&r).unwrap());
         }
@@ -1090,6 +1099,7 @@ mod tests {
             requested_ip: None,
             server_id: None,
             rapid_commit: true,
+            ciaddr: None,
         }
     }
 
