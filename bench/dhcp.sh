@@ -211,6 +211,14 @@ setup() {
 	{
 		echo "link add br0 type bridge stp_state 0"
 		echo "addr add 10.77.0.1/16 dev br0"
+		# The server's own port: a bridge has carrier only while one of its
+		# ports forwards (net/bridge/br_stp.c), so without it br0 would be
+		# without carrier, and its transmit queue inactive, until the first
+		# client's port came up, and the first OFFERs could be dropped. A
+		# real server's link is up long before the clients boot.
+		echo "link add up0 type veth peer name up1"
+		echo "link set up1 up"
+		echo "link set up0 master br0 up"
 		echo "link set br0 up"
 		for ((i = 1; i <= N; i++)); do
 			echo "link add h$i type veth peer name eth0 address $(mac_of "$i") netns ${PFX}c$i"
