@@ -3,7 +3,9 @@
 //! machine per interface. The first interface to be bound wins; the others
 //! simply stop (their machines are dropped, nothing was configured on them).
 //!
-//! The interfaces must already be up; `acquire` configures no address.
+//! The interfaces must already be up and able to send
+//! ([`crate::net::link::Link::ready`]: the first DISCOVER goes out only once
+//! the kernel has activated the link); `acquire` configures no address.
 
 use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};
@@ -40,8 +42,9 @@ pub struct Params {
     pub rapid_commit: bool,
     /// Overall time limit.
     pub timeout: Duration,
-    /// Repeat the first DISCOVER after about 1 s (a link that just came up
-    /// may drop it); see [`machine::Config::early_retry`].
+    /// Repeat the first DISCOVER after about 1 s (a switch port that just
+    /// came up or a busy server may drop it); see
+    /// [`machine::Config::early_retry`].
     pub early_retry: bool,
 }
 
