@@ -32,7 +32,8 @@
 #
 # Environment: N (clients, 200), REPS (runs per variant and contender, 2),
 # VARIANTS ("plain rapid"), LINKS ("cold warm"), NETROOT (binary, the static musl build),
-# OUT (bench/DHCP-RESULTS.md), KEEP=1 keeps the work directory.
+# OUT (bench/DHCP-RESULTS.md), KEEP=1 keeps the work directory, BENCH_TMP (where
+# it goes, /dev/shm: a tmpfs).
 # Traffic stays inside the namespaces created here; an EXIT trap deletes them
 # and stops dnsmasq and any client still running. Needs root, ip, dnsmasq,
 # busybox.
@@ -152,7 +153,11 @@ done
 
 PFX="nrb$$"
 BRNS="${PFX}br"
-WORK=$(mktemp -d /tmp/bench-dhcp.XXXXXX)
+# The work directory (client run dirs, dnsmasq's lease file) on tmpfs: at boot
+# netroot writes its hand-over files to /run, a tmpfs; on this disk, under
+# other jobs' I/O, creating them took 50-200 ms per client (and dnsmasq's
+# lease file rewrites as long), which the clients' medians then measured.
+WORK=$(mktemp -d "${BENCH_TMP:-/dev/shm}/bench-dhcp.XXXXXX")
 DNSMASQ_PID=
 WATCHDOG_PID=
 CLIENT_PIDS=()
@@ -441,6 +446,7 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 		"(its default ICMP check delays every first offer by up to 3 s), no \`--log-dhcp\`;" \
 		"variant *rapid* adds \`--dhcp-rapid-commit\` (RFC 4039; udhcpc does not ask for it)"
 	echo "- command: \`N='$SIZES' REPS=$REPS make bench-dhcp\` (bench/dhcp.sh)"
+	echo "- work directory (netroot's hand-over files, dnsmasq's lease file): $(stat -f -c %T "$WORK") (at boot: /run, a tmpfs)"
 	echo "- each client in its own netns, one veth to a bridge in another netns; fresh namespaces," \
 		"fresh dnsmasq and empty lease file for every run; all N released at once by a FIFO barrier;" \
 		"who goes first alternates between reps (with an even REPS each order equally often)"
