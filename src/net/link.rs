@@ -413,7 +413,11 @@ impl CarrierWatch {
         // that run has finished.
         for l in links.iter().filter(|l| !l.up && !l.driver_carrier) {
             if live.iter().any(|x| x.index == l.index) {
-                rtnl.set_link(l, Some(true), None, "sync with linkwatch")?;
+                // Only a wait: if it fails, the early DISCOVER repeat
+                // covers a first frame that the peer drops.
+                if let Err(e) = rtnl.set_link(l, Some(true), None, "sync with linkwatch") {
+                    crate::warn!("{e}");
+                }
             }
         }
         if live.is_empty() {
