@@ -928,3 +928,51 @@ fn early_retry_repeats_the_first_discover_once_then_follows_the_rfc() {
         );
     }
 }
+
+#[test]
+fn early_retry_repeats_the_first_request_per_offer_once() {
+    for seed in 0..100u64 {
+        let mut cfg = config(0x4321, seed);
+        cfg.early_retry = true;
+        let t0 = Instant::now();
+        let mut c = Client::new(cfg, t0);
+        c.poll_transmit(t0).expect("DISCOVER");
+        let t1 = t0 + Duration::from_millis(5);
+        assert!(matches!(
+            c.handle(t1, &offer(0x4321)),
+            Event::Offered { .. }
+        ));
+        let first = c.poll_transmit(t1).expect("REQUEST at once");
+        assert_eq!(msg_type(&first), MessageType::Request);
+        let d1 = c.next_deadline().expect("a deadline");
+        let early = d1 - t1;
+        assert!(
+            early >= Duration::from_millis(750) && early <= Duration::from_millis(1250),
+            "seed {seed}: early REQUEST repeat after {early:?}"
+        );
+        let second = c.poll_transmit(d1).expect("the early repeat");
+        assert_eq!(msg_type(&second), MessageType::Request);
+        assert_eq!(decode(&second).xid(), 0x4321, "same transaction");
+        // Then RFC 2131 §4.1: 4 s ± 1 s, 8 s ± 1 s, 16 s ± 1 s, and after
+        // REQUEST_ATTEMPTS of those back to INIT (a DISCOVER, no early repeat).
+        let mut at = d1;
+        for want in [4u64, 8, 16] {
+            let next = c.next_deadline().expect("a deadline");
+            let gap = next - at;
+            assert!(
+                gap >= Duration::from_secs(want - 1) && gap <= Duration::from_secs(want + 1),
+                "seed {seed}: {gap:?}, wanted {want} s ± 1 s"
+            );
+            at = next;
+            let m = c.poll_transmit(at).expect("a message");
+            let want_kind = if want == 16 {
+                MessageType::Discover
+            } else {
+                MessageType::Request
+            };
+            assert_eq!(msg_type(&m), want_kind, "seed {seed}");
+        }
+        let gap = c.next_deadline().expect("a deadline") - at;
+        assert!(gap >= Duration::from_secs(3), "seed {seed}: {gap:?}");
+    }
+}

@@ -39,7 +39,8 @@ pub const BACKOFF: Backoff = Backoff {
 };
 /// REQUESTs sent in REQUESTING before giving up on the offering server and
 /// starting over from INIT (RFC 2131 §3.1 step 5 leaves the count to the
-/// client): at 0, ~4 and ~12 s, back to INIT at ~28 s.
+/// client): at 0, ~4 and ~12 s (with [`Config::early_retry`] one more at
+/// ~1 s, and the others 1 s later), back to INIT 16 s after the last.
 pub const REQUEST_ATTEMPTS: u32 = 3;
 /// REQUESTs sent in INIT-REBOOT before falling back to INIT, after ~4 s.
 /// One: a server with no record of us MUST stay silent (RFC 2131 §4.3.2, and
@@ -72,10 +73,15 @@ pub struct Config {
     pub xid: u32,
     /// Seed for backoff jitter and later transaction ids.
     pub rng_seed: u64,
-    /// Repeat the very first DISCOVER after [`EARLY_RETRY`] instead of the
-    /// RFC's 4 s (RFC 2131 §4.1 gives 4 s as the example for a 10 Mb/s
-    /// Ethernet and asks for delays suited to the network; later
-    /// retransmissions keep its 4, 8, ... 64 s ± 1 s schedule).
+    /// Repeat the very first DISCOVER, and the first REQUEST for each
+    /// offer, after [`EARLY_RETRY`] instead of the RFC's 4 s (RFC 2131 §4.1
+    /// gives 4 s as the example for a 10 Mb/s Ethernet and asks for delays
+    /// suited to the network; later retransmissions keep its 4, 8, ... 64 s
+    /// ± 1 s schedule). A REQUEST goes to a server that has just answered
+    /// us: when it is lost, it is lost in that server's full socket buffer,
+    /// not to a dead server. With 200 clients and no rapid commit, dnsmasq
+    /// dropped 35-71 datagrams per run, REQUESTs among them, and those
+    /// clients bound only after 4 ± 1 s more (p99 5.2-5.4 s).
     ///
     /// No longer for our own link: the driver waits until the kernel has
     /// activated it ([`crate::net::link::Link::ready`]), and a cold veth
@@ -90,7 +96,8 @@ pub struct Config {
     pub early_retry: bool,
 }
 
-/// The first DISCOVER's early repeat (see [`Config::early_retry`]): 1 s,
+/// The early repeat of the first DISCOVER and REQUEST (see
+/// [`Config::early_retry`]): 1 s,
 /// jittered by ±250 ms so nodes powered on together do not repeat in step.
 pub const EARLY_RETRY: Duration = Duration::from_secs(1);
 
@@ -270,6 +277,10 @@ pub struct Client {
     last_tx: Instant,
     /// The lease held (BOUND, RENEWING, REBINDING).
     held: Option<Held>,
+    /// The next retransmission may be the early repeat
+    /// ([`Config::early_retry`]): before the very first DISCOVER and before
+    /// the first REQUEST for each offer.
+    early: bool,
 }
 
 impl Client {
@@ -294,6 +305,7 @@ impl Client {
             discover_secs: 0,
             last_tx: now,
             held: None,
+            early: state == State::Init,
         }
     }
 
@@ -378,6 +390,7 @@ impl Client {
         self.state = State::Init;
         self.offer = None;
         self.attempt = 0;
+        self.early = false;
         self.next_tx = at;
         self.new_xid();
     }
@@ -456,7 +469,9 @@ impl Client {
                 return None;
             }
         };
-        let wait = if self.cfg.early_retry && self.sent == 0 && kind == RequestKind::Discover {
+        let early = self.early && matches!(self.state, State::Selecting | State::Requesting);
+        self.early = false;
+        let wait = if self.cfg.early_retry && early {
             // Does not count as an attempt: the RFC schedule starts after it.
             let offset = Duration::from_millis(self.rng.upto(500));
             (EARLY_RETRY + offset).saturating_sub(Duration::from_millis(250))
@@ -583,6 +598,7 @@ impl Client {
                 self.offer = Some((server, addr));
                 self.state = State::Requesting;
                 self.attempt = 0;
+                self.early = true;
                 self.next_tx = now;
                 Ok(Event::Offered { server, addr })
             }
