@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Boot the lab guest under QEMU (TCG: nested KVM hung on the lab host) with the
+# Boot the lab guest under QEMU (TCG: nested KVM hangs on the lab machine) with the
 # serial console in a log file, and return when the guest powers off, a marker
 # is seen, or the wall timeout passes.
 #
@@ -24,9 +24,9 @@
 # The last line printed is `boot: <reason> after <seconds> s, log <file>`.
 set -euo pipefail
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-top=$(dirname "$here")
-build="$top/build"
+# shellcheck source=qemu/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+build="$LAB_BUILD"
 
 append="" initrd="$build/initramfs.img" kernel="$build/vmlinuz" log="$build/lab/boot.log"
 timeout=120 expect="" model=virtio-net-pci nic2=0 netopts="" mac=52:54:00:12:34:56
@@ -54,65 +54,25 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-mkdir -p "$(dirname "$log")"
-: >"$log"
-
 nd="user,id=n0"
 [ -n "$netopts" ] && nd="$nd,$netopts"
 if [ -n "$pxe_dir" ]; then
 	[ -d "$pxe_dir" ] || { echo "boot.sh: no TFTP root $pxe_dir" >&2; exit 1; }
 	nd="$nd,tftp=$(cd "$pxe_dir" && pwd),bootfile=$pxe_file"
 fi
-args=(-accel tcg -m "$mem" -smp 1 -display none -monitor none -no-reboot
-	-serial "file:$log" -netdev "$nd" -device "$model,netdev=n0,mac=$mac")
+lab_qemu "$model" "$mac" "$nd" "$mem"
 if [ "$nic2" = 1 ]; then
-	args+=(-netdev "user,id=n1" -device "$model,netdev=n1,mac=52:54:00:12:34:57")
+	LAB_QEMU+=(-netdev "user,id=n1" -device "$model,netdev=n1,mac=52:54:00:12:34:57")
 fi
-[ "$uefi" = 1 ] && args+=(-bios /usr/share/ovmf/OVMF.fd)
+[ "$uefi" = 1 ] && LAB_QEMU+=(-bios /usr/share/ovmf/OVMF.fd)
 if [ -n "$pxe_dir" ]; then
-	args+=(-boot n)
+	LAB_QEMU+=(-boot n)
 else
-	args+=(-kernel "$kernel" -initrd "$initrd" -append "console=ttyS0 $append")
-fi
-args+=("${extra[@]}")
-
-ns=()
-if [ "$hostnet" = 0 ] && [ -s "$build/lab/netns.pid" ] && kill -0 "$(cat "$build/lab/netns.pid")" 2>/dev/null; then
-	# nsenter execs QEMU (no fork without --pid), so $! below is QEMU's pid.
-	ns=(nsenter --target "$(cat "$build/lab/netns.pid")" --net --)
+	LAB_QEMU+=(-kernel "$kernel" -initrd "$initrd" -append "console=ttyS0 $append")
 fi
 
-start=$(date +%s.%N)
-"${ns[@]}" qemu-system-x86_64 "${args[@]}" </dev/null >"$log.qemu" 2>&1 &
-qpid=$!
-trap 'kill "$qpid" 2>/dev/null || true' EXIT INT TERM
-
-reason="" rc=0
-deadline=$(($(date +%s) + timeout))
-while :; do
-	if ! kill -0 "$qpid" 2>/dev/null; then
-		wait "$qpid" || rc=$?
-		if [ "$rc" = 0 ]; then reason="guest powered off (or rebooted)"; else reason="qemu exited with $rc"; fi
-		if grep -q . "$log.qemu"; then sed 's/^/qemu: /' "$log.qemu" >&2; fi
-		[ "$rc" = 0 ] || rc=1
-		break
-	fi
-	if [ -n "$expect" ] && grep -Eq -- "$expect" "$log"; then
-		reason="marker seen"
-		kill "$qpid" 2>/dev/null || true
-		wait "$qpid" 2>/dev/null || true
-		break
-	fi
-	if [ "$(date +%s)" -ge "$deadline" ]; then
-		reason="timeout (${timeout} s)"
-		rc=124
-		kill "$qpid" 2>/dev/null || true
-		wait "$qpid" 2>/dev/null || true
-		break
-	fi
-	sleep 0.2
-done
-trap - EXIT INT TERM
-rm -f "$log.qemu"
-echo "boot: $reason after $(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s, log $log"
-exit "$rc"
+nspid=""
+if [ "$hostnet" = 0 ] && lab_alive "$build/lab/netns.pid"; then
+	nspid=$(cat "$build/lab/netns.pid")
+fi
+lab_qemu_run "$log" "$timeout" "$expect" "$nspid" "${LAB_QEMU[@]}" "${extra[@]}"

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Prepare a runnable mkinitcpio checkout in DIR for tests/mkinitcpio/build.sh.
 #
-# Usage: tests/mkinitcpio/prepare.sh DIR
-#   DIR holds (or receives) a checkout of archlinux/mkinitcpio. When DIR has no
-#   `mkinitcpio` script yet, the tree is exported from the git repository in
-#   $MKINITCPIO_GIT (default: build/mkinitcpio.git, a clone or bare mirror of
-#   https://gitlab.archlinux.org/archlinux/mkinitcpio/mkinitcpio.git). Then,
-#   in DIR only:
+# Usage: tests/mkinitcpio/prepare.sh DIR [SOURCE]
+#   DIR holds (or receives) a copy of mkinitcpio's source. When DIR has no
+#   `mkinitcpio` script yet, it is taken from SOURCE (or $MKINITCPIO_SRC when
+#   SOURCE is not given, else build/mkinitcpio.git when it exists): a git
+#   repository of mkinitcpio (a clone, bare or not: its HEAD is exported) or
+#   an unpacked source tree. To get one:
+#     git clone https://gitlab.archlinux.org/archlinux/mkinitcpio/mkinitcpio.git
+#   Then, in DIR only:
 #   - the meson placeholders (@INITCPIO_LIBDIR@, @SYSCONFDIR@, ...) are
 #     replaced so that the tree runs in place: DIR is the library, the
 #     config and hooks directory;
@@ -16,27 +18,44 @@
 #     busybox: a symlink would point at itself inside the image) instead of
 #     /usr/lib/initcpio/busybox, which this machine does not have.
 # Idempotent. mkinitcpio is GPL-2.0 and is never committed here: DIR belongs
-# under build/ (gitignored); the default is build/mkinitcpio.
+# under build/ (gitignored): use build/mkinitcpio.
 # Needs: bash >= 5, bsdtar (libarchive-tools), kmod, zstd, busybox-static.
 set -euo pipefail
 
 case "${1:-}" in
--h | --help) sed -n '2,20p' "${BASH_SOURCE[0]}"; exit 0 ;;
+-h | --help) sed -n '2,22p' "${BASH_SOURCE[0]}"; exit 0 ;;
 esac
-dir=${1:?usage: prepare.sh DIR}
-git_dir=${MKINITCPIO_GIT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/mkinitcpio.git}
+dir=${1:?usage: prepare.sh DIR [SOURCE] (or MKINITCPIO_SRC=SOURCE)}
+src=${2:-${MKINITCPIO_SRC:-${MKINITCPIO_GIT:-}}}
+if [ -z "$src" ]; then
+	src="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/mkinitcpio.git"
+	[ -d "$src" ] || src=""
+fi
 
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 
 if [ ! -f "$dir/mkinitcpio" ]; then
-	if [ ! -d "$git_dir" ]; then
-		echo "prepare.sh: $dir has no mkinitcpio and there is no repository at $git_dir (set MKINITCPIO_GIT)" >&2
+	if [ -z "$src" ] || [ ! -d "$src" ]; then
+		echo "prepare.sh: $dir has no mkinitcpio and no source was given${src:+ ($src is not a directory)}." >&2
+		echo "prepare.sh: get one with" >&2
+		echo "    git clone https://gitlab.archlinux.org/archlinux/mkinitcpio/mkinitcpio.git" >&2
+		echo "prepare.sh: then run: tests/mkinitcpio/prepare.sh $1 mkinitcpio (or MKINITCPIO_SRC=mkinitcpio)" >&2
 		exit 1
 	fi
-	echo "prepare.sh: exporting mkinitcpio $(git --git-dir="$git_dir" describe --tags --always HEAD 2>/dev/null || echo HEAD) into $dir" >&2
-	git --git-dir="$git_dir" archive HEAD | tar -x -C "$dir"
-	git --git-dir="$git_dir" describe --tags --always HEAD >"$dir/.version" 2>/dev/null || echo git >"$dir/.version"
+	if git_dir=$(git -C "$src" rev-parse --absolute-git-dir 2>/dev/null); then
+		rev=$(git --git-dir="$git_dir" describe --tags --always HEAD 2>/dev/null || echo git)
+		echo "prepare.sh: exporting mkinitcpio $rev from $src into $dir" >&2
+		git --git-dir="$git_dir" archive HEAD | tar -x -C "$dir"
+	elif [ -f "$src/mkinitcpio" ]; then
+		rev=git
+		echo "prepare.sh: copying the mkinitcpio tree $src into $dir" >&2
+		cp -a "$src/." "$dir/"
+	else
+		echo "prepare.sh: $src is neither a git repository nor a mkinitcpio source tree (no $src/mkinitcpio)" >&2
+		exit 1
+	fi
+	echo "$rev" >"$dir/.version"
 fi
 
 version=$(cat "$dir/.version" 2>/dev/null || echo git)

@@ -99,7 +99,7 @@ use_init() {
 		;;
 	mkinitcpio)
 		if [ -z "${MKINITCPIO_DIR:-}" ]; then
-			skip "MKINITCPIO_DIR is not set (a mkinitcpio checkout: tests/mkinitcpio/prepare.sh build/mkinitcpio makes one; mkinitcpio is not packaged here)"
+			skip "MKINITCPIO_DIR is not set (a mkinitcpio checkout: tests/mkinitcpio/prepare.sh build/mkinitcpio SOURCE makes one from a clone of https://gitlab.archlinux.org/archlinux/mkinitcpio/mkinitcpio.git; mkinitcpio is not packaged here)"
 		fi
 		if [ "${NETROOT_QEMU_SKIP_AGENT:-0}" = 1 ]; then
 			skip "netroot mkinitcpio test (NETROOT_QEMU_SKIP_AGENT=1)"
