@@ -78,6 +78,61 @@ initramfs: build
 	$(BIN) initramfs --root $(KDIR) --kver "$$(qemu/kernel.sh $(if $(filter bpo,$(KERNEL)),--backports) --print-version)" \
 		--modules $(MODULES) --add "$(EXTRA_MODULES)" -o $(BUILD)/initramfs$(if $(KERNEL),-$(KERNEL)).img
 
+# --- lab inputs --------------------------------------------------------------------
+# What the QEMU tests, the demo and the benchmark boot, each remade when a file
+# it is made of changed (the scripts call `make build/...`: Make alone decides
+# what is stale). The scripts cache on their own as well (kernel.sh fetches
+# once, mkroot.sh and mkdebroot.sh compare a hash of themselves), hence the
+# `touch` after them.
+$(BUILD)/vmlinuz: qemu/kernel.sh
+	qemu/kernel.sh
+	touch $@
+
+$(BUILD)/testroot.stamp: qemu/mkroot.sh
+	qemu/mkroot.sh
+	touch $@
+
+$(BUILD)/debroot.stamp: qemu/mkdebroot.sh
+	qemu/mkdebroot.sh
+	touch $@
+
+# netroot's images (`netroot initramfs`, the default module set), as the
+# tests, the demo and the benchmark boot them; -bpo: the 6.12 backports kernel.
+$(BUILD)/initramfs.img: $(BIN) $(BUILD)/vmlinuz
+	$(BIN) initramfs --root $(BUILD)/kernel --kver "$$(qemu/kernel.sh --print-version)" -o $@
+
+$(BUILD)/vmlinuz-bpo: qemu/kernel.sh
+	qemu/kernel.sh --backports
+	touch $@
+
+$(BUILD)/initramfs-bpo.img: $(BIN) $(BUILD)/vmlinuz-bpo
+	$(BIN) initramfs --root $(BUILD)/kernel-bpo --kver "$$(qemu/kernel.sh --backports --print-version)" -o $@
+
+$(BUILD)/lab/baseline.img: qemu/mkinitramfs.sh qemu/baseline/busybox-init.sh $(BUILD)/vmlinuz
+	qemu/mkinitramfs.sh --baseline busybox --modules minimal --out $@
+
+# TFTP roots (qemu/pxe.sh) for the PXE tests, one per initramfs.
+$(BUILD)/tftp/.made: qemu/pxe.sh $(BUILD)/initramfs.img $(BUILD)/vmlinuz
+	qemu/pxe.sh --initrd $(BUILD)/initramfs.img --out $(@D)
+	touch $@
+
+$(BUILD)/lab/tftp-baseline/.made: qemu/pxe.sh $(BUILD)/lab/baseline.img $(BUILD)/vmlinuz
+	qemu/pxe.sh --initrd $(BUILD)/lab/baseline.img --out $(@D)
+	touch $@
+
+# mkinitcpio images (MKINITCPIO_DIR: a checkout, see tests/mkinitcpio/prepare.sh).
+MKINITCPIO_INPUTS := $(BIN) hooks/netroot install/netroot $(BUILD)/vmlinuz \
+	$(wildcard tests/mkinitcpio/*.sh tests/mkinitcpio/*/*)
+
+$(BUILD)/lab/mkinitcpio.img: $(MKINITCPIO_INPUTS)
+	@[ -n "$(MKINITCPIO_DIR)" ] || { echo "error: MKINITCPIO_DIR is not set" >&2; exit 1; }
+	tests/mkinitcpio/build.sh --out $@.tmp
+	mv $@.tmp $@
+
+$(BUILD)/bench/mkinitcpio.img: $(MKINITCPIO_INPUTS) bench/peers/mkinitcpio.sh
+	@[ -n "$(MKINITCPIO_DIR)" ] || { echo "error: MKINITCPIO_DIR is not set" >&2; exit 1; }
+	bench/peers/mkinitcpio.sh "$(MKINITCPIO_DIR)" "$$(qemu/kernel.sh --print-version)" $@
+
 # From a fresh machine: packages, the binary, then qemu/demo.sh builds the
 # kernel, initramfs and Debian root it lacks. `make demo ROOT=nbd` for NBD.
 demo: deps

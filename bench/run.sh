@@ -20,9 +20,11 @@
 # are kept in build/bench/logs/<mode>/<contender>-<round>.log.
 set -euo pipefail
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-top=$(dirname "$here")
-build="$top/build"
+# shellcheck source=qemu/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../qemu/lib.sh"
+top="$LAB_TOP"
+here="$top/bench"
+build="$LAB_BUILD"
 out="$build/bench"
 K=${K:-5}
 MODES=${BENCH_MODES:-slirp tap}
@@ -35,22 +37,18 @@ load_start="$(cut -d' ' -f1-3 /proc/loadavg), $(others) QEMU guests running"
 
 say() { echo "bench: $*" >&2; }
 
-# --- inputs (each cached) ------------------------------------------------------
-"$top/qemu/kernel.sh" >&2
+# --- inputs (the Makefile remakes what is stale) --------------------------------
+lab_make build/vmlinuz build/testroot.stamp >&2
 ver=$("$top/qemu/kernel.sh" --print-version)
-"$top/qemu/mkroot.sh" >&2
 # The root's first program for every contender (init=/sbin/bench-init): it
 # prints the uptime and the memory in use, then execs the test root's init.
 install -m 0755 "$here/peers/bench-init" "$build/testroot/sbin/bench-init"
 
 declare -A IMG=() NOTE=()
 IMG[netroot]="$build/initramfs.img"
-bin="$top/target/x86_64-unknown-linux-musl/release/netroot"
+bin=$LAB_BIN
 if [ -x "$bin" ]; then
-	if [ ! -s "$build/initramfs.img" ] || [ "$bin" -nt "$build/initramfs.img" ]; then
-		"$bin" initramfs --root "$build/kernel" --kver "$ver" -o "$build/initramfs.img" >&2 ||
-			NOTE[netroot]="image build failed (netroot initramfs)"
-	fi
+	lab_make build/initramfs.img >&2 || NOTE[netroot]="image build failed (make build/initramfs.img: netroot initramfs)"
 else
 	NOTE[netroot]="no $bin (make build)"
 fi
@@ -63,12 +61,8 @@ done
 # named by MKINITCPIO_DIR (Debian has no mkinitcpio package).
 IMG[mkinitcpio]="$out/mkinitcpio.img"
 if [ -n "${MKINITCPIO_DIR:-}" ]; then
-	mk_img="$out/mkinitcpio.img"
-	if [ ! -s "$mk_img" ] || [ "$bin" -nt "$mk_img" ] || [ "$top/hooks/netroot" -nt "$mk_img" ] ||
-		[ "$top/install/netroot" -nt "$mk_img" ] || [ "$here/peers/mkinitcpio.sh" -nt "$mk_img" ]; then
-		"$here/peers/mkinitcpio.sh" "$MKINITCPIO_DIR" "$ver" "$mk_img" >&2 ||
-			NOTE[mkinitcpio]="image build failed (bench/peers/mkinitcpio.sh)"
-	fi
+	lab_make build/bench/mkinitcpio.img >&2 ||
+		NOTE[mkinitcpio]="image build failed (make build/bench/mkinitcpio.img)"
 else
 	NOTE[mkinitcpio]="skipped: MKINITCPIO_DIR not set"
 fi
@@ -109,33 +103,12 @@ for m in $MODES; do
 done
 
 # --- boot ------------------------------------------------------------------------
-# tap mode: the same QEMU flags as qemu/boot.sh, the NIC on tap0 inside the
-# benchmark namespace instead of slirp.
+# tap mode: the same QEMU flags as qemu/boot.sh (qemu/lib.sh), the NIC on tap0
+# inside the benchmark namespace instead of slirp.
 boot_tap() { # img cmdline log
-	local log=$3 start rc=0 qpid deadline
-	: >"$log"
-	start=$(date +%s.%N)
-	"$here/delaynet.sh" exec qemu-system-x86_64 -accel tcg -m 768 -smp 1 -display none \
-		-monitor none -no-reboot -serial "file:$log" \
-		-netdev tap,id=n0,ifname=tap0,script=no,downscript=no \
-		-device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56 \
-		-kernel "$build/vmlinuz" -initrd "$1" -append "console=ttyS0 $2" \
-		</dev/null >"$log.qemu" 2>&1 &
-	qpid=$!
-	deadline=$(($(date +%s) + TIMEOUT))
-	while kill -0 "$qpid" 2>/dev/null; do
-		if [ "$(date +%s)" -ge "$deadline" ]; then
-			kill "$qpid" 2>/dev/null || true
-			rc=124
-			break
-		fi
-		sleep 0.2
-	done
-	wait "$qpid" 2>/dev/null || { [ "$rc" = 124 ] || rc=1; }
-	[ -s "$log.qemu" ] && sed 's/^/qemu: /' "$log.qemu" >&2
-	rm -f "$log.qemu"
-	echo "boot: rc $rc after $(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s, log $log" >&2
-	return "$rc"
+	lab_qemu virtio-net-pci 52:54:00:12:34:56 tap,id=n0,ifname=tap0,script=no,downscript=no
+	lab_qemu_run "$3" "$TIMEOUT" "" "$(cat "$build/bench/delay/netns.pid")" "${LAB_QEMU[@]}" \
+		-kernel "$build/vmlinuz" -initrd "$1" -append "console=ttyS0 $2" >&2
 }
 
 manifest="$out/manifest.tsv"

@@ -26,12 +26,11 @@
 # Env: DEMO_MEM (MiB, default 768).
 set -euo pipefail
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-top=$(dirname "$here")
-build="$top/build"
+# shellcheck source=qemu/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+build="$LAB_BUILD"
 lab="$build/lab"
 tftp="$build/demo/tftp"
-bin="$top/target/x86_64-unknown-linux-musl/release/netroot"
 
 kind=nfs
 while [ $# -gt 0 ]; do
@@ -51,51 +50,30 @@ esac
 say() { printf '\033[1mdemo:\033[0m %s\n' "$*"; }
 
 [ "$(id -u)" = 0 ] || { echo "demo: needs root (the lab's network namespace, ganesha); run: sudo make demo" >&2; exit 1; }
-[ -x "$bin" ] || { echo "demo: no $bin (make build)" >&2; exit 1; }
+[ -x "$LAB_BIN" ] || { echo "demo: no $LAB_BIN (make build)" >&2; exit 1; }
 
-# --- build what is missing ---------------------------------------------------------
-"$here/kernel.sh"
-if [ ! -s "$build/initramfs.img" ] || [ "$bin" -nt "$build/initramfs.img" ]; then
-	"$bin" initramfs --root "$build/kernel" --kver "$("$here/kernel.sh" --print-version)" -o "$build/initramfs.img"
-fi
-"$here/mkroot.sh"
-"$here/mkdebroot.sh"
-
-# --- the TFTP root: the names qemu/pxe.sh uses (the guide's /srv/arch/boot) -------
-mkdir -p "$tftp/pxelinux.cfg"
-put() { cmp -s "$1" "$2" || cp "$1" "$2"; }
-put "$build/vmlinuz" "$tftp/vmlinuz-linux"
-put "$build/initramfs.img" "$tftp/initramfs-linux.img"
-put /usr/lib/PXELINUX/pxelinux.0 "$tftp/pxelinux.0"
-put /usr/lib/syslinux/modules/bios/ldlinux.c32 "$tftp/ldlinux.c32"
-cmdline="console=ttyS0 ip=:::::eth0:dhcp $root_args"
-cat >"$tftp/pxelinux.cfg/default" <<EOF
-# written by qemu/demo.sh: the guide's pxelinux entry, Debian root ($kind)
-SERIAL 0 115200
-DEFAULT debian
-PROMPT 0
-TIMEOUT 0
-LABEL debian
-    KERNEL vmlinuz-linux
-    APPEND initrd=initramfs-linux.img $cmdline
-    IPAPPEND 2
-EOF
+# --- build what is missing (the Makefile knows what is stale) ----------------------
+lab_make build/vmlinuz build/initramfs.img build/testroot.stamp build/debroot.stamp
+# The TFTP root: qemu/pxe.sh's layout (the guide's /srv/arch/boot), the Debian root.
+cmdline="ip=:::::eth0:dhcp $root_args"
+"$LAB_TOP/qemu/pxe.sh" --initrd "$build/initramfs.img" --out "$tftp" --cmdline "$cmdline" >/dev/null
+cmdline="console=ttyS0 $cmdline"
 
 # --- servers -------------------------------------------------------------------------
 owned=1
-if [ -s "$lab/netns.pid" ] && kill -0 "$(cat "$lab/netns.pid")" 2>/dev/null; then owned=0; fi
+if lab_alive "$lab/netns.pid"; then owned=0; fi
 cleanup() {
 	trap - EXIT INT TERM HUP
 	if [ "$owned" = 1 ]; then
 		say "stopping the servers (qemu/servers.sh stop)"
-		"$here/servers.sh" stop || true
+		"$LAB_TOP/qemu/servers.sh" stop || true
 	else
 		say "the servers were running before the demo: left running (qemu/servers.sh stop)"
 	fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
-"$here/servers.sh" start "$service" >/dev/null
+"$LAB_TOP/qemu/servers.sh" start "$service" >/dev/null
 nspid=$(cat "$lab/netns.pid")
 
 say "servers (in the lab network namespace, pid $nspid; the client reaches them at 10.0.0.1):"
@@ -111,14 +89,14 @@ say "kernel command line: $cmdline BOOTIF=..."
 say "stop: Ctrl-a x ends QEMU (or type poweroff in the client); the servers $([ "$owned" = 1 ] && echo "stop with it" || echo "keep running")"
 echo
 
-qemu=(qemu-system-x86_64 -accel tcg -m "${DEMO_MEM:-768}" -smp 1 -nographic -no-reboot
-	-netdev "user,id=n0,net=10.0.0.0/24,host=10.0.0.1,dhcpstart=10.0.0.128,hostname=netroot-demo,tftp=$tftp,bootfile=pxelinux.0"
-	-device "virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56" -boot n)
+lab_qemu virtio-net-pci 52:54:00:12:34:56 \
+	"user,id=n0,net=10.0.0.0/24,host=10.0.0.1,dhcpstart=10.0.0.128,hostname=netroot-demo,tftp=$tftp,bootfile=pxelinux.0" \
+	"${DEMO_MEM:-768}"
 # QEMU in the lab's network namespace, where 10.0.0.1 (slirp's host) is the
 # namespace's loopback with the servers on it; on this terminal (-nographic:
 # serial console and monitor on stdio, Ctrl-a x quits). In the foreground:
 # it owns the terminal (a background job would get /dev/null as stdin).
 rc=0
-nsenter --target "$nspid" --net -- "${qemu[@]}" || rc=$?
+nsenter --target "$nspid" --net -- "${LAB_QEMU[@]}" -nographic -boot n || rc=$?
 echo
 say "QEMU ended (exit $rc)"

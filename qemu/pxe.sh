@@ -14,10 +14,14 @@
 # --net net=10.0.0.0/24,host=10.0.0.1,dhcpstart=10.0.0.128 so 10.0.0.1 is the
 # server, as in the guide.
 #
-# Usage: qemu/pxe.sh [--initrd IMG] [--out DIR] [--append EXTRA]
+# Usage: qemu/pxe.sh [--initrd IMG] [--out DIR] [--append EXTRA] [--cmdline LINE]
 #   --initrd  default build/initramfs.img    --out  default build/tftp
 #   --append  words added to every kernel command line
+#   --cmdline the kernel command line instead of the guide's (console=ttyS0
+#             is still put first)
 # Cached: files are copied only when they changed; grub-mknetdir runs once.
+# Needs build/vmlinuz (`make build/vmlinuz`; `make build/tftp/.made` lays out
+# build/tftp when an input changed).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -25,20 +29,21 @@ top=$(dirname "$here")
 build="$top/build"
 
 initrd="$build/initramfs.img" out="$build/tftp" extra=""
+guide="quiet add_efi_memmap ip=:::::eth0:dhcp nfsroot=10.0.0.1:/arch"
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--initrd) initrd=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
 	--append) extra=$2; shift 2 ;;
-	-h | --help) sed -n '2,22p' "${BASH_SOURCE[0]}"; exit 0 ;;
+	--cmdline) guide=$2; shift 2 ;;
+	-h | --help) sed -n '2,27p' "${BASH_SOURCE[0]}"; exit 0 ;;
 	*) echo "pxe.sh: unknown argument: $1" >&2; exit 2 ;;
 	esac
 done
 
-"$here/kernel.sh"
+[ -s "$build/vmlinuz" ] || { echo "pxe.sh: no build/vmlinuz (make build/vmlinuz)" >&2; exit 1; }
 [ -s "$initrd" ] || { echo "pxe.sh: no initramfs $initrd" >&2; exit 1; }
 
-guide="quiet add_efi_memmap ip=:::::eth0:dhcp nfsroot=10.0.0.1:/arch"
 cmdline="console=ttyS0 $guide${extra:+ $extra}"
 
 mkdir -p "$out/pxelinux.cfg"

@@ -2,8 +2,11 @@
 # Helpers for tests/qemu/t-*.sh (sourced; run.sh sets TOP, BUILD, T_LOGDIR).
 # A test exits 0 (pass), 77 (skip, after printing `SKIP: reason`) or else (fail).
 #
-#   use_init baseline|netroot|netroot-bpo|mkinitcpio
-#                               pick the initramfs (netroot-bpo: netroot's
+#   use_init [baseline|netroot|netroot-bpo|mkinitcpio]
+#                               pick the initramfs and set INIT (no argument:
+#                               $NETROOT_QEMU_INIT, else netroot; a file
+#                               whose `# inits:` line names both runs once
+#                               with each, see run.sh; netroot-bpo: netroot's
 #                               image of the 6.12 backports kernel, booted
 #                               with that kernel; netroot: skipped when
 #                               NETROOT_QEMU_SKIP_AGENT=1; NETROOT_QEMU_INIT=
@@ -53,6 +56,7 @@ set -euo pipefail
 : "${T_LOGDIR:=$BUILD/lab/tests/manual}"
 mkdir -p "$T_LOGDIR"
 
+INIT=""
 INITRD=""
 TFTP=""
 BOOT_ARGS=()
@@ -76,7 +80,8 @@ skip() {
 }
 
 use_init() {
-	case "$1" in
+	INIT=${1:-${NETROOT_QEMU_INIT:-netroot}}
+	case "$INIT" in
 	baseline) INITRD="$BUILD/lab/baseline.img" TFTP="$BUILD/lab/tftp-baseline" ;;
 	netroot)
 		if [ "${NETROOT_QEMU_INIT:-}" = baseline ]; then
@@ -112,28 +117,17 @@ use_init() {
 	[ -s "$INITRD" ] || fail "no initramfs $INITRD (run.sh builds it; for netroot: make build first)"
 }
 
-mkinitcpio_stale() { # $INITRD missing or older than one of its inputs
-	local i
-	[ -s "$INITRD" ] || return 0
-	for i in "$TOP/hooks/netroot" "$TOP/install/netroot" "$TOP"/tests/mkinitcpio/*/* \
-		"$TOP"/tests/mkinitcpio/*.sh "$TOP/target/x86_64-unknown-linux-musl/release/netroot"; do
-		[ "$i" -nt "$INITRD" ] && return 0
-	done
-	return 1
-}
-
-build_mkinitcpio_image() { # $INITRD with tests/mkinitcpio/build.sh when stale;
-	# one build at a time (tests may run in parallel)
+build_mkinitcpio_image() { # $INITRD with tests/mkinitcpio/build.sh when the
+	# Makefile finds it stale; one build at a time (tests may run in parallel)
 	mkdir -p "$BUILD/lab"
 	(
 		flock 9
-		mkinitcpio_stale || exit 0
+		make -s --no-print-directory -C "$TOP" -q build/lab/mkinitcpio.img && exit 0
 		echo "building $INITRD with mkinitcpio from $MKINITCPIO_DIR (log $T_LOGDIR/mkinitcpio-build.log)"
-		"$TOP/tests/mkinitcpio/build.sh" --out "$INITRD.tmp" >"$T_LOGDIR/mkinitcpio-build.log" 2>&1 ||
+		make -s --no-print-directory -C "$TOP" build/lab/mkinitcpio.img >"$T_LOGDIR/mkinitcpio-build.log" 2>&1 ||
 			{ tail -n 20 "$T_LOGDIR/mkinitcpio-build.log" >&2; exit 1; }
-		mv "$INITRD.tmp" "$INITRD"
 		tail -n 1 "$T_LOGDIR/mkinitcpio-build.log"
-	) 9>"$BUILD/lab/mkinitcpio.lock" || fail "tests/mkinitcpio/build.sh failed (log $T_LOGDIR/mkinitcpio-build.log)"
+	) 9>"$BUILD/lab/mkinitcpio.lock" || fail "building $INITRD failed (log $T_LOGDIR/mkinitcpio-build.log)"
 }
 
 boot() { # CMDLINE LOG [boot.sh options]

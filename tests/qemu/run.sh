@@ -2,17 +2,23 @@
 # QEMU end-to-end tests (`make test` runs this after the unit tests).
 #
 # Usage: tests/qemu/run.sh [-j N] [FILTER...]
-#   FILTER   run only tests whose name contains one of the words (e.g. nfs4)
+#   FILTER   run only tests whose name contains one of the words (e.g. nfs4,
+#            @baseline)
 #   -j N     run N tests at a time. Default 1: measured here (2 cores shared
 #            with other work), the 12 baseline tests took 2m05 with -j1 and
 #            1m58 with -j2, while each guest's boot time doubled (root init
 #            at 4-6 s instead of 2.7-2.9 s), which blurs the timing report.
 # Env: NETROOT_QEMU_SKIP_AGENT=1 skips the tests that boot netroot's /init.
 #
-# Builds what is missing (kernel, baseline and netroot initramfs, test root),
-# starts the lab servers, runs each tests/qemu/t-*.sh, stops the servers on
-# exit, prints PASS/FAIL/SKIP with the time of each test, and ends with the
-# line `N passed, N failed`; exit status 1 if any test failed.
+# Builds what is stale (the Makefile's build/... targets: kernel, baseline and
+# netroot initramfs, their TFTP trees, test root, Debian root), starts the lab
+# servers, runs each tests/qemu/t-*.sh, stops the servers on exit, prints
+# PASS/FAIL/SKIP with the time of each test, and ends with the line
+# `N passed, N failed`; exit status 1 if any test failed.
+# A test file runs once per init its `# inits:` line names (default netroot):
+# `# inits: netroot baseline` runs t-NAME (netroot's /init) and then
+# t-NAME@baseline (the busybox baseline, NETROOT_QEMU_INIT=baseline), with the
+# same assertions, so the report shows both times side by side.
 # Logs: build/lab/tests/<test>/ (output.txt and the serial logs).
 set -euo pipefail
 
@@ -45,70 +51,47 @@ if [ "$(id -u)" != 0 ]; then
 	exit 0
 fi
 
-tests=()
+# Each run: "NAME FILE INIT" (INIT -: the one the file picks).
+runs=()
 for t in "$here"/t-*.sh; do
-	name=$(basename "$t" .sh)
-	if [ ${#filters[@]} -gt 0 ]; then
-		hit=0
-		for f in "${filters[@]}"; do [[ $name == *"$f"* ]] && hit=1; done
-		[ $hit = 1 ] || continue
-	fi
-	tests+=("$t")
+	base=$(basename "$t" .sh)
+	inits=$(sed -n 's/^# inits: //p' "$t" | head -n1)
+	for init in ${inits:--}; do
+		name=$base
+		[ "$init" = baseline ] && name="$base@baseline"
+		if [ ${#filters[@]} -gt 0 ]; then
+			hit=0
+			for f in "${filters[@]}"; do [[ $name == *"$f"* ]] && hit=1; done
+			[ $hit = 1 ] || continue
+		fi
+		runs+=("$name $t $init")
+	done
 done
-if [ ${#tests[@]} = 0 ]; then
+if [ ${#runs[@]} = 0 ]; then
 	echo "no test matches: ${filters[*]}"
 	echo "0 passed, 0 failed"
 	exit 1
 fi
 
-# --- build what the tests need (each step is cached) -------------------------------
-"$TOP/qemu/kernel.sh"
-"$TOP/qemu/mkroot.sh"
+# --- build what the tests need (the Makefile remakes what is stale) ---------------
+targets=(build/vmlinuz build/testroot.stamp build/lab/baseline.img build/lab/tftp-baseline/.made)
 # The Debian root (qemu/mkdebroot.sh: debootstrap, ~2.5 min and ~45 MB of
-# .debs the first time, then cached), only when a selected test boots it.
-for t in "${tests[@]}"; do
-	case "$(basename "$t")" in t-debian-* | t-demo-* | t-room-debian*) "$TOP/qemu/mkdebroot.sh"; break ;; esac
-done
-mkdir -p "$BUILD/lab"
-stale() { # OUT INPUT...: OUT missing or older than an input
-	local out=$1 i
-	shift
-	[ -s "$out" ] || return 0
-	for i in "$@"; do [ "$i" -nt "$out" ] && return 0; done
-	return 1
-}
-mk="$TOP/qemu/mkinitramfs.sh" # the busybox baseline only
-if stale "$BUILD/lab/baseline.img" "$mk" "$TOP/qemu/baseline/busybox-init.sh"; then
-	"$mk" --baseline busybox --modules minimal --out "$BUILD/lab/baseline.img"
-fi
-"$TOP/qemu/pxe.sh" --initrd "$BUILD/lab/baseline.img" --out "$BUILD/lab/tftp-baseline"
+# .debs the first time), only when a selected test boots it.
+case " ${runs[*]}" in *" t-debian-"* | *" t-demo-"* | *" t-room-debian"*) targets+=(build/debroot.stamp) ;; esac
 bin="$TOP/target/x86_64-unknown-linux-musl/release/netroot"
 if [ "${NETROOT_QEMU_SKIP_AGENT:-0}" != 1 ]; then
 	if [ -x "$bin" ]; then
-		if stale "$BUILD/initramfs.img" "$bin"; then
-			"$bin" initramfs --root "$BUILD/kernel" --kver "$("$TOP/qemu/kernel.sh" --print-version)" \
-				-o "$BUILD/initramfs.img"
-		fi
-		"$TOP/qemu/pxe.sh" --initrd "$BUILD/initramfs.img" --out "$BUILD/tftp"
+		targets+=(build/initramfs.img build/tftp/.made)
 		# The kernel matrix: the 6.12 backports kernel (.ko.xz modules),
 		# fetched only when a selected test boots it.
-		for t in "${tests[@]}"; do
-			case "$(basename "$t")" in
-			t-kernel-612-*)
-				"$TOP/qemu/kernel.sh" --backports
-				if stale "$BUILD/initramfs-bpo.img" "$bin"; then
-					"$bin" initramfs --root "$BUILD/kernel-bpo" \
-						--kver "$("$TOP/qemu/kernel.sh" --backports --print-version)" -o "$BUILD/initramfs-bpo.img"
-				fi
-				break
-				;;
-			esac
-		done
+		case " ${runs[*]}" in *" t-kernel-612-"*) targets+=(build/initramfs-bpo.img) ;; esac
 	else
 		echo "warning: no $bin (make build): the netroot tests will fail;" \
 			"NETROOT_QEMU_SKIP_AGENT=1 skips them"
 	fi
 fi
+mkdir -p "$BUILD/lab"
+make -s --no-print-directory -C "$TOP" "${targets[@]}"
 
 # --- servers -----------------------------------------------------------------------
 declare -A pid_of=() start_of=()
@@ -148,13 +131,13 @@ finish() { # test-name status
 	esac
 }
 
-launch() { # test-file
-	local t=$1 name
-	name=$(basename "$t" .sh)
+launch() { # NAME FILE [INIT]
+	local name=$1 t=$2 init=${3:-} env=()
 	rm -rf "$BUILD/lab/tests/$name"
 	mkdir -p "$BUILD/lab/tests/$name"
 	start_of[$name]=$(date +%s.%N)
-	T_LOGDIR="$BUILD/lab/tests/$name" setsid bash "$t" >"$BUILD/lab/tests/$name/output.txt" 2>&1 &
+	[ "$init" = baseline ] && env=(NETROOT_QEMU_INIT=baseline)
+	env "${env[@]}" T_LOGDIR="$BUILD/lab/tests/$name" setsid bash "$t" >"$BUILD/lab/tests/$name/output.txt" 2>&1 &
 	pid_of[$name]=$!
 }
 
@@ -174,9 +157,10 @@ reap_one() { # wait for any running test, record it
 	done
 }
 
-for t in "${tests[@]}"; do
+for r in "${runs[@]}"; do
 	while [ ${#pid_of[@]} -ge "$jobs" ]; do reap_one; done
-	launch "$t"
+	# shellcheck disable=SC2086 # NAME FILE INIT, none with spaces
+	launch $r
 done
 while [ ${#pid_of[@]} -gt 0 ]; do reap_one; done
 

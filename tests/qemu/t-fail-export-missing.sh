@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# init: netroot. The export does not exist: netroot names it ("no such
-# export"); with panic=5 it reboots; no kernel panic.
+# inits: netroot baseline
+# The export does not exist: the init names it (netroot: "no such export");
+# with panic=5 it reboots; no kernel panic.
 # shellcheck source=tests/qemu/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-use_init netroot
+use_init
 BOOT_TIMEOUT=90
-expect_reboot "ip=dhcp nfsroot=$SRV:/nonexistent netroot.timeout=10 panic=5" \
-	'netroot: .*no such export' \
-	'netroot: .*/nonexistent'
+if [ "$INIT" = netroot ]; then
+	why=('netroot: .*no such export' 'netroot: .*/nonexistent')
+else
+	why=('baseline: error: cannot mount 10\.0\.2\.2:/nonexistent' 'baseline: rebooting in 5 s')
+fi
+expect_reboot "ip=dhcp nfsroot=$SRV:/nonexistent netroot.timeout=10 panic=5" "${why[@]}"

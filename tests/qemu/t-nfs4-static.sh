@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# init: netroot. NFSv4 root with a static ip= (kernel nfsroot.rst form): the
-# server comes from ip=, nfsroot= has no server part; no DHCP at all.
+# inits: netroot baseline
+# NFSv4 root with a static ip= (kernel nfsroot.rst form): the server comes
+# from ip=, nfsroot= has no server part; no DHCP at all.
 # shellcheck source=tests/qemu/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-use_init netroot
+use_init
 boot_expect "ip=10.0.2.42:$SRV:10.0.2.2:255.255.255.0:static1:eth0:off nfsroot=/arch" \
 	"$ROOT_OK" \
 	'inet 10\.0\.2\.42/24' \
 	'default via 10\.0\.2\.2' \
-	"^$SRV:/arch / nfs4 "
+	"^$SRV:/arch / nfs4 .*clientaddr=10\.0\.2\.42"
 assert_no_panic
 report_uptime

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# init: netroot. PXE chain (BIOS): iPXE ROM -> GRUB grub/i386-pc/core.0 (made by
+# inits: netroot baseline
+# PXE chain (BIOS): iPXE ROM -> GRUB grub/i386-pc/core.0 (made by
 # grub-mknetdir) -> grub.cfg with the guide's linux line -> NFSv4 root.
 # shellcheck source=tests/qemu/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-use_init netroot
+use_init
 BOOT_TIMEOUT=150
 pxe_expect grub/i386-pc/core.0 \
 	"$ROOT_OK" \

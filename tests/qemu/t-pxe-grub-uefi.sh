@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# init: netroot. PXE chain (UEFI): OVMF -> GRUB grub/x86_64-efi/core.efi (made by
+# inits: netroot baseline
+# PXE chain (UEFI): OVMF -> GRUB grub/x86_64-efi/core.efi (made by
 # grub-mknetdir) -> grub.cfg with the guide's linux line -> NFSv4 root.
 # shellcheck source=tests/qemu/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-use_init netroot
+use_init
 BOOT_TIMEOUT=180
 BOOT_ARGS=(--uefi)
 pxe_expect grub/x86_64-efi/core.efi \

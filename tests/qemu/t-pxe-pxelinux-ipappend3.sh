@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# init: netroot. PXE chain (BIOS) with IPAPPEND 3: pxelinux appends
+# inits: netroot baseline
+# PXE chain (BIOS) with IPAPPEND 3: pxelinux appends
 # ip=<client>:<server>:<gw>:<netmask> after the guide's ip=:::::eth0:dhcp, and
 # BOOTIF=; the client with MAC 52:54:00:12:34:59 gets that config.
 # shellcheck source=tests/qemu/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-use_init netroot
+use_init
 BOOT_TIMEOUT=150
 BOOT_ARGS=(--mac 52:54:00:12:34:59)
 pxe_expect pxelinux.0 \

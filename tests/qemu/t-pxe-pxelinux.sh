@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# init: netroot. PXE chain (BIOS): iPXE ROM -> pxelinux.0 -> pxelinux.cfg/default
+# inits: netroot baseline
+# PXE chain (BIOS): iPXE ROM -> pxelinux.0 -> pxelinux.cfg/default
 # with IPAPPEND 2 (BOOTIF=) -> the guide's kernel line -> NFSv4 root.
 # shellcheck source=tests/qemu/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-use_init netroot
+use_init
 BOOT_TIMEOUT=150
 pxe_expect pxelinux.0 \
 	'PXELINUX' \

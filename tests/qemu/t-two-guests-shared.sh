@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# init: baseline (busybox script). The control for the isolation tests
+# inits: baseline
+# The control for the isolation tests
 # (t-overlay-two-guests, t-state-two-guests): two guests boot one read-write
 # export at the same time and each write a file; without netroot's overlay
 # each DOES see the other's file after the hold, and both files reach the
 # server. Proves the isolation check can fail.
 # shellcheck source=tests/qemu/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-use_init baseline
+use_init
 rm -f "$BUILD"/testroot/host-shared-*
 trap 'rm -f "$BUILD"/testroot/host-shared-*' EXIT
 boot_bg a "ip=dhcp nfsroot=$SRV:/arch rw testwrite=host-shared-a testhold=6"
