@@ -27,6 +27,11 @@
 #   expect_retry CMDLINE WAIT_REGEX REGEX...
 #                               failure boot without panic=: stop once
 #                               WAIT_REGEX shows (a retry), then the same checks
+#   two_guests CMDLINE FILE     boot guests a and b at once (b with another
+#                               MAC), CMDLINE + testwrite=FILE-<guest>
+#                               testhold=5; TWO_RC=1 if one did not power off
+#   assert_isolated G FILE      guest G's log: root up, wrote FILE-G, did not
+#                               see the other guest's file after the hold
 #   boot_bg NAME CMDLINE [boot.sh options] [-- QEMU-ARGS]
 #                               start a boot in the background (log: bg_log NAME)
 #   boot_wait NAME              wait for it; its status is returned
@@ -195,6 +200,26 @@ boot_bg() { # NAME CMDLINE [boot.sh options]
 	local log="$T_LOGDIR/boot-$name.log"
 	boot "$cmdline" "$log" "$@" >"$log.out" 2>&1 &
 	BG_PID[$name]=$!
+}
+
+# shellcheck disable=SC2034 # TWO_RC is for the test that calls it
+two_guests() { # CMDLINE FILE
+	TWO_RC=0
+	boot_bg a "$1 testwrite=$2-a testhold=5"
+	boot_bg b "$1 testwrite=$2-b testhold=5" --mac 52:54:00:12:34:58
+	boot_wait a || TWO_RC=1
+	boot_wait b || TWO_RC=1
+}
+
+assert_isolated() { # G FILE
+	local log other
+	log=$(bg_log "$1")
+	other=$([ "$1" = a ] && echo b || echo a)
+	assert_log_has "$ROOT_OK" "$log"
+	assert_log_has "WROTE $2-$1" "$log"
+	assert_log_has '^OTHERS-AFTER-HOLD:' "$log"
+	assert_log_lacks "^OTHERS.*$(basename "$2")-$other" "$log"
+	LOG=$log assert_no_panic
 }
 
 bg_log() { # NAME: the serial log of a background boot
