@@ -18,7 +18,7 @@ APT_PACKAGES := build-essential musl-tools file cpio zstd xz-utils kmod iproute2
 	debootstrap dracut-core dracut-network rpcbind util-linux procps python3 \
 	libarchive-tools
 
-.PHONY: all help deps build test test-unit test-qemu lint initramfs demo bench bench-dhcp bench-storm install fuzz-build clean
+.PHONY: all help deps build test test-unit test-qemu lint initramfs demo bench bench-dhcp bench-storm install fuzz fuzz-build clean
 
 all: build
 
@@ -33,6 +33,7 @@ help:
 	@echo "make bench       side-by-side boot benchmark against the peers"
 	@echo "make bench-storm N guests boot at once from one server (STORM_GUESTS=8)"
 	@echo "make install     hooks + binary into DESTDIR/PREFIX"
+	@echo "make fuzz        every fuzz target for FUZZ_SECONDS (60) each (cargo-fuzz, nightly)"
 
 deps:
 	@missing=$$(dpkg-query -W -f='$${Package} $${Status}\n' $(APT_PACKAGES) 2>/dev/null | awk '$$NF!="installed"{print $$1}'; \
@@ -156,8 +157,30 @@ install: build
 	install -Dm644 install/netroot $(DESTDIR)$(PREFIX)/lib/initcpio/install/netroot
 	install -Dm644 hooks/netroot $(DESTDIR)$(PREFIX)/lib/initcpio/hooks/netroot
 
+# Fuzzing (cargo-fuzz, nightly): `make fuzz` runs every target of
+# fuzz/Cargo.toml for FUZZ_SECONDS each, from fuzz/corpus/<target> (kept,
+# gitignored) plus the committed seeds fuzz/seeds/<target>; a crash leaves its
+# input in fuzz/artifacts/<target>/ and makes the run fail after the others.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := $(shell sed -n 's/^name = "\(.*\)"/\1/p' fuzz/Cargo.toml | grep -vx netroot-fuzz)
+
 fuzz-build:
+	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz
 	cd fuzz && cargo +nightly fuzz build
+
+fuzz: fuzz-build
+	@failed=""; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p fuzz/corpus/$$t fuzz/seeds/$$t; \
+	  echo "fuzz: $$t for $(FUZZ_SECONDS) s (log fuzz/artifacts/$$t.log)"; mkdir -p fuzz/artifacts; \
+	  if (cd fuzz && cargo +nightly fuzz run $$t corpus/$$t seeds/$$t -- \
+	        -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1) >fuzz/artifacts/$$t.log 2>&1; then \
+	    sed -n 's/^stat::number_of_executed_units: */    executions: /p; s/^Done \([0-9]*\) runs in \([0-9]*\) second.*/    done: \1 runs in \2 s/p' fuzz/artifacts/$$t.log; \
+	    grep -o 'cov: [0-9]* ft: [0-9]* corp: [0-9/a-zA-Z]*' fuzz/artifacts/$$t.log | tail -n1 | sed 's/^/    /'; \
+	  else \
+	    failed="$$failed $$t"; grep -m3 -E 'panicked|ERROR|Test unit written' fuzz/artifacts/$$t.log | sed 's/^/    /'; \
+	  fi; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: crashes in:$$failed"; exit 1; fi; echo "fuzz: no crash"
 
 clean:
 	cargo clean

@@ -1,0 +1,29 @@
+//! Fuzz the DNS reply parser (src/root/dns.rs, RFC 1035 §4.1): a reply is
+//! whatever a server, or anyone able to send UDP to our port, answers. The
+//! first two bytes are the id, so every input passes the id check and reaches
+//! the header, question and answer walks (names, compression pointers,
+//! records). Any address returned must come from an A record in the input.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use netroot::root::dns;
+
+fuzz_target!(|data: &[u8]| {
+    let id = match data {
+        [a, b, ..] => u16::from_be_bytes([*a, *b]),
+        _ => 0,
+    };
+    if let Ok(addrs) = dns::parse_response(id, "server.fuzz", data) {
+        assert!(!addrs.is_empty());
+        for a in addrs {
+            let o = a.octets();
+            assert!(data.windows(4).any(|w| w == o), "{a} is not in the reply");
+        }
+    }
+    // A query we build is never taken for an answer.
+    if let Ok(name) = std::str::from_utf8(data) {
+        if let Ok(q) = dns::query(id, name) {
+            assert!(dns::parse_response(id, name, &q).is_err());
+        }
+    }
+});

@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""Write the fuzz targets' seed corpus, fuzz/seeds/<target>/, from the test
+fixtures (tests/fixtures/) and the input formats each target documents at its
+top. Run from anywhere: python3 fuzz/mkseeds.py (the seeds are committed; run
+it again when a fixture or an input format changes)."""
+
+import os
+import shutil
+import struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(HERE)
+FIX = os.path.join(TOP, "tests", "fixtures")
+OUT = os.path.join(HERE, "seeds")
+
+
+def fixture(*path):
+    with open(os.path.join(FIX, *path), "rb") as f:
+        return f.read()
+
+
+seeds = {}
+
+
+def seed(target, name, data):
+    if isinstance(data, str):
+        data = data.encode()
+    seeds.setdefault(target, {})[name] = data
+
+
+# --- cmdline: kernel command lines the tests and the README use ---------------
+for i, line in enumerate([
+    "ip=dhcp root=/dev/nfs nfsroot=10.0.2.2:/arch",
+    "quiet add_efi_memmap ip=:::::eth0:dhcp nfsroot=10.0.0.1:/arch",
+    "ip=10.0.2.42:10.0.2.2:10.0.2.2:255.255.255.0:static1:eth0:off nfsroot=/arch",
+    "ip=dhcp nfsroot=10.0.2.2:/arch,vers=3 netroot.timeout=10 panic=5",
+    "ip=dhcp nbd_host=10.0.2.2 nbd_name=arch root=/dev/nbd0 rootfstype=btrfs rootflags=compress=lzo rw",
+    "ip=dhcp nfsroot=10.0.2.2:/srv/%s netroot.overlay=tmpfs netroot.state=10.0.2.2:/state",
+    "ip=eth0:dhcp ip=eth1:dhcp root=nfs4:10.0.2.2:/arch BOOTIF=01-52-54-00-12-34-56",
+]):
+    seed("cmdline", "line%d" % i, line)
+
+# --- dhcp: the captured replies, behind the target's selector byte ------------
+DHCP = ["offer", "ack", "ack_rapid", "ack_reboot", "nak"]
+for sel, name in enumerate(DHCP):
+    seed("dhcp", name, bytes([sel]) + fixture("dhcp", name + ".bin"))
+
+# --- dhcp_session: whole exchanges (format: fuzz_targets/dhcp_session.rs) -----
+SEED8 = struct.pack("<Q", 0x5EED)
+
+
+def raw(pkt):  # tag 6: raw, our xid and chaddr patched in
+    return bytes([6]) + struct.pack(">H", len(pkt)) + pkt
+
+
+def wait(ms):
+    return bytes([0]) + struct.pack(">H", ms // 50)
+
+
+def synth(kind, server=None, addr=None, rapid=False, extra=b"", old_xid=False):
+    k = {"offer": 0, "ack": 100, "nak": 200}[kind]
+    out = bytes([3 if old_xid else 1, k])
+    out += bytes([0]) if server is None else bytes([2]) + bytes(server)
+    out += bytes([0]) if addr is None else bytes([1]) + bytes(addr)
+    out += bytes([1 if rapid else 0, len(extra)]) + extra
+    return out
+
+
+def session(flags, *events):
+    return bytes([flags]) + SEED8 + b"".join(events)
+
+
+offer, ack = fixture("dhcp", "offer.bin"), fixture("dhcp", "ack.bin")
+seed("dhcp_session", "captured", session(0, raw(offer), raw(ack)))
+seed("dhcp_session", "captured-late", session(0, wait(4000), raw(offer), wait(1200), raw(ack)))
+seed("dhcp_session", "reboot-captured", session(1, raw(fixture("dhcp", "ack_reboot.bin"))))
+seed("dhcp_session", "reboot", session(1, synth("ack")))
+seed("dhcp_session", "reboot-nak", session(1, synth("nak"), wait(100), synth("offer"), synth("ack")))
+seed("dhcp_session", "rapid", session(2, raw(fixture("dhcp", "ack_rapid.bin"))))
+seed("dhcp_session", "early-retry", session(4, wait(1000), wait(4000), raw(offer), raw(ack)))
+seed("dhcp_session", "synth", session(0, synth("offer", (10, 0, 2, 2), (10, 0, 2, 15)), synth("ack")))
+seed("dhcp_session", "nak-restart", session(0, synth("offer", (10, 0, 2, 2), (10, 0, 2, 15)),
+                                             synth("nak"), wait(100), synth("offer", (10, 0, 2, 2), (10, 0, 2, 16)),
+                                             synth("nak"), wait(2000), synth("offer"), synth("ack")))
+seed("dhcp_session", "requesting-checks", session(0, synth("offer", (10, 0, 2, 2), (10, 0, 2, 15)),
+                                                   synth("ack", server=(10, 0, 2, 3)),
+                                                   synth("ack", addr=(10, 0, 2, 99)),
+                                                   synth("ack", old_xid=True), synth("ack")))
+seed("dhcp_session", "requesting-timeout", session(0, synth("offer", (10, 0, 2, 2), (10, 0, 2, 15)),
+                                                    *[wait(3000)] * 8, synth("offer"), synth("ack")))
+seed("dhcp_session", "silence", session(0, *[wait(3000)] * 40))
+seed("dhcp_session", "options", session(0, synth("offer", (10, 0, 2, 2), (10, 0, 2, 15)),
+                                         synth("ack", extra=bytes([3, 4, 10, 0, 2, 2, 6, 4, 10, 0, 2, 3,
+                                                                   12, 4]) + b"node" + bytes([17, 5]) + b"/arch")))
+
+# --- dns: answers to an A query (RFC 1035 §4.1), with compression -------------
+
+
+def dns_name(name):
+    return b"".join(bytes([len(p)]) + p.encode() for p in name.split(".")) + b"\0"
+
+
+def dns_reply(rid, rcode, answers):
+    q = dns_name("server.lab") + struct.pack(">HH", 1, 1)
+    body = b""
+    for ty, rdata in answers:
+        body += b"\xc0\x0c" + struct.pack(">HHIH", ty, 1, 60, len(rdata)) + rdata
+    return struct.pack(">HHHHHH", rid, 0x8180 | rcode, 1, len(answers), 0, 0) + q + body
+
+
+seed("dns", "a", dns_reply(0x1234, 0, [(1, bytes([10, 0, 2, 2]))]))
+seed("dns", "cname-a", dns_reply(0x4321, 0, [(5, dns_name("nfs.lab")), (1, bytes([10, 0, 2, 3]))]))
+seed("dns", "nxdomain", dns_reply(0x0101, 3, []))
+seed("dns", "aaaa-only", dns_reply(0x0202, 0, [(28, bytes(16))]))
+
+# --- nbd_genl: the kernel's replies (netlink(7), genetlink.h) -----------------
+
+
+def nlmsg(ty, seq, body, flags=0):
+    return struct.pack("=IHHII", 16 + len(body), ty, flags, seq, 0) + body
+
+
+def nla(ty, payload):
+    a = struct.pack("=HH", 4 + len(payload), ty) + payload
+    return a + b"\0" * (-len(a) % 4)
+
+
+SEQ = 7
+family = nlmsg(0x10, SEQ, bytes([1, 2, 0, 0]) + nla(2, b"nbd\0") + nla(1, struct.pack("=H", 0x1b)))
+ack_msg = nlmsg(2, SEQ, struct.pack("=i", 0) + nlmsg(0x1b, SEQ, b""))
+err_msg = nlmsg(2, SEQ, struct.pack("=i", -16) + nlmsg(0x1b, SEQ, b""))
+seed("nbd_genl", "family", struct.pack("=I", SEQ) + family)
+seed("nbd_genl", "family-ack", struct.pack("=I", SEQ) + family + ack_msg)
+seed("nbd_genl", "ebusy", struct.pack("=I", SEQ) + err_msg)
+
+# --- nbd: a fixed newstyle server's greeting and option replies ---------------
+greeting = b"NBDMAGIC" + b"IHAVEOPT" + struct.pack(">H", 3)
+info = struct.pack(">QIII", 0x3e889045565a9, 7, 3, 12) + struct.pack(">HQH", 0, 1 << 30, 0x1 | 0x4)
+ack_opt = struct.pack(">QIII", 0x3e889045565a9, 7, 1, 0)
+seed("nbd", "go", bytes([64]) + greeting + info + ack_opt)
+seed("nbd", "go-split", bytes([3]) + greeting + info + ack_opt)
+
+# --- rtnl: a link dump's end and an error ------------------------------------
+seed("rtnl", "done", nlmsg(3, 1, struct.pack("=i", 0)))
+seed("rtnl", "error", nlmsg(2, 1, struct.pack("=i", -19) + nlmsg(18, 1, b"")))
+
+# --- kmod: the fixture tree (format: fuzz_targets/kmod.rs) ---------------------
+kdir = ("kmod", "6.1.0-test")
+texts = [fixture(*kdir, f) for f in ("modules.dep", "modules.alias", "modules.softdep", "modules.builtin")]
+proc_modules = b"virtio_net 65536 0 - Live 0x0000000000000000\nnet_failover 24576 1 virtio_net, Live 0x0\n"
+modaliases = b"pci:v00001AF4d00001000sv00001AF4sd00000001bc02sc00i00\nvirtio:d00000001v00001AF4\n"
+seed("kmod", "fixture", b"\0".join(texts + [proc_modules, modaliases, b"nfsv4\nfs-nfs4\nvirtio_net\n"]))
+seed("kmod", "fixture-nothing-loaded", b"\0".join(texts + [b"", modaliases, b"nfsv4\n"]))
+
+# --- ipconfig_conf: the hand-over files the tests expect ----------------------
+for case in ("basic", "static"):
+    seed("ipconfig_conf", case, fixture("net", case, "net-eth0.conf"))
+seed("ipconfig_conf", "quoted", "HOSTNAME='it'\\''s'\\!''\nROOTPATH='/srv/a b'\nBAD KEY='x'\nUNTERMINATED='x\n")
+
+for target, files in seeds.items():
+    d = os.path.join(OUT, target)
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    for name, data in files.items():
+        with open(os.path.join(d, name), "wb") as f:
+            f.write(data)
+print("fuzz/mkseeds.py: %d seeds for %d targets in fuzz/seeds/" % (sum(map(len, seeds.values())), len(seeds)))
