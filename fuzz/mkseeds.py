@@ -152,10 +152,11 @@ modaliases = b"pci:v00001AF4d00001000sv00001AF4sd00000001bc02sc00i00\nvirtio:d00
 seed("kmod", "fixture", b"\0".join(texts + [proc_modules, modaliases, b"nfsv4\nfs-nfs4\nvirtio_net\n"]))
 seed("kmod", "fixture-nothing-loaded", b"\0".join(texts + [b"", modaliases, b"nfsv4\n"]))
 
-# --- ipconfig_conf: the hand-over files the tests expect ----------------------
-for case in ("basic", "static"):
-    seed("ipconfig_conf", case, fixture("net", case, "net-eth0.conf"))
-seed("ipconfig_conf", "quoted", "HOSTNAME='it'\\''s'\\!''\nROOTPATH='/srv/a b'\nBAD KEY='x'\nUNTERMINATED='x\n")
+# --- net_json: the hand-over file the tests expect ---------------------------
+seed("net_json", "basic", fixture("net", "basic", "net.json"))
+seed("net_json", "escapes", '{"proto":"dhcp","address":"10.0.2.15","hostname":"a\\"b\\u00e9\\n",'
+     '"root_path":null,"dns":["10.0.2.3"],"routes":[{"destination":"0.0.0.0","prefix_len":0}]}')
+seed("net_json", "nested", "[" * 40 + "]" * 40)
 
 for target, files in seeds.items():
     d = os.path.join(OUT, target)

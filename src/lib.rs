@@ -27,3 +27,16 @@ pub(crate) mod switch_root;
 #[allow(unsafe_code)]
 pub(crate) mod sys;
 pub(crate) mod util;
+
+/// The crate-private parsers of inputs from outside, for the fuzz targets
+/// (fuzz/, built with `--features fuzzing`); not part of the API.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use crate::kmod::parse::{
+        fnmatch, modules_alias, modules_builtin, modules_dep, modules_softdep, name_of_path,
+        normalize, proc_modules,
+    };
+    pub use crate::net::handover::read_json as read_net_json;
+    pub use crate::root::dns::{parse_response as dns_parse_response, query as dns_query};
+}
