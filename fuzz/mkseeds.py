@@ -125,13 +125,17 @@ def nla(ty, payload):
     return a + b"\0" * (-len(a) % 4)
 
 
-SEQ = 7
-family = nlmsg(0x10, SEQ, bytes([1, 2, 0, 0]) + nla(2, b"nbd\0") + nla(1, struct.pack("=H", 0x1b)))
-ack_msg = nlmsg(2, SEQ, struct.pack("=i", 0) + nlmsg(0x1b, SEQ, b""))
-err_msg = nlmsg(2, SEQ, struct.pack("=i", -16) + nlmsg(0x1b, SEQ, b""))
-seed("nbd_genl", "family", struct.pack("=I", SEQ) + family)
-seed("nbd_genl", "family-ack", struct.pack("=I", SEQ) + family + ack_msg)
-seed("nbd_genl", "ebusy", struct.pack("=I", SEQ) + err_msg)
+SEQ, NBD_FAMILY = 7, 0x1b
+FAM = struct.pack("=H", NBD_FAMILY)  # the target's first two bytes
+groups = nla(7 | 0x8000, nla(1, nla(2, struct.pack("=I", 5)) + nla(1, b"nbd_mc_group\0")))
+family = nlmsg(0x10, SEQ, bytes([1, 2, 0, 0]) + nla(2, b"nbd\0") + nla(1, struct.pack("=H", NBD_FAMILY)) + groups)
+ack_msg = nlmsg(2, SEQ, struct.pack("=i", 0) + nlmsg(NBD_FAMILY, SEQ, b""))
+err_msg = nlmsg(2, SEQ, struct.pack("=i", -16) + nlmsg(NBD_FAMILY, SEQ, b""))
+link_dead = nlmsg(NBD_FAMILY, 0, bytes([4, 1, 0, 0]) + nla(1, struct.pack("=I", 0)))
+seed("nbd_genl", "family", FAM + family)
+seed("nbd_genl", "family-ack", FAM + family + ack_msg)
+seed("nbd_genl", "ebusy", FAM + err_msg)
+seed("nbd_genl", "link-dead", FAM + link_dead)
 
 # --- nbd: a fixed newstyle server's greeting and option replies ---------------
 greeting = b"NBDMAGIC" + b"IHAVEOPT" + struct.pack(">H", 3)
@@ -151,6 +155,13 @@ proc_modules = b"virtio_net 65536 0 - Live 0x0000000000000000\nnet_failover 2457
 modaliases = b"pci:v00001AF4d00001000sv00001AF4sd00000001bc02sc00i00\nvirtio:d00000001v00001AF4\n"
 seed("kmod", "fixture", b"\0".join(texts + [proc_modules, modaliases, b"nfsv4\nfs-nfs4\nvirtio_net\n"]))
 seed("kmod", "fixture-nothing-loaded", b"\0".join(texts + [b"", modaliases, b"nfsv4\n"]))
+# fnmatch(3)'s other forms, as depmod writes them for some buses: ? and [...]
+classes = (b"alias pci:v0000?AF4d*sv*sd*bc0[0-2]sc*i* virtio_pci\n"
+           b"alias usb:v0B95p1790d*dc*dsc*dp*icFFisc[!0]ip* ax88179_178a\n"
+           b"alias acpi*:PNP0[a-fA-F]0?:* fake_acpi\n")
+seed("kmod", "classes", b"\0".join([texts[0], texts[1] + classes, texts[2], texts[3], b"",
+                                     modaliases + b"usb:v0B95p1790d0100dcFFdsc00dp00icFFisc01ip00in00\nacpi:PNP0C0A:\n",
+                                     b"virtio_pci\n"]))
 
 # --- net_json: the hand-over file the tests expect ---------------------------
 seed("net_json", "basic", fixture("net", "basic", "net.json"))

@@ -14,7 +14,8 @@
 //!     1 reply: kind (2 OFFER, 5 ACK, 6 NAK, else the byte), server
 //!       (0: the offered one, 1: none, 2: 4 bytes), address (0: the offered
 //!       one, 1: 4 bytes), flags (bit 0 rapid commit), n + n option bytes
-//!     2 raw: 2-byte length + payload, our xid/chaddr patched in when tag & 4
+//!     2 raw: 2-byte length + payload, our xid patched in when tag & 4, and
+//!       our chaddr too unless tag & 8
 //!     3 the same as 1 with the xid of the previous transaction
 //! Invariants checked: never a panic; Bound only through an ACK that matched
 //! (address offered or requested; rapid commit only when asked for).
@@ -134,7 +135,9 @@ fuzz_target!(|data: &[u8]| {
                 let mut raw = raw.to_vec();
                 if tag & 4 != 0 && raw.len() >= 34 {
                     raw[4..8].copy_from_slice(&c.xid().to_be_bytes());
-                    raw[28..34].copy_from_slice(&MAC);
+                    if tag & 8 == 0 {
+                        raw[28..34].copy_from_slice(&MAC);
+                    }
                 }
                 raw
             }
