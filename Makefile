@@ -174,7 +174,7 @@ fuzz: fuzz-build
 	  echo "fuzz: $$t for $(FUZZ_SECONDS) s (log fuzz/artifacts/$$t.log)"; mkdir -p fuzz/artifacts; \
 	  if (cd fuzz && cargo +nightly fuzz run $$t corpus/$$t seeds/$$t -- \
 	        -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1) >fuzz/artifacts/$$t.log 2>&1; then \
-	    sed -n 's/^stat::number_of_executed_units: */    executions: /p; s/^Done \([0-9]*\) runs in \([0-9]*\) second.*/    done: \1 runs in \2 s/p' fuzz/artifacts/$$t.log; \
+	    sed -n 's/^stat::number_of_executed_units: */    executions: /p' fuzz/artifacts/$$t.log; \
 	    grep -o 'cov: [0-9]* ft: [0-9]* corp: [0-9/a-zA-Z]*' fuzz/artifacts/$$t.log | tail -n1 | sed 's/^/    /'; \
 	  else \
 	    failed="$$failed $$t"; grep -m3 -E 'panicked|ERROR|Test unit written' fuzz/artifacts/$$t.log | sed 's/^/    /'; \
