@@ -16,7 +16,7 @@ use_init netroot
 BOOT_TIMEOUT=150
 token=nbd-$$-$RANDOM
 trlog="$BUILD/lab/nbd-debian.trlog"
-[ -f "$trlog" ] || fail "no $trlog: nbd-server runs without the transaction log (qemu/servers.sh)"
+grep -q "$trlog" "$BUILD/lab/nbd-server.conf" || fail "nbd-server runs without the transaction log $trlog (qemu/servers.sh)"
 : >"$trlog"
 boot_expect "ip=dhcp nbd_host=$SRV nbd_name=debian root=/dev/nbd0 rootfstype=btrfs rootflags=compress=lzo rw netroot.check=$token" \
 	"NETROOT-CHECK begin token=$token" \

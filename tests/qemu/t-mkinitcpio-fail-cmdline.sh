@@ -10,7 +10,7 @@ BOOT_TIMEOUT=60
 expect_retry "ip=10.0.2.15::10.0.2.2:255.0.300.0 root=/dev/nfs nfsroot=$SRV:/arch" \
 	'\[rootfs [^]]*\][#$] ' \
 	':: running hook \[netroot\]' \
-	'netroot: .*ip' \
+	'netroot( [a-z]+)?: .*ip' \
 	'ERROR: netroot: the kernel command line is not valid' \
 	'dropped into an emergency shell'
 assert_log_lacks 'netroot: dhcp'
