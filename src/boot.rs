@@ -88,6 +88,7 @@ pub(crate) fn pid1() -> i32 {
     };
 
     if let Some(h) = &modules {
+        crate::timeline::begin("root-modules");
         let t = Instant::now();
         if let Err(e) = h.wait_all() {
             // A module that failed is named; the mount below says whether
@@ -98,6 +99,7 @@ pub(crate) fn pid1() -> i32 {
             "root modules ready after {} ms more",
             t.elapsed().as_millis()
         );
+        crate::timeline::end("root-modules");
     }
 
     let Some(net) = net else {
@@ -121,8 +123,13 @@ pub(crate) fn pid1() -> i32 {
     args.extend(cfg.init_args.iter().cloned());
     crate::shutdown::install_logged();
     crate::net::dhcp::resident::start_before_switch(&cfg, &net, net_start, target);
+    crate::timeline::begin("switch");
     info!("switching to the root, exec {init} at {:.2} s", uptime());
     crate::log::restore_ratelimit(ratelimit);
+    info!(
+        "{}",
+        crate::timeline::finish(Path::new(crate::timeline::FILE))
+    );
     // A failed exec happens after the chroot (e.g. an I/O error reading
     // init from a server that went away): from then on only the exec is
     // retried, in the new root.

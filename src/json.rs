@@ -52,6 +52,14 @@ impl Value {
         }
     }
 
+    /// The integer, for an `Int`.
+    pub fn as_int(&self) -> Option<i64> {
+        match self {
+            Value::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+
     /// Render compactly.
     pub fn render(&self) -> String {
         let mut out = String::new();

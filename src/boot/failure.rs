@@ -116,6 +116,11 @@ pub(super) fn fail(err: &BootError, on_failure: OnFailure, attempt: u32) {
     if let Some(h) = err.hint() {
         error!("hint: {h}");
     }
+    // For a rescue shell, and for `netroot report` after a retry succeeds.
+    crate::timeline::write(
+        &crate::timeline::snapshot(),
+        std::path::Path::new(crate::timeline::FILE),
+    );
     match on_failure {
         OnFailure::Shell => {
             error!("netroot.shell: starting a rescue shell; exit it to try again");
@@ -187,9 +192,13 @@ pub(super) fn phase<T>(
     mut f: impl FnMut() -> Result<T, BootError>,
 ) -> T {
     let mut attempt = 0;
+    crate::timeline::begin(name);
     loop {
         match guarded(name, &mut f) {
-            Ok(v) => return v,
+            Ok(v) => {
+                crate::timeline::end(name);
+                return v;
+            }
             Err(e) => {
                 fail(&e, on_failure, attempt);
                 attempt += 1;

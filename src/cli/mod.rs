@@ -13,6 +13,7 @@ mod initramfs;
 mod mount;
 mod net;
 mod query;
+mod report;
 
 use std::io::Write;
 use std::path::Path;
@@ -34,6 +35,7 @@ const USAGE_TEXT: &str = "usage: netroot explain [--cmdline STR | --file PATH] [
        netroot initramfs -o FILE [--kver KVER] [--root DIR] [--modules default|generic|host]
                          [--add MOD]... [--compress zstd|gzip|xz|none]
        netroot install-shutdown [DIR]
+       netroot report [--file PATH]
 as PID 1 (the initramfs's /init) it boots the machine";
 
 /// Entry point called by `main`: picks the mode, returns the exit status.
@@ -71,6 +73,7 @@ pub fn main_entry() -> i32 {
         Some("mount") => mount::run(rest, err),
         Some("initramfs") => initramfs::run(rest, out, err),
         Some("install-shutdown") => crate::shutdown::install_cli(rest),
+        Some("report") => report::run(rest, out, err),
         Some("--version") | Some("version") => {
             let _ = writeln!(out, "netroot {}", env!("CARGO_PKG_VERSION"));
             OK

@@ -340,9 +340,15 @@ pub fn bring_up(cfg: &BootConfig, env: &Env) -> Result<Outcome, Error> {
         });
     }
     let left = deadline.saturating_duration_since(Instant::now());
+    crate::timeline::begin("carrier");
     let live = watch.wait(&mut rtnl, &env.sys_root, &cands, left, env.settle)?;
     drop(watch);
     crate::info!("carrier on {} after {:?}", names(&live), start.elapsed());
+    crate::timeline::end("carrier");
+    crate::timeline::begin(match mode {
+        Mode::Static(_) => Proto::Static.name(),
+        Mode::Dhcp(_) => Proto::Dhcp.name(),
+    });
 
     // The host names each source gave, for the node name (DHCP's, then ip='s).
     let mut given: (Option<String>, Option<String>) = (None, None);
@@ -428,6 +434,7 @@ pub fn bring_up(cfg: &BootConfig, env: &Env) -> Result<Outcome, Error> {
                 source,
             }
         })?;
+    crate::timeline::end(proto.name());
     Ok(Outcome {
         iface,
         index: chosen.index,

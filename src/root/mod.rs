@@ -171,6 +171,7 @@ pub fn mount_root(
                 net.dhcp_server,
                 net.client,
             )?;
+            crate::timeline::begin("mount");
             let server = nfs::resolve(&merged.server, &net.dns)?;
             let req = nfs::Request {
                 server,
@@ -186,8 +187,11 @@ pub fn mount_root(
                     load(&late)
                 }
             })?;
+            crate::timeline::end("mount");
         }
         RootSpec::Nbd(nb) => {
+            // Attaching the device and mounting it are one step of nbd.rs.
+            crate::timeline::begin("attach");
             let server = nfs::resolve(&nb.server, &net.dns)?;
             let req = nbd::Request {
                 server,
@@ -199,12 +203,16 @@ pub fn mount_root(
                 give_up: cfg.options.nbd_give_up,
             };
             nbd::mount(&req, &net_target, deadline)?;
+            crate::timeline::end("attach");
         }
     }
     if overlay.is_some() {
+        crate::timeline::begin("overlay");
         state::apply(&state::plan_overlay(&dirs, target))?;
+        crate::timeline::end("overlay");
     }
     if !cfg.options.state.is_empty() {
+        crate::timeline::begin("state");
         let plan = state::plan_state(
             target,
             &cfg.options.state,
@@ -215,6 +223,7 @@ pub fn mount_root(
             crate::warn!("netroot.state: {p} {why}");
         }
         state::apply(&plan.actions)?;
+        crate::timeline::end("state");
     }
     identity::apply_machine_id(cfg, &ident, target, run);
     Ok(())
