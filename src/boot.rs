@@ -81,8 +81,10 @@ pub(crate) fn pid1() -> i32 {
             crate::net::summary(&o),
             uptime()
         );
+        crate::log::start_remote(&cfg, &o);
         Some(o)
     } else {
+        crate::log::remote_off();
         info!("no network wanted by the command line");
         None
     };
@@ -126,9 +128,11 @@ pub(crate) fn pid1() -> i32 {
     crate::timeline::begin("switch");
     info!("switching to the root, exec {init} at {:.2} s", uptime());
     crate::log::restore_ratelimit(ratelimit);
-    info!(
-        "{}",
-        crate::timeline::finish(Path::new(crate::timeline::FILE))
+    let summary = crate::timeline::finish(Path::new(crate::timeline::FILE));
+    crate::log::emit_as(
+        crate::log::Level::Info,
+        Some("switched"),
+        format_args!("{summary}"),
     );
     // A failed exec happens after the chroot (e.g. an I/O error reading
     // init from a server that went away): from then on only the exec is

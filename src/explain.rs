@@ -8,7 +8,7 @@ use std::net::Ipv4Addr;
 use crate::cmdline::ip::{autoconf_name, classful_netmask};
 use crate::cmdline::root::{expand_percent_s, DEFAULT_NFS_PATH};
 use crate::cmdline::{
-    Autoconf, BootConfig, IpParam, OnFailure, Overlay, RootSpec, DEFAULT_TIMEOUT,
+    Autoconf, BootConfig, IpParam, OnFailure, Overlay, RootSpec, Syslog, DEFAULT_TIMEOUT,
 };
 use crate::json::Value;
 use crate::root::identity;
@@ -422,6 +422,20 @@ pub fn plan_json_with(cfg: &BootConfig, facts: &MachineFacts) -> Value {
             },
         ),
         (
+            "syslog",
+            match &cfg.options.syslog {
+                None => Value::Null,
+                Some(Syslog::Host { host, port }) => Value::object([
+                    ("server", Value::Str(host.to_string())),
+                    ("port", Value::Int((*port).into())),
+                ]),
+                Some(Syslog::Dhcp { port }) => Value::object([
+                    ("server", Value::Str("dhcp".into())),
+                    ("port", Value::Int((*port).into())),
+                ]),
+            },
+        ),
+        (
             "timeout",
             Value::Int(i64::try_from(cfg.options.timeout.as_secs()).unwrap_or(i64::MAX)),
         ),
@@ -731,6 +745,12 @@ pub fn plan_text_with(cfg: &BootConfig, facts: &MachineFacts) -> String {
     let _ = writeln!(out, "  on failure after {secs} s: {failure}");
     if cfg.options.timeout != DEFAULT_TIMEOUT {
         let _ = writeln!(out, "  timeout: {secs} s (netroot.timeout)");
+    }
+    if let Some(sl) = &cfg.options.syslog {
+        let _ = writeln!(
+            out,
+            "  remote log: every message as RFC 5424 syslog over UDP to {sl}, from the moment the network is up (earlier ones are kept and sent then); a failure sends its report"
+        );
     }
     if cfg.options.debug {
         out.push_str("  logging: debug (every dropped packet and retry)\n");

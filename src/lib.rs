@@ -26,6 +26,7 @@ pub(crate) mod shutdown;
 pub(crate) mod switch_root;
 #[allow(unsafe_code)]
 pub(crate) mod sys;
+pub mod syslog;
 pub mod timeline;
 pub(crate) mod util;
 

@@ -1,7 +1,13 @@
 //! Logging: to /dev/kmsg as `<prio>netroot: ...` when we can open it (so `dmesg`
 //! and the journal tell the boot story), and to stderr (the console) unless
 //! `quiet`. Levels follow syslog priorities.
+//!
+//! With `netroot.syslog=` every record also goes to a remote collector as
+//! RFC 5424 over UDP ([`crate::syslog`]): records made before the network
+//! is up wait in a bounded buffer and are sent once [`start_remote`] has a
+//! socket; MSGID is the phase the boot is in ([`crate::timeline`]).
 
+use std::collections::VecDeque;
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
@@ -77,10 +83,17 @@ pub fn enabled(level: Level) -> bool {
 
 /// Emit one line. Use the `info!`/`warn!`/`error!`/`debug!` macros instead.
 pub fn emit(level: Level, msg: std::fmt::Arguments<'_>) {
+    emit_as(level, None, msg)
+}
+
+/// [`emit`] with the remote record's MSGID given instead of the phase.
+pub fn emit_as(level: Level, msgid: Option<&str>, msg: std::fmt::Arguments<'_>) {
     if !enabled(level) {
         return;
     }
-    let line = format!("netroot: {msg}");
+    let text = msg.to_string();
+    remote_record(level, msgid, &text, None);
+    let line = format!("netroot: {text}");
     if let Ok(mut g) = KMSG.lock() {
         if let Some(f) = g.as_mut() {
             // One write per record: the kernel takes each write as one
@@ -113,6 +126,237 @@ pub fn emit(level: Level, msg: std::fmt::Arguments<'_>) {
         }
         let _ = writeln!(std::io::stderr(), "{line}");
     }
+}
+
+// --- the remote sink (netroot.syslog=) -------------------------------------
+
+/// Records kept while the network is not up yet; older ones are dropped
+/// (and counted) past this.
+const PENDING_MAX: usize = 256;
+/// The last records, for the failure report.
+const RECENT_MAX: usize = 20;
+
+/// One record for the remote collector.
+#[derive(Debug, Clone)]
+struct Record {
+    severity: u8,
+    uptime_ms: u64,
+    /// Seconds and microseconds since the epoch, when the clock is set.
+    realtime: Option<(u64, u32)>,
+    msgid: String,
+    text: String,
+    error: Option<String>,
+}
+
+/// Who we are, for HOSTNAME and the structured data.
+#[derive(Debug, Clone, Default)]
+pub struct Ident {
+    /// MAC of the interface the network came up on.
+    pub mac: String,
+    /// Our address.
+    pub ip: String,
+    /// Host name from DHCP or ip=, if any.
+    pub hostname: Option<String>,
+}
+
+struct Remote {
+    buffering: bool,
+    pending: VecDeque<Record>,
+    dropped: usize,
+    recent: VecDeque<Record>,
+    sock: Option<(std::net::UdpSocket, Ident)>,
+}
+
+static REMOTE: Mutex<Remote> = Mutex::new(Remote {
+    buffering: true,
+    pending: VecDeque::new(),
+    dropped: 0,
+    recent: VecDeque::new(),
+    sock: None,
+});
+
+/// The wall clock when it looks set (after 2020-01-01), else None: early
+/// in boot without an RTC it counts from 1970.
+fn realtime() -> Option<(u64, u32)> {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?;
+    (d.as_secs() > 1_577_836_800).then(|| (d.as_secs(), d.subsec_micros()))
+}
+
+fn render(r: &Record, id: &Ident) -> Vec<u8> {
+    let mut params = vec![
+        ("mac".to_string(), id.mac.clone()),
+        ("ip".to_string(), id.ip.clone()),
+        (
+            "uptime".to_string(),
+            format!("{}.{:03}", r.uptime_ms / 1000, r.uptime_ms % 1000),
+        ),
+    ];
+    if let Some(e) = &r.error {
+        params.push(("error".to_string(), e.clone()));
+    }
+    crate::syslog::Message {
+        facility: crate::syslog::FACILITY,
+        severity: r.severity,
+        timestamp: r.realtime.map(|(s, us)| crate::syslog::timestamp(s, us)),
+        hostname: Some(id.hostname.clone().unwrap_or_else(|| id.ip.clone())),
+        app_name: Some(crate::syslog::APP_NAME.to_string()),
+        procid: Some(std::process::id().to_string()),
+        msgid: Some(r.msgid.clone()),
+        sd: vec![crate::syslog::Element {
+            id: crate::syslog::SD_ID.to_string(),
+            params,
+        }],
+        msg: r.text.clone(),
+    }
+    .render()
+}
+
+fn remote_record(level: Level, msgid: Option<&str>, text: &str, error: Option<&str>) {
+    let r = Record {
+        severity: level as u8,
+        uptime_ms: crate::timeline::now_ms(),
+        realtime: realtime(),
+        msgid: msgid
+            .map(str::to_string)
+            .or_else(crate::timeline::current)
+            .unwrap_or_else(|| "init".to_string()),
+        text: text.to_string(),
+        error: error.map(str::to_string),
+    };
+    let Ok(mut g) = REMOTE.lock() else {
+        return;
+    };
+    if error.is_none() {
+        if g.recent.len() == RECENT_MAX {
+            g.recent.pop_front();
+        }
+        g.recent.push_back(r.clone());
+    }
+    if let Some((sock, id)) = &g.sock {
+        // UDP: a lost datagram is lost; the console and kmsg keep the story.
+        let _ = sock.send(&render(&r, id));
+    } else if g.buffering {
+        if g.pending.len() == PENDING_MAX {
+            g.pending.pop_front();
+            g.dropped += 1;
+        }
+        g.pending.push_back(r);
+    }
+}
+
+/// No remote log on this boot: stop buffering for it.
+pub fn remote_off() {
+    if let Ok(mut g) = REMOTE.lock() {
+        g.buffering = false;
+        g.pending.clear();
+    }
+}
+
+/// Send every record from now on to `dest`, starting with the ones kept
+/// while the network came up.
+pub fn remote_start(dest: std::net::SocketAddrV4, ident: Ident) -> std::io::Result<()> {
+    let sock = std::net::UdpSocket::bind((std::net::Ipv4Addr::UNSPECIFIED, 0))?;
+    sock.connect(dest)?;
+    sock.set_nonblocking(true)?;
+    let Ok(mut g) = REMOTE.lock() else {
+        return Ok(());
+    };
+    if g.dropped > 0 {
+        let r = Record {
+            severity: Level::Warn as u8,
+            uptime_ms: crate::timeline::now_ms(),
+            realtime: realtime(),
+            msgid: "init".to_string(),
+            text: format!("{} earlier messages were dropped (buffer full)", g.dropped),
+            error: None,
+        };
+        let _ = sock.send(&render(&r, &ident));
+    }
+    for r in std::mem::take(&mut g.pending) {
+        let _ = sock.send(&render(&r, &ident));
+    }
+    g.dropped = 0;
+    g.sock = Some((sock, ident));
+    Ok(())
+}
+
+/// Start the remote log `cfg` asks for (`netroot.syslog=`) on the network
+/// `net` brought up; without one, stop buffering. A collector that cannot
+/// be resolved or reached is a warning: the boot goes on without it.
+pub fn start_remote(cfg: &crate::cmdline::BootConfig, net: &crate::net::Outcome) {
+    use crate::cmdline::Syslog;
+    let l = &net.lease;
+    let dest = match &cfg.options.syslog {
+        None => return remote_off(),
+        Some(Syslog::Dhcp { port }) => match l.log_servers.first() {
+            Some(a) => Ok((*a, *port)),
+            None => Err(
+                "netroot.syslog=dhcp: the DHCP server sent no log server (option 7)".to_string(),
+            ),
+        },
+        Some(Syslog::Host { host, port }) => crate::root::nfs::resolve(host, &l.dns)
+            .map(|a| (a, *port))
+            .map_err(|e| format!("netroot.syslog={host}: {e}")),
+    };
+    let ident = Ident {
+        mac: crate::util::fmt_mac(&net.mac),
+        ip: l.addr.map(|a| a.to_string()).unwrap_or_default(),
+        hostname: l.hostname.clone(),
+    };
+    match dest {
+        Ok((a, port)) => {
+            let dest = std::net::SocketAddrV4::new(a, port);
+            match remote_start(dest, ident) {
+                Ok(()) => crate::info!("remote log to {dest} (RFC 5424 over UDP)"),
+                Err(e) => {
+                    remote_off();
+                    crate::warn!("netroot.syslog: cannot send to {dest}: {e}");
+                }
+            }
+        }
+        Err(e) => {
+            remote_off();
+            crate::warn!("{e}: no remote log");
+        }
+    }
+}
+
+/// The failure report, to the remote collector only (the console has
+/// already shown each line): the error, the hint, the command line and
+/// the last messages, with the error also in the structured data.
+pub fn remote_report(error: &str, hint: Option<&str>) {
+    let recent: Vec<Record> = match REMOTE.lock() {
+        Ok(g) if g.buffering || g.sock.is_some() => g.recent.iter().cloned().collect(),
+        _ => return,
+    };
+    let mut text = format!("boot failed: {error}");
+    if let Some(h) = hint {
+        text.push_str(&format!("\nhint: {h}"));
+    }
+    if let Ok(line) = std::fs::read_to_string("/proc/cmdline") {
+        text.push_str(&format!("\ncommand line: {}", line.trim()));
+    }
+    text.push_str("\nlast messages:");
+    let mut lines: Vec<String> = recent
+        .iter()
+        .map(|r| {
+            format!(
+                "\n[{:5}.{:03}] {}: {}",
+                r.uptime_ms / 1000,
+                r.uptime_ms % 1000,
+                r.msgid,
+                r.text
+            )
+        })
+        .collect();
+    // One datagram (RFC 5426: 2048 octets): keep the newest lines.
+    while lines.iter().map(String::len).sum::<usize>() + text.len() > 1700 && !lines.is_empty() {
+        lines.remove(0);
+    }
+    text.extend(lines);
+    remote_record(Level::Err, Some("failure"), &text, Some(error));
 }
 
 /// Log at info level.

@@ -1009,10 +1009,69 @@ fn malformed_parameters_name_the_parameter_field_and_value() {
             "netroot.overlay=zram",
             r#"netroot.overlay=: "zram" is not an overlay type (tmpfs, none)"#,
         ),
+        (
+            "netroot.syslog=10.0.2.2:0",
+            r#"netroot.syslog=: "0" is not a UDP port (1 to 65535)"#,
+        ),
+        (
+            "netroot.syslog=:514",
+            r#"netroot.syslog=: ":514" names no host (<host>[:<port>] or dhcp)"#,
+        ),
+        (
+            "netroot.syslog=log/host",
+            r#"netroot.syslog=: "log/host" is not an IPv4 address or host name"#,
+        ),
+        (
+            "netroot.syslog=dhcp:x",
+            r#"netroot.syslog=: "x" is not a UDP port (1 to 65535)"#,
+        ),
     ];
     for (line, want) in cases {
         assert_eq!(err(line), want, "{line}");
     }
+}
+
+#[test]
+fn syslog_target() {
+    use netroot::cmdline::{Host, Syslog};
+    let at = |line: &str| ok(line).options.syslog;
+    assert_eq!(at(""), None);
+    assert_eq!(
+        at("netroot.syslog=10.0.2.2"),
+        Some(Syslog::Host {
+            host: Host::Addr(Ipv4Addr::new(10, 0, 2, 2)),
+            port: 514
+        })
+    );
+    assert_eq!(
+        at("netroot.syslog=10.0.2.2:5514"),
+        Some(Syslog::Host {
+            host: Host::Addr(Ipv4Addr::new(10, 0, 2, 2)),
+            port: 5514
+        })
+    );
+    assert_eq!(
+        at("netroot.syslog=loghost.lab:1514"),
+        Some(Syslog::Host {
+            host: Host::Name("loghost.lab".into()),
+            port: 1514
+        })
+    );
+    assert_eq!(at("netroot.syslog=dhcp"), Some(Syslog::Dhcp { port: 514 }));
+    assert_eq!(
+        at("netroot.syslog=dhcp:601"),
+        Some(Syslog::Dhcp { port: 601 })
+    );
+    // The last one wins; off turns it off again.
+    assert_eq!(at("netroot.syslog=dhcp netroot.syslog=off"), None);
+    assert_eq!(
+        ok("netroot.syslog=10.0.2.2:5514")
+            .options
+            .syslog
+            .unwrap()
+            .to_string(),
+        "10.0.2.2:5514"
+    );
 }
 
 #[test]

@@ -97,7 +97,7 @@ fn seed_line_json_exactly() {
             r#""root":{"kind":"nfs","server":"10.0.0.1","path":"/arch","mount_path":null,"nfs_version":null,"#,
             r#""options":[],"#,
             r#""port":null,"export":null,"fstype":null,"flags":null,"read_only":true,"give_up":null},"#,
-            r#""init":null,"init_path":"/sbin/init","init_args":[],"state":[],"overlay":null,"timeout":90,"#,
+            r#""init":null,"init_path":"/sbin/init","init_args":[],"state":[],"overlay":null,"syslog":null,"timeout":90,"#,
             r#""debug":false,"shell":false,"renew":null,"quiet":false,"panic":null,"#,
             r#""on_failure":{"action":"retry","after":null},"#,
             r#""identity":{"node_name":{"source":"dhcp","value":null},"#,
@@ -198,8 +198,18 @@ fn options_and_failure_outcome() {
     assert_eq!(get(&v, "root.give_up"), &Value::Int(15));
     let v = plan("root=nbd:srv:10809/x");
     assert_eq!(get(&v, "root.give_up"), &Value::Null);
-    let v = plan("root=/dev/nfs netroot.shell panic=5");
+    let v = plan("root=/dev/nfs netroot.shell panic=5 netroot.syslog=10.0.2.2:5514");
     assert_eq!(get(&v, "on_failure.action"), &s("shell"));
+    assert_eq!(get(&v, "syslog.server"), &s("10.0.2.2"));
+    assert_eq!(get(&v, "syslog.port"), &Value::Int(5514));
+    let v = plan("root=/dev/nfs netroot.syslog=dhcp");
+    assert_eq!(get(&v, "syslog.server"), &s("dhcp"));
+    assert_eq!(get(&v, "syslog.port"), &Value::Int(514));
+    let t = plan_text(&parse("root=/dev/nfs netroot.syslog=dhcp").unwrap());
+    assert!(
+        t.contains("remote log: every message as RFC 5424 syslog over UDP to the DHCP log server (option 7), port 514"),
+        "{t}"
+    );
     assert_eq!(get(&v, "on_failure.after"), &Value::Null);
 }
 

@@ -801,6 +801,25 @@ fn hostile_values_are_dropped_or_kept_verbatim() {
 }
 
 #[test]
+fn log_servers_option_7() {
+    // RFC 2132 §3.7: a list of addresses, minimum length 4, multiples of 4.
+    let raw = [7, 8, 10, 0, 2, 2, 192, 0, 2, 1];
+    let r = wire::parse_reply(&with_raw_options(&ack(1), &raw)).unwrap();
+    assert_eq!(
+        r.lease.log_servers,
+        vec![Ipv4Addr::new(10, 0, 2, 2), Ipv4Addr::new(192, 0, 2, 1)]
+    );
+    let r = wire::parse_reply(&with_raw_options(&ack(1), &[7, 5, 10, 0, 2, 2, 9])).unwrap();
+    assert!(r.lease.log_servers.is_empty());
+    assert!(
+        r.ignored.iter().any(|s| s.starts_with("option 7:")),
+        "{:?}",
+        r.ignored
+    );
+    assert!(wire::PARAMETER_REQUEST_LIST.contains(&7), "asked for");
+}
+
+#[test]
 fn long_values_concatenate_and_are_bounded() {
     // RFC 3396: a root-path split over two instances is joined.
     let part = vec![b'a'; 200];

@@ -116,6 +116,7 @@ pub(super) fn fail(err: &BootError, on_failure: OnFailure, attempt: u32) {
     if let Some(h) = err.hint() {
         error!("hint: {h}");
     }
+    crate::log::remote_report(&err.to_string(), err.hint());
     // For a rescue shell, and for `netroot report` after a retry succeeds.
     crate::timeline::write(
         &crate::timeline::snapshot(),

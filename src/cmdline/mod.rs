@@ -104,6 +104,59 @@ pub enum MachineIdMode {
     Fixed(String),
 }
 
+/// Where `netroot.syslog=` sends the boot story (RFC 5424 over UDP).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Syslog {
+    /// `netroot.syslog=<host>[:<port>]`.
+    Host {
+        /// The collector: an address, or a name resolved with the lease's DNS.
+        host: Host,
+        /// UDP port (default [`SYSLOG_PORT`]).
+        port: u16,
+    },
+    /// `netroot.syslog=dhcp[:<port>]`: the first log server of DHCP option 7.
+    Dhcp {
+        /// UDP port (default [`SYSLOG_PORT`]).
+        port: u16,
+    },
+}
+
+/// The syslog port over UDP (RFC 5426 §3.3).
+pub const SYSLOG_PORT: u16 = 514;
+
+impl std::fmt::Display for Syslog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Syslog::Host { host, port } => write!(f, "{host}:{port}"),
+            Syslog::Dhcp { port } => write!(f, "the DHCP log server (option 7), port {port}"),
+        }
+    }
+}
+
+/// `netroot.syslog=<host>[:<port>]`, `dhcp[:<port>]`, or `off`/`none`.
+fn parse_syslog(param: &str, value: &str) -> Result<Option<Syslog>, Error> {
+    let (host, port) = match value.rsplit_once(':') {
+        Some((h, p)) => match p.parse::<u16>() {
+            Ok(n) if n > 0 => (h, n),
+            _ => return Err(value_err(param, p, "is not a UDP port (1 to 65535)")),
+        },
+        None => (value, SYSLOG_PORT),
+    };
+    match host {
+        "off" | "none" if port == SYSLOG_PORT && !value.contains(':') => Ok(None),
+        "dhcp" => Ok(Some(Syslog::Dhcp { port })),
+        "" => Err(value_err(
+            param,
+            value,
+            "names no host (<host>[:<port>] or dhcp)",
+        )),
+        h => Ok(Some(Syslog::Host {
+            host: root::parse_host_param(param, h)?,
+            port,
+        })),
+    }
+}
+
 /// What to do when a phase fails for good.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OnFailure {
@@ -145,6 +198,8 @@ pub struct Options {
     /// the new root (renew unless it enables systemd-networkd, which takes
     /// the lease over through the hand-over file).
     pub renew: Option<bool>,
+    /// `netroot.syslog=<host>[:<port>]` or `dhcp`.
+    pub syslog: Option<Syslog>,
 }
 
 /// Default for `netroot.timeout`.
@@ -162,6 +217,7 @@ impl Default for Options {
             machine_id: MachineIdMode::Auto,
             nfs4_unique_id: None,
             renew: None,
+            syslog: None,
         }
     }
 }
@@ -437,6 +493,7 @@ pub fn parse_tokens(tokens: &tokenize::Tokens) -> Result<BootConfig, Error> {
             ("netroot.shell", v) => cfg.options.shell = parse_bool(key, v)?,
             ("netroot.renew", v) => cfg.options.renew = Some(parse_bool(key, v)?),
             ("netroot.state", Some(v)) => parse_state(v, &mut cfg.options.state)?,
+            ("netroot.syslog", Some(v)) => cfg.options.syslog = parse_syslog(key, v)?,
             ("netroot.overlay", v) => {
                 cfg.options.overlay = match v {
                     None | Some("tmpfs") => Some(Overlay::Tmpfs),

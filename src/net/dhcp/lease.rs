@@ -21,6 +21,9 @@ pub struct Lease {
     pub classless_routes: Vec<(Ipv4Addr, u8, Ipv4Addr)>,
     /// Option 6.
     pub dns: Vec<Ipv4Addr>,
+    /// Option 7 (RFC 2132 §3.7): log servers, in order of preference
+    /// (`netroot.syslog=dhcp` sends to the first).
+    pub log_servers: Vec<Ipv4Addr>,
     /// Option 12.
     pub hostname: Option<String>,
     /// Option 15.

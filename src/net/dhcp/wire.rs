@@ -34,8 +34,9 @@ pub const SERVER_PORT: u16 = 67;
 
 /// Option 55 (RFC 2132 §9.8): what we ask the server for. 51 and 54 are sent
 /// anyway by servers; listing them costs two bytes and helps strict servers.
-pub const PARAMETER_REQUEST_LIST: [u8; 16] = [
-    1, 3, 6, 12, 15, 17, 26, 28, 40, 42, 51, 54, 66, 67, 119, 121,
+/// 7 (log servers) serves `netroot.syslog=dhcp`.
+pub const PARAMETER_REQUEST_LIST: [u8; 17] = [
+    1, 3, 6, 7, 12, 15, 17, 26, 28, 40, 42, 51, 54, 66, 67, 119, 121,
 ];
 
 /// Option 57 (RFC 2132 §9.10): the largest DHCP message (IP datagram) we
@@ -351,6 +352,7 @@ pub fn parse_reply(payload: &[u8]) -> Result<Reply, Error> {
         lease.netmask = p.netmask(1);
         lease.routers = p.addrs(3);
         lease.dns = p.addrs(6);
+        lease.log_servers = p.addrs(7);
         lease.hostname = p.name(12);
         lease.domain = p.name(15);
         lease.root_path = p.text(17, MAX_PATH_LEN);
