@@ -29,6 +29,7 @@ pub(crate) mod sys;
 pub mod syslog;
 pub mod timeline;
 pub(crate) mod util;
+pub mod watch;
 
 /// The crate-private parsers of inputs from outside, for the fuzz targets
 /// (fuzz/, built with `--features fuzzing`); not part of the API.

@@ -14,6 +14,7 @@ mod mount;
 mod net;
 mod query;
 mod report;
+mod watch;
 
 use std::io::Write;
 use std::path::Path;
@@ -36,6 +37,7 @@ const USAGE_TEXT: &str = "usage: netroot explain [--cmdline STR | --file PATH] [
                          [--add MOD]... [--compress zstd|gzip|xz|none]
        netroot install-shutdown [DIR]
        netroot report [--file PATH]
+       netroot watch [--listen ADDR:PORT] [--json] [--stuck SECONDS] [--clients N] [--duration SECONDS]
 as PID 1 (the initramfs's /init) it boots the machine";
 
 /// Entry point called by `main`: picks the mode, returns the exit status.
@@ -74,6 +76,7 @@ pub fn main_entry() -> i32 {
         Some("initramfs") => initramfs::run(rest, out, err),
         Some("install-shutdown") => crate::shutdown::install_cli(rest),
         Some("report") => report::run(rest, out, err),
+        Some("watch") => watch::run(rest, out, err),
         Some("--version") | Some("version") => {
             let _ = writeln!(out, "netroot {}", env!("CARGO_PKG_VERSION"));
             OK
