@@ -102,6 +102,8 @@ for f in /run/net-*.conf; do
 	echo "TEST-ROOT $f:"
 	cat "$f"
 done
+# netroot's boot timeline (one line of JSON), for `netroot report --file`.
+[ -f /run/netroot/timeline.json ] && echo "TEST-ROOT timeline: $(cat /run/netroot/timeline.json)"
 others() { # PATH LABEL: the other host-* files next to PATH
 	o_list="" o_dir=$(dirname "$1")
 	[ "$o_dir" = / ] && o_dir=""

@@ -145,6 +145,11 @@ impl Room {
             // Uptime went back: the client rebooted; a new boot starts.
             c.boot = None;
             c.state = State::Booting;
+        } else if c.state == State::Switched {
+            // The last words of switch_root after the summary: the boot
+            // is over until the uptime says it began again.
+            c.last_heard = now;
+            return key;
         }
         if c.phase != phase {
             c.phase = phase.clone();
@@ -456,8 +461,10 @@ mod tests {
             from(),
             &msg(a, "switched", "4.900", 6, "timeline: ..."),
         );
+        room.feed(3.1, from(), &msg(a, "switch", "4.950", 6, "switching root"));
         let c = &room.clients[a];
         assert_eq!((c.state, c.boot), (State::Switched, Some(4.9)));
+        assert_eq!(c.phase, "switched");
         assert_eq!(room.done(), 1);
         // A switched client that goes quiet is not stuck: it is done.
         assert!(room.tick(100.0).is_empty());

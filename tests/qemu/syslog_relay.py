@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""Keep and check the syslog datagrams guests send (tests/qemu/t-watch-*.sh).
+
+  syslog_relay.py relay --listen PORT --forward PORT --out FILE
+      receive UDP on 127.0.0.1:PORT, append each datagram (base64, one a
+      line) to FILE, forward it unchanged to 127.0.0.1:FORWARD (where
+      `netroot watch` listens); FILE.ready appears once bound.
+  syslog_relay.py check FILE [--msgid ID]... [--failure REGEX]
+      check every datagram in FILE strictly against RFC 5424's ABNF (§6),
+      with our SD-ID netroot@32473 carrying mac, ip and uptime; each
+      --msgid must occur; --failure: a 'failure' report whose error
+      matches REGEX and whose MSG holds the command line and last messages.
+
+An implementation of its own (regular expressions after the ABNF), not
+netroot's parser, so the two check each other.
+"""
+import argparse
+import base64
+import re
+import socket
+import sys
+
+PRINT = r"[\x21-\x7e]"
+SD_NAME = r"[\x21\x23-\x3c\x3e-\x5c\x5e-\x7e]{1,32}"
+PARAM = SD_NAME + r'="(?:\\.|[^"\\\]])*"'
+ELEMENT = r"\[" + SD_NAME + r"(?: " + PARAM + r")*\]"
+HEADER = re.compile(
+    rb"<(0|[1-9][0-9]{0,2})>1 "
+    rb"(-|[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])T"
+    rb"(?:[01][0-9]|2[0-3]):[0-5][0-9]:(?:[0-5][0-9]|60)(?:\.[0-9]{1,6})?"
+    rb"(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])) "
+    rb"(" + PRINT.encode() + rb"{1,255}) (" + PRINT.encode() + rb"{1,48}) ("
+    + PRINT.encode() + rb"{1,128}) (" + PRINT.encode() + rb"{1,32}) "
+    rb"(-|(?:" + ELEMENT.encode() + rb")+)"
+    rb"(?: (.*))?\Z",
+    re.S,
+)
+PARAMS = re.compile(r'(' + SD_NAME + r')="((?:\\.|[^"\\\]])*)"')
+BOM = b"\xef\xbb\xbf"
+
+
+def parse(d):
+    m = HEADER.match(d)
+    if not m:
+        raise ValueError("header or structured data do not follow RFC 5424")
+    pri, ts, host, app, procid, msgid, sd, msg = m.groups()
+    if int(pri) > 191:
+        raise ValueError("PRI over 191")
+    sd = sd.decode()
+    ours = None
+    for el in re.findall(ELEMENT, sd):
+        sdid = re.match(r"\[(" + SD_NAME + ")", el).group(1)
+        if "@" in sdid and not re.fullmatch(r"[^@]+@[0-9.]+", sdid):
+            raise ValueError(f"SD-ID {sdid} is not name@number")
+        if sdid == "netroot@32473":
+            ours = {k: re.sub(r'\\(["\\\]])', r"\1", v) for k, v in PARAMS.findall(el)}
+    if ours is None or not {"mac", "ip", "uptime"} <= ours.keys():
+        raise ValueError("no netroot@32473 element with mac, ip, uptime")
+    if not re.fullmatch(r"([0-9a-f]{2}:){5}[0-9a-f]{2}", ours["mac"]):
+        raise ValueError(f"mac {ours['mac']!r}")
+    if not re.fullmatch(r"[0-9]+\.[0-9]{3}", ours["uptime"]):
+        raise ValueError(f"uptime {ours['uptime']!r}")
+    if app != b"netroot":
+        raise ValueError("APP-NAME is not netroot")
+    msg = msg or b""
+    if not msg.startswith(BOM):
+        raise ValueError("MSG without the UTF-8 BOM")
+    if len(d) > 2048:
+        raise ValueError(f"{len(d)} octets, over RFC 5426's 2048")
+    return {
+        "severity": int(pri) % 8,
+        "msgid": msgid.decode(),
+        "host": host.decode(),
+        "sd": ours,
+        "msg": msg[3:].decode("utf-8"),
+    }
+
+
+def relay(a):
+    rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    rx.bind(("127.0.0.1", a.listen))
+    tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    open(a.out + ".ready", "w").close()
+    with open(a.out, "a") as out:
+        while True:
+            d, _ = rx.recvfrom(65535)
+            out.write(base64.b64encode(d).decode() + "\n")
+            out.flush()
+            tx.sendto(d, ("127.0.0.1", a.forward))
+
+
+def check(a):
+    bad = 0
+    seen = {}
+    failures = []
+    with open(a.file) as f:
+        lines = [base64.b64decode(x) for x in f.read().split()]
+    for d in lines:
+        try:
+            m = parse(d)
+        except (ValueError, UnicodeDecodeError) as e:
+            bad += 1
+            print(f"INVALID: {e}: {d[:200]!r}")
+            continue
+        seen[m["msgid"]] = seen.get(m["msgid"], 0) + 1
+        if m["msgid"] == "failure":
+            failures.append(m)
+    print(f"{len(lines)} datagrams, {bad} invalid; by MSGID: "
+          + ", ".join(f"{k} {v}" for k, v in seen.items()))
+    ok = bad == 0 and len(lines) > 0
+    for want in a.msgid:
+        if want not in seen:
+            print(f"MISSING: no message with MSGID {want}")
+            ok = False
+    if a.failure:
+        good = [m for m in failures
+                if re.search(a.failure, m["sd"].get("error", ""))
+                and "command line: " in m["msg"] and "last messages:" in m["msg"]]
+        if not good:
+            print(f"MISSING: no failure report with error /{a.failure}/, command line and last messages")
+            ok = False
+        else:
+            print("failure report:\n" + good[0]["msg"])
+    return 0 if ok else 1
+
+
+def main():
+    p = argparse.ArgumentParser()
+    sub = p.add_subparsers(dest="cmd", required=True)
+    r = sub.add_parser("relay")
+    r.add_argument("--listen", type=int, required=True)
+    r.add_argument("--forward", type=int, required=True)
+    r.add_argument("--out", required=True)
+    c = sub.add_parser("check")
+    c.add_argument("file")
+    c.add_argument("--msgid", action="append", default=[])
+    c.add_argument("--failure")
+    a = p.parse_args()
+    if a.cmd == "relay":
+        relay(a)
+        return 0
+    return check(a)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

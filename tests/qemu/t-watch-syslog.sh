@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# init: netroot. netroot.syslog=10.0.2.2:5514: every phase sends its messages
+# (those from before the network was up too) as RFC 5424 over UDP, checked
+# strictly by an independent parser (tests/qemu/syslog_relay.py); `netroot
+# watch --json` follows the guest to "switched"; the test root prints
+# /run/netroot/timeline.json and `netroot report --file` tables it.
+# shellcheck source=tests/qemu/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=tests/qemu/watch-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/watch-lib.sh"
+use_init netroot
+watch_start 5514 --clients 1 --duration 150
+boot_expect "ip=dhcp nfsroot=$SRV:/arch netroot.syslog=$SRV:5514" \
+	"$ROOT_OK" \
+	'netroot: remote log to 10.0.2.2:5514' \
+	'netroot: timeline: modules .* longest wait: ' \
+	'TEST-ROOT timeline: \{"version":1,'
+assert_no_panic
+watch_wait 60
+syslog_check --msgid init --msgid modules --msgid carrier --msgid dhcp \
+	--msgid root-modules --msgid mount --msgid switch --msgid switched
+final=$(watch_final)
+echo "final: $final"
+python3 - "$final" <<'PY' || fail "watch's final table is not one switched client"
+import json, sys
+f = json.loads(sys.argv[1])
+[c] = f["clients"]
+assert c["state"] == "switched" and c["phase"] == "switched", c
+assert c["mac"] == "52:54:00:12:34:56" and c["ip"] == "10.0.2.15", c
+assert 1000 < c["boot_ms"] < 120000 and c["last_error"] is None, c
+PY
+echo "ok: watch saw 52:54:00:12:34:56 switch"
+sed -n 's/.*TEST-ROOT timeline: //p' "$LOG" | tr -d '\r' | head -n 1 >"$T_LOGDIR/timeline.json"
+"$NETROOT_BIN" report --file "$T_LOGDIR/timeline.json" | tee "$T_LOGDIR/report.txt"
+for phase in modules network '  carrier' '  dhcp' root-modules root '  mount' switch; do
+	grep -q "^$phase " "$T_LOGDIR/report.txt" || fail "netroot report lacks the phase '$phase'"
+done
+assert_log_has '^longest wait: [a-z-]+ \([0-9.]+ s, [0-9]+ % of it\)' "$T_LOGDIR/report.txt"
+report_uptime

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Helpers for tests/qemu/t-watch-*.sh (sourced after lib.sh).
+#
+#   watch_start PORT [netroot watch options]
+#       in the lab netns (where slirp's 10.0.2.2:PORT arrives): a relay on
+#       127.0.0.1:PORT that keeps every datagram in $T_LOGDIR/syslog-PORT.b64
+#       and forwards it to `netroot watch --json` on PORT+1, whose output goes
+#       to $WATCH_OUT
+#   watch_wait [SECONDS]  wait for watch to exit (it is given --clients or
+#                         --duration), then stop the relay
+#   syslog_check ARGS...  tests/qemu/syslog_relay.py check on the datagrams
+#   watch_final           the `final` event of watch's output
+: "${TOP:?run through tests/qemu/run.sh}"
+
+NETROOT_BIN="$TOP/target/x86_64-unknown-linux-musl/release/netroot"
+RELAY_PID="" WATCH_PID="" WATCH_PORT="" WATCH_OUT=""
+
+in_lab() {
+	nsenter --target "$(cat "$BUILD/lab/netns.pid")" --net -- "$@"
+}
+
+watch_stop() {
+	local p
+	for p in $RELAY_PID $WATCH_PID; do
+		kill "$p" 2>/dev/null || true
+	done
+}
+
+watch_start() { # PORT [watch options]
+	WATCH_PORT=$1
+	shift
+	local dg="$T_LOGDIR/syslog-$WATCH_PORT.b64" _
+	WATCH_OUT="$T_LOGDIR/watch-$WATCH_PORT.json"
+	rm -f "$dg" "$dg.ready"
+	[ -x "$NETROOT_BIN" ] || fail "no $NETROOT_BIN (make build)"
+	# nsenter without --pid execs the command: $! is the process itself.
+	in_lab python3 "$TOP/tests/qemu/syslog_relay.py" relay --listen "$WATCH_PORT" \
+		--forward $((WATCH_PORT + 1)) --out "$dg" &
+	RELAY_PID=$!
+	in_lab "$NETROOT_BIN" watch --json --listen "127.0.0.1:$((WATCH_PORT + 1))" "$@" \
+		>"$WATCH_OUT" 2>"$WATCH_OUT.err" &
+	WATCH_PID=$!
+	trap watch_stop EXIT
+	for _ in $(seq 50); do
+		[ -e "$dg.ready" ] && return 0
+		sleep 0.1
+	done
+	fail "the syslog relay did not start on port $WATCH_PORT"
+}
+
+watch_wait() { # [SECONDS]
+	local rc=0 _
+	for _ in $(seq "${1:-120}"); do
+		kill -0 "$WATCH_PID" 2>/dev/null || break
+		sleep 1
+	done
+	if kill -0 "$WATCH_PID" 2>/dev/null; then
+		watch_stop
+		fail "netroot watch did not finish"
+	fi
+	wait "$WATCH_PID" || rc=$?
+	kill "$RELAY_PID" 2>/dev/null || true
+	[ "$rc" = 0 ] || { cat "$WATCH_OUT.err" >&2; fail "netroot watch exited $rc"; }
+	echo "ok: netroot watch exited 0 ($(wc -l <"$WATCH_OUT") JSON lines)"
+}
+
+syslog_check() { # ARGS for syslog_relay.py check
+	python3 "$TOP/tests/qemu/syslog_relay.py" check "$T_LOGDIR/syslog-$WATCH_PORT.b64" "$@" ||
+		fail "the datagrams are not all valid RFC 5424 with what is expected"
+}
+
+watch_final() {
+	grep '"event":"final"' "$WATCH_OUT" | tail -n 1
+}
