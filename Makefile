@@ -29,7 +29,7 @@ help:
 	@echo "make lint        rustfmt --check, clippy -D warnings, shellcheck"
 	@echo "make initramfs   build/vmlinuz + build/initramfs.img (MODULES=default|generic|host, EXTRA_MODULES=,"
 	@echo "                 KERNEL=bpo: build/vmlinuz-bpo + build/initramfs-bpo.img from the 6.12 backports kernel)"
-	@echo "make demo        PXE-boot a diskless Debian client under QEMU (ROOT=nfs|nbd)"
+	@echo "make demo        PXE-boot a diskless Debian client under QEMU (ROOT=nfs|nbd, WATCH=1: netroot watch next to it)"
 	@echo "make bench       side-by-side boot benchmark against the peers"
 	@echo "make bench-storm N guests boot at once from one server (STORM_GUESTS=8)"
 	@echo "make install     hooks + binary into DESTDIR/PREFIX"
@@ -135,10 +135,11 @@ $(BUILD)/bench/mkinitcpio.img: $(MKINITCPIO_INPUTS) bench/peers/mkinitcpio.sh
 	bench/peers/mkinitcpio.sh "$(MKINITCPIO_DIR)" "$$(qemu/kernel.sh --print-version)" $@
 
 # From a fresh machine: packages, the binary, then qemu/demo.sh builds the
-# kernel, initramfs and Debian root it lacks. `make demo ROOT=nbd` for NBD.
+# kernel, initramfs and Debian root it lacks. `make demo ROOT=nbd` for NBD;
+# WATCH=1 shows `netroot watch` next to the client (qemu/demo.sh --watch).
 demo: deps
 	$(MAKE) --no-print-directory build
-	qemu/demo.sh --root $(ROOT)
+	qemu/demo.sh --root $(ROOT) $(if $(filter 1,$(WATCH)),--watch)
 
 # The peers do not need netroot: a failed `make build` leaves netroot out of
 # the table (or benchmarks the binary already there), it does not stop the run.

@@ -8,11 +8,18 @@
 # servers (qemu/servers.sh), and systemd boots it to a login prompt on the
 # serial console (root is logged in automatically).
 #
-# Usage: qemu/demo.sh [--root nfs|nbd]
+# Usage: qemu/demo.sh [--root nfs|nbd] [--watch]
 #   nfs (default)  NFSv4 from nfs-ganesha: nfsroot=10.0.0.1:/debian
 #   nbd            NBD from nbd-server, btrfs with compress=lzo:
 #                  nbd_host=10.0.0.1 nbd_name=debian root=/dev/nbd0 (as the
 #                  guide's NBD section, with netroot in place of its hooks)
+#   --watch        (make demo WATCH=1) the client also gets
+#                  netroot.syslog=10.0.0.1:5514 and `netroot watch` listens
+#                  there (lab netns): in a tmux pane below the client when
+#                  tmux is installed and this is a terminal (the demo starts
+#                  a tmux session for it, or splits the one it runs in;
+#                  DEMO_TMUX=0 turns that off), else in the background, its
+#                  lines in build/demo/watch.log (tail -f it elsewhere)
 # Ctrl-a x ends QEMU (or `poweroff` in the client); the servers this script
 # started stop with it. Servers that were already running (tests/qemu/run.sh,
 # a manual `qemu/servers.sh start`) are left running.
@@ -32,12 +39,13 @@ build="$LAB_BUILD"
 lab="$build/lab"
 tftp="$build/demo/tftp"
 
-kind=nfs
+kind=nfs watch=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--root) kind=$2; shift 2 ;;
 	--root=*) kind=${1#--root=}; shift ;;
-	-h | --help) sed -n '2,27p' "${BASH_SOURCE[0]}"; exit 0 ;;
+	--watch) watch=1; shift ;;
+	-h | --help) sed -n '2,35p' "${BASH_SOURCE[0]}"; exit 0 ;;
 	*) echo "demo: unknown argument: $1" >&2; exit 2 ;;
 	esac
 done
@@ -52,10 +60,18 @@ say() { printf '\033[1mdemo:\033[0m %s\n' "$*"; }
 [ "$(id -u)" = 0 ] || { echo "demo: needs root (the lab's network namespace, ganesha); run: sudo make demo" >&2; exit 1; }
 [ -x "$LAB_BIN" ] || { echo "demo: no $LAB_BIN (make build)" >&2; exit 1; }
 
+# --watch on a terminal, outside tmux, with tmux installed: run the demo in
+# a new tmux session, where it splits off the watch pane below.
+if [ "$watch" = 1 ] && [ -z "${TMUX:-}" ] && [ "${DEMO_TMUX:-1}" != 0 ] && [ -t 0 ] && [ -t 1 ] &&
+	command -v tmux >/dev/null; then
+	exec tmux new-session -s "netroot-demo-$$" "$(printf '%q ' "${BASH_SOURCE[0]}" --root "$kind" --watch); echo; read -r -p 'demo ended; Enter closes tmux' _"
+fi
+
 # --- build what is missing (the Makefile knows what is stale) ----------------------
 lab_make build/vmlinuz build/initramfs.img build/testroot.stamp build/debroot.stamp
 # The TFTP root: qemu/pxe.sh's layout (the guide's /srv/arch/boot), the Debian root.
 cmdline="ip=:::::eth0:dhcp $root_args"
+if [ "$watch" = 1 ]; then cmdline="$cmdline netroot.syslog=10.0.0.1:5514"; fi
 "$LAB_TOP/qemu/pxe.sh" --initrd "$build/initramfs.img" --out "$tftp" --cmdline "$cmdline" >/dev/null
 cmdline="console=ttyS0 $cmdline"
 
@@ -64,6 +80,8 @@ owned=1
 if lab_alive "$lab/netns.pid"; then owned=0; fi
 cleanup() {
 	trap - EXIT INT TERM HUP
+	[ -n "$watch_pid" ] && { kill "$watch_pid" 2>/dev/null || true; wait "$watch_pid" 2>/dev/null || true; }
+	[ -n "$watch_pane" ] && { tmux kill-pane -t "$watch_pane" 2>/dev/null || true; }
 	if [ "$owned" = 1 ]; then
 		say "stopping the servers (qemu/servers.sh stop)"
 		"$LAB_TOP/qemu/servers.sh" stop || true
@@ -85,6 +103,19 @@ fi
 say "  DHCP     QEMU's slirp on the guide's LAN 10.0.0.0/24: server 10.0.0.1, client 10.0.0.128, host name netroot-demo"
 say "  TFTP     QEMU's slirp, root build/demo/tftp, boot file pxelinux.0 (pxelinux.cfg/default)"
 say "  look at them: nsenter --net --target $nspid ss -ltnp"
+if [ "$watch" = 1 ]; then
+	# The client's 10.0.0.1:5514 is the lab namespace's 127.0.0.1:5514 (slirp).
+	wcmd=(nsenter --target "$nspid" --net -- "$LAB_BIN" watch --listen 127.0.0.1:5514)
+	if [ -n "${TMUX:-}" ] && [ "${DEMO_TMUX:-1}" != 0 ]; then
+		watch_pane=$(tmux split-window -d -v -l 10 -P -F '#{pane_id}' "$(printf '%q ' "${wcmd[@]}")")
+		say "  watch    netroot watch --listen 127.0.0.1:5514, in the tmux pane below"
+	else
+		mkdir -p "$build/demo"
+		"${wcmd[@]}" >"$build/demo/watch.log" 2>&1 &
+		watch_pid=$!
+		say "  watch    netroot watch --listen 127.0.0.1:5514 (pid $watch_pid): tail -f build/demo/watch.log"
+	fi
+fi
 say "kernel command line: $cmdline BOOTIF=..."
 say "stop: Ctrl-a x ends QEMU (or type poweroff in the client); the servers $([ "$owned" = 1 ] && echo "stop with it" || echo "keep running")"
 echo

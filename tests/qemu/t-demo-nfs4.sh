@@ -5,6 +5,7 @@
 # prompt (root logged in automatically on ttyS0); then the test types
 # Ctrl-a x, as a user would, and QEMU and demo.sh must end. run.sh's servers
 # were running before the demo, so the demo must leave them running.
+# DEMO_ROOT=nbd boots the NBD root; DEMO_ARGS= adds demo.sh options.
 # ~35 s here (TCG; PXE ~5 s, login at ~25 s).
 # shellcheck source=tests/qemu/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -19,7 +20,7 @@ rm -f "$fifo" "$ts"
 mkfifo "$fifo"
 # Held open read-write, so script never sees end of input.
 exec 3<>"$fifo"
-script -qfec "$TOP/qemu/demo.sh --root $root" "$ts" <&3 >/dev/null 2>&1 &
+script -qfec "$TOP/qemu/demo.sh --root $root ${DEMO_ARGS:-}" "$ts" <&3 >/dev/null 2>&1 &
 spid=$!
 trap 'kill "$spid" 2>/dev/null || true' EXIT
 
