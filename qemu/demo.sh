@@ -78,6 +78,7 @@ cmdline="console=ttyS0 $cmdline"
 # --- servers -------------------------------------------------------------------------
 owned=1
 if lab_alive "$lab/netns.pid"; then owned=0; fi
+watch_pid="" watch_pane=""
 cleanup() {
 	trap - EXIT INT TERM HUP
 	[ -n "$watch_pid" ] && { kill "$watch_pid" 2>/dev/null || true; wait "$watch_pid" 2>/dev/null || true; }
