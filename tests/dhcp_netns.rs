@@ -303,12 +303,15 @@ fn four_message_lease_then_init_reboot() {
 fn rapid_commit_is_one_exchange() {
     require_lab!();
     let lab = Lab::new();
-    lab.start_dnsmasq(&["--dhcp-rapid-commit"]);
+    // Option 7 (log servers, for netroot.syslog=dhcp): dnsmasq sends it
+    // only when the client's parameter request list asks for it.
+    lab.start_dnsmasq(&["--dhcp-rapid-commit", "--dhcp-option=7,10.78.0.7"]);
     let mut p = params(Duration::from_secs(20));
     p.rapid_commit = true;
     let (r, stats) = lab.acquire(&["c0"], &p);
     let (_, lease) = r.expect("lease");
     assert!(lease.rapid_commit);
+    assert_eq!(lease.log_servers, vec![Ipv4Addr::new(10, 78, 0, 7)]);
     assert!(in_range(lease.addr));
     assert_eq!(stats.sent, vec![1]);
     let log = lab.log();
