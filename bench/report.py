@@ -14,6 +14,10 @@ guest uptimes (seconds since the kernel started), never host wall time:
   root init     "BENCH rootinit X used_kb=Y" printed by /sbin/bench-init, the
                 first program of the root (init=/sbin/bench-init); falls back
                 to the test root's "NETROOT-TEST-ROOT-OK uptime=X"
+  free          "BENCH memfree free_kb=X pcp_kb=Y" printed next by bench-init
+                (floor: after deleting its files) once the clean caches are
+                dropped and memory compacted: MemFree plus the free pages on
+                the per-CPU lists
 """
 import argparse
 import datetime
@@ -41,6 +45,7 @@ MOUNTED = [
     re.compile(r"BENCH mounted ([0-9.]+)"),
 ]
 ROOTINIT = re.compile(r"BENCH rootinit ([0-9.]+) used_kb=(-?[0-9]+)")
+MEMFREE = re.compile(r"BENCH memfree free_kb=([0-9]+)(?: pcp_kb=([0-9]+))?")
 ROOT_OK = re.compile(r"NETROOT-TEST-ROOT-OK uptime=([0-9.]+)")
 CRNG = re.compile(r"\[\s*([0-9]+\.[0-9]+)\] random: crng init done")
 PANIC = re.compile(r"Kernel panic|Attempted to kill init")
@@ -80,9 +85,13 @@ def parse_log(path):
         "mounted": first(MOUNTED, text),
         "rootinit": None,
         "used_kb": None,
+        "free_kb": None,
         "root_ok": bool(ROOT_OK.search(text)),
         "panic": bool(PANIC.search(text)),
     }
+    m = MEMFREE.search(text)
+    if m:
+        r["free_kb"] = int(m.group(1)) + int(m.group(2) or 0)
     m = CRNG.search(text)
     r["crng"] = float(m.group(1)) if m else None
     m = ROOTINIT.search(text)
@@ -334,22 +343,28 @@ def main():
         net_ref = [b for b in results.get((mode, "netroot"), []) if b.get("ok")]
         ref_phase = med([b["rootinit"] - b["init"] for b in net_ref if b["init"] is not None])
         ref_root = med([b["rootinit"] for b in net_ref])
-        floor_used = med([b.get("used_kb") for b in results.get((mode, "floor"), []) if b.get("ok")])
+        floor_ok = [b for b in results.get((mode, "floor"), []) if b.get("ok")]
+        floor_used = med([b.get("used_kb") for b in floor_ok])
+        floor_phase = med([b["rootinit"] - b["init"] for b in floor_ok if b["init"] is not None])
+        # MemFree after dropping caches, against these two
+        free_ref = {r: med([b.get("free_kb") for b in results.get((mode, r), []) if b.get("ok")])
+                    for r in ("busybox", "floor")}
         md.append(f"## Network: {mode}")
         md.append("")
         md.append("| contender | booted | /init start | network up | root mounted | root init | "
-                  "initrd phase | × netroot | image (compressed) | unpacked | memory in use at root init |")
-        md.append("|---|---|---|---|---|---|---|---|---|---|---|")
+                  "initrd phase | × netroot | × floor | image (compressed) | unpacked | memory in use at root init | "
+                  "free after drop_caches (vs busybox, floor) |")
+        md.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for n in names:
             boots = results.get((mode, n), [])
             ok = [b for b in boots if b.get("ok")]
             if n in notes and not boots:
-                md.append(f"| {n} | {notes[n]} | | | | | | | | | |")
+                md.append(f"| {n} | {notes[n]} | | | | | | | | | | | |")
                 continue
             if not ok:
                 why = sorted({b.get('status', '') for b in boots})
-                md.append(f"| {n} | **did not boot** (0/{len(boots)}; {', '.join(why)}) | | | | | | | "
-                          f"{fmt_mb(size[n])} | {fmt_mb(unpacked[n])} | |")
+                md.append(f"| {n} | **did not boot** (0/{len(boots)}; {', '.join(why)}) | | | | | | | | "
+                          f"{fmt_mb(size[n])} | {fmt_mb(unpacked[n])} | | |")
                 continue
             phase = [b["rootinit"] - b["init"] for b in ok if b["init"] is not None]
             ratio = "–"
@@ -357,16 +372,23 @@ def main():
                 ratio = f"{med(phase) / ref_phase:.2f}"
             elif n == "netroot":
                 ratio = "1.00"
+            floor_ratio = f"{med(phase) / floor_phase:.2f}" if floor_phase and phase else "–"
             used = med([b.get("used_kb") for b in ok])
             used_s = "–" if used is None else f"{used / 1024:.1f} MiB"
             if used is not None and floor_used is not None and n != "floor":
                 used_s += f" (floor {'+' if used >= floor_used else '−'}{abs(used - floor_used) / 1024:.1f})"
+            free = med([b.get("free_kb") for b in ok])
+            free_s = "–" if free is None else f"{free / 1024:.1f} MiB"
+            diffs = [f"{r} {'+' if free >= free_ref[r] else '−'}{abs(free - free_ref[r]) / 1024:.1f}"
+                     for r in ("busybox", "floor") if free is not None and free_ref[r] is not None and r != n]
+            if diffs:
+                free_s += f" ({', '.join(diffs)})"
             net_s = "(none)" if n == "floor" else fmt_s([b["net"] for b in ok])
             mnt_s = "(none)" if n == "floor" else fmt_s([b["mounted"] for b in ok])
             root_s = fmt_s([b["rootinit"] for b in ok]) + (" (end)" if n == "floor" else "")
             md.append(f"| {n} | {len(ok)}/{len(boots)} | {fmt_s([b['init'] for b in ok])} | {net_s} | "
-                      f"{mnt_s} | {root_s} | {fmt_s(phase)} | {ratio} | {fmt_mb(size[n])}{size_ratio(n)} | "
-                      f"{fmt_mb(unpacked[n])} | {used_s} |")
+                      f"{mnt_s} | {root_s} | {fmt_s(phase)} | {ratio} | {floor_ratio} | {fmt_mb(size[n])}{size_ratio(n)} | "
+                      f"{fmt_mb(unpacked[n])} | {used_s} | {free_s} |")
         md.append("")
         crng = []
         for n in names:
@@ -402,14 +424,21 @@ def main():
               "For **floor** it is the moment its modules are loaded: floor has no network and mounts nothing, "
               "so it is the lower bound of an initrd phase (kernel unpack + exec + the same module loads), "
               "not a boot.")
-    md.append("- *initrd phase* = root init − /init start; *× netroot* = this contender's median initrd phase / "
-              "netroot's.")
+    md.append("- *initrd phase* = root init − /init start; *× netroot* and *× floor* = this contender's median "
+              "initrd phase / netroot's or the floor's.")
     md.append("- *image*: the file QEMU loads with `-initrd`; *unpacked*: the bytes of cpio the kernel expands "
               "into rootfs, which stay in RAM for the whole initrd phase (a lower bound of its peak).")
     md.append("- *memory in use at root init*: MemTotal − MemAvailable (proc(5)) read by bench-init, i.e. the "
               "kernel, the loaded modules, caches and whatever early boot left behind, after the switch freed "
               "the initramfs; in brackets the difference to floor (same kernel, modules loaded, nothing else). "
               "It is not a peak: no contender can be sampled during its initrd phase without changing it.")
+    md.append("- *free after drop_caches*: what the boot left behind, as free memory: bench-init (the floor after "
+              "deleting its own files) runs `sync`, `echo 3 > /proc/sys/vm/drop_caches` and `echo 1 > "
+              "/proc/sys/vm/compact_memory`, then reads MemFree plus the free pages parked on the per-CPU lists "
+              "(the `count:` lines of /proc/zoneinfo, which MemFree leaves out and which vary by megabytes from "
+              "boot to boot); in brackets the difference to busybox and floor (+: more free). The floor's own "
+              "figure includes its empty rootfs and no NFS mount. Every meminfo field is in the log "
+              "(`BENCH meminfo`).")
     md.append("")
     md.append("Logs of every boot: build/bench/logs/<mode>/<contender>-<round>.log; timeline: "
               "[timeline.svg](timeline.svg).")

@@ -52,7 +52,16 @@ if [ -x "$bin" ]; then
 else
 	NOTE[netroot]="no $bin (make build)"
 fi
-"$here/peers/build.sh" >&2 || true
+ALL="netroot busybox klibc-retry klibc-once dracut floor mkinitcpio"
+ONLY=${BENCH_ONLY:-$ALL}
+# Only the peers this run boots are built (dracut's image takes minutes).
+peers=()
+for p in busybox klibc dracut floor; do
+	case " ${ONLY//klibc-retry/klibc} ${ONLY//klibc-once/klibc} " in *" $p "*) peers+=("$p") ;; esac
+done
+if [ ${#peers[@]} -gt 0 ]; then
+	"$here/peers/build.sh" "${peers[@]}" >&2 || true
+fi
 for p in busybox klibc dracut floor; do
 	[ -s "$out/$p.img" ] || NOTE[$p]="image not built (see bench/peers/build.sh output)"
 done
@@ -84,8 +93,6 @@ declare -A CMD=(
 	[floor]="ip=dhcp"
 	[mkinitcpio]="ip=dhcp root=/dev/nfs nfsroot=%S:/arch init=/sbin/bench-init"
 )
-ALL="netroot busybox klibc-retry klibc-once dracut floor mkinitcpio"
-ONLY=${BENCH_ONLY:-$ALL}
 
 # --- servers -------------------------------------------------------------------
 cleanup() {

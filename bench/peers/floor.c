@@ -53,6 +53,60 @@ static long used_kb(void)
 	return total < 0 || avail < 0 ? -1 : total - avail;
 }
 
+static void write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (write(fd, text, strlen(text)) < 0)
+			printf("floor: cannot write %s\n", path);
+		close(fd);
+	}
+}
+
+/* The memory a boot leaves behind, as bench-init prints it for the others:
+ * the initramfs files deleted (as a switch_root does), clean caches dropped
+ * and memory compacted (Documentation/admin-guide/sysctl/vm.rst), then
+ * MemFree and every meminfo field on one line. */
+static void memory_after_drop(void)
+{
+	FILE *f;
+	char line[128], key[64], all[4096] = "";
+	long v, pcp = 0;
+
+	unlink("/init");
+	f = fopen("/etc/modules.list", "r");
+	while (f && fgets(line, sizeof line, f)) {
+		char path[512];
+		line[strcspn(line, "\n")] = 0;
+		snprintf(path, sizeof path, "/lib/modules/%s", line);
+		unlink(path);
+	}
+	if (f)
+		fclose(f);
+	unlink("/etc/modules.list");
+	sync();
+	write_file("/proc/sys/vm/drop_caches", "3");
+	write_file("/proc/sys/vm/compact_memory", "1");
+	/* Free pages on the per-CPU lists (zoneinfo "count:"), not in MemFree. */
+	f = fopen("/proc/zoneinfo", "r");
+	while (f && fgets(line, sizeof line, f))
+		if (sscanf(line, " count: %ld", &v) == 1)
+			pcp += v;
+	if (f)
+		fclose(f);
+	f = fopen("/proc/meminfo", "r");
+	while (f && fgets(line, sizeof line, f)) {
+		if (sscanf(line, "%63[^:]: %ld", key, &v) != 2)
+			continue;
+		if (!strcmp(key, "MemFree"))
+			printf("BENCH memfree free_kb=%ld pcp_kb=%ld\n", v, pcp * 4);
+		snprintf(all + strlen(all), sizeof all - strlen(all), " %s=%ld", key, v);
+	}
+	if (f)
+		fclose(f);
+	printf("BENCH meminfo%s\n", all);
+}
+
 int main(void)
 {
 	char up[32], path[512], line[400];
@@ -86,6 +140,8 @@ int main(void)
 	uptime(up, sizeof up);
 	printf("BENCH modules %s loaded=%d failed=%d\n", up, n, bad);
 	printf("BENCH rootinit %s used_kb=%ld\n", up, used_kb());
+	fflush(stdout);
+	memory_after_drop();
 	fflush(stdout);
 	sync();
 	reboot(RB_POWER_OFF);
