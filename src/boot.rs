@@ -112,6 +112,9 @@ pub(crate) fn pid1() -> i32 {
     }
     let info = crate::root::NetInfo::new(&cfg, net.proto, &net.lease, Some(net.mac));
     let target = Path::new(NEWROOT);
+    // Before the mount: the NBD helpers it starts run from this copy
+    // (shutdown::resident_exe), so that nothing keeps the initramfs's /init.
+    crate::shutdown::install_logged();
     phase("root", on_failure, || {
         let _ = std::fs::create_dir_all(target);
         let deadline = Instant::now() + cfg.options.timeout;
@@ -123,7 +126,6 @@ pub(crate) fn pid1() -> i32 {
     let init = cfg.init_path().to_string();
     let mut args = vec![init.clone()];
     args.extend(cfg.init_args.iter().cloned());
-    crate::shutdown::install_logged();
     crate::net::dhcp::resident::start_before_switch(&cfg, &net, net_start, target);
     crate::timeline::begin("switch");
     info!("switching to the root, exec {init} at {:.2} s", uptime());

@@ -187,11 +187,36 @@ pub fn install(dir: &Path, exe: &Path) -> std::io::Result<PathBuf> {
     Ok(dst)
 }
 
+/// The copy [`install_logged`] made, once it has.
+static INSTALLED: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// The program a resident helper (`@netroot-dhcp`, `@netroot-nbd`) is
+/// started from: the copy in [`DIR`] once PID 1 has made it, else the
+/// running binary.
+///
+/// Memory: the running binary is the initramfs's `/init`, a ramfs file.
+/// switch_root unlinks it, but a ramfs file's pages go only with its last
+/// reference, and a helper exec'd from `/proc/self/exe` maps it for as long
+/// as it lives: the whole binary (1 MB) would stay in RAM, unreclaimable,
+/// next to its copy in [`DIR`]. Started from the copy, the helpers share the
+/// pages that the shutdown initramfs needs anyway, and the initramfs is
+/// freed whole (measured with `make bench`: bench/NOTES.md).
+pub fn resident_exe() -> PathBuf {
+    INSTALLED
+        .get()
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from("/proc/self/exe"))
+}
+
 /// [`install`] of the running binary into [`DIR`], logged; a failure only
-/// costs the clean shutdown, never the boot.
+/// costs the clean shutdown, never the boot. Resident helpers started
+/// afterwards run from the copy ([`resident_exe`]).
 pub fn install_logged() {
     match install(Path::new(DIR), Path::new("/proc/self/exe")) {
-        Ok(p) => info!("shutdown: {} ready (unmounts the root at poweroff)", p.display()),
+        Ok(p) => {
+            info!("shutdown: {} ready (unmounts the root at poweroff)", p.display());
+            let _ = INSTALLED.set(p);
+        }
         Err(e) => warn!("shutdown: cannot prepare {DIR}: {e}; the network root will not be unmounted at poweroff"),
     }
 }

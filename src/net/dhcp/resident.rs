@@ -199,7 +199,7 @@ pub fn decide(renew: Option<bool>, new_root: &Path) -> (bool, &'static str) {
 /// Returns its pid.
 pub fn spawn(args: &Args) -> std::io::Result<u32> {
     use std::os::unix::process::CommandExt;
-    let mut cmd = std::process::Command::new("/proc/self/exe");
+    let mut cmd = std::process::Command::new(crate::shutdown::resident_exe());
     cmd.arg0(ARGV0)
         .args(args.to_argv())
         .stdin(std::process::Stdio::null());

@@ -35,7 +35,7 @@ pub fn spawn_ioctl(dev: std::fs::File, device: &Path) -> std::io::Result<()> {
     // Re-exec ourselves under the `@` name: only argv[0] of an exec'd
     // process shows in /proc/PID/cmdline, which is what systemd checks.
     use std::os::unix::process::CommandExt;
-    let child = std::process::Command::new("/proc/self/exe")
+    let child = std::process::Command::new(crate::shutdown::resident_exe())
         .arg0(HELPER_ARGV0)
         .arg(dev.as_raw_fd().to_string())
         .stdin(std::process::Stdio::null())
@@ -250,7 +250,7 @@ pub fn spawn_watch(w: &Watch, events: GenlSocket) -> std::io::Result<u32> {
         .and_then(|k| crate::sys::fs::clear_cloexec(k.as_fd()).map(|()| k))
         .ok();
     let kmsg_fd = kmsg.as_ref().map_or(-1, |k| k.as_raw_fd());
-    let child = std::process::Command::new("/proc/self/exe")
+    let child = std::process::Command::new(crate::shutdown::resident_exe())
         .arg0(HELPER_ARGV0)
         .args(w.to_args(events.as_fd().as_raw_fd(), kmsg_fd))
         .stdin(Stdio::null())
