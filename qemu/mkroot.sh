@@ -22,8 +22,8 @@
 #                    it (`TESTLOOP-ERRORS`). Then drop the page cache and
 #                    compare the whole file with what was written
 #                    (`TESTLOOP-INTACT lines=N md5=...` or `TESTLOOP-CORRUPT`).
-#                    Before the loop: `TEST-ROOT resident PID ARGV0 VmRSS: ...`
-#                    for each process whose argv[0] starts with `@`.
+#                    Before the loop: `TEST-ROOT resident PID ARGV0 VmRSS: ...
+#                    exe=PATH` for each process whose argv[0] starts with `@`.
 #   testio=SECONDS   for SECONDS: every 0.2 s write /tmp/io-<address>, read it
 #                    back and compare, and append the same line to
 #                    /tmp/io-<address>.hold, kept open the whole time (NFSv4
@@ -117,7 +117,7 @@ testloop() { # ROUNDS
 	for l_p in /proc/[0-9]*; do
 		l_cmd=$(tr '\0' ' ' <"$l_p/cmdline" 2>/dev/null)
 		case "$l_cmd" in
-		@*) echo "TEST-ROOT resident ${l_p#/proc/} ${l_cmd%% *} $(grep VmRSS "$l_p/status")" ;;
+		@*) echo "TEST-ROOT resident ${l_p#/proc/} ${l_cmd%% *} $(grep VmRSS "$l_p/status") exe=$(readlink "$l_p/exe")" ;;
 		esac
 	done
 	# A copy in /run (a tmpfs) powers off even when the root's own busybox
