@@ -18,7 +18,8 @@ APT_PACKAGES := build-essential musl-tools file cpio zstd xz-utils kmod iproute2
 	debootstrap dracut-core dracut-network rpcbind util-linux procps python3 \
 	libarchive-tools
 
-.PHONY: all help deps build test test-unit test-qemu lint initramfs demo bench bench-dhcp bench-storm install fuzz fuzz-build clean
+.PHONY: all help deps build test test-unit test-qemu lint initramfs demo bench bench-dhcp bench-storm install fuzz fuzz-build clean \
+	install-bin install-mkinitcpio install-initramfs-tools install-dracut install-kernel-hooks deb
 
 all: build
 
@@ -32,7 +33,9 @@ help:
 	@echo "make demo        PXE-boot a diskless Debian client under QEMU (ROOT=nfs|nbd, WATCH=1: netroot watch next to it)"
 	@echo "make bench       side-by-side boot benchmark against the peers"
 	@echo "make bench-storm N guests boot at once from one server (STORM_GUESTS=8)"
-	@echo "make install     hooks + binary into DESTDIR/PREFIX"
+	@echo "make install     binary, kernel hooks and this system's initramfs integration into DESTDIR/PREFIX"
+	@echo "                 (INSTALL_FLAVOUR=\"mkinitcpio initramfs-tools dracut\"; install-<flavour> targets)"
+	@echo "make deb         build/deb/netroot_<version>_<arch>.deb (dpkg -i on a Debian or Ubuntu client root)"
 	@echo "make fuzz        every fuzz target for FUZZ_SECONDS (60) each (cargo-fuzz, nightly)"
 
 deps:
@@ -68,7 +71,8 @@ test-qemu: build
 lint:
 	cargo fmt --check
 	cargo clippy --locked --all-targets -- -D warnings
-	shellcheck -x $$(git ls-files '*.sh' hooks/netroot install/netroot 'tests/mkinitcpio/hooks/*' 'tests/mkinitcpio/install/*' .ci/run)
+	shellcheck -x $$(git ls-files '*.sh' hooks/netroot install/netroot 'tests/mkinitcpio/hooks/*' 'tests/mkinitcpio/install/*' .ci/run \
+		'initramfs-tools/*/netroot' kernel/netroot-kernel-hook 'kernel/*.d/*')
 
 # The product's own builder; qemu/kernel.sh fetches the lab kernel it takes
 # the modules from (KERNEL=bpo: the 6.12 backports kernel, build/kernel-bpo).
@@ -153,10 +157,45 @@ bench-dhcp: build
 bench-storm: build
 	bench/storm.sh
 
-install: build
+# `make install`: the binary, the kernel hooks, and the integration of each
+# initramfs framework this system has (mkinitcpio, initramfs-tools, dracut,
+# found by their commands); with DESTDIR (staging a package) all three.
+# INSTALL_FLAVOUR="mkinitcpio dracut" chooses; so do the install-* targets.
+INSTALL_FLAVOUR ?= $(if $(DESTDIR),mkinitcpio initramfs-tools dracut,$(strip \
+	$(if $(shell command -v mkinitcpio),mkinitcpio) \
+	$(if $(shell command -v update-initramfs),initramfs-tools) \
+	$(if $(shell command -v dracut),dracut)))
+SYSCONFDIR ?= /etc
+
+install: install-bin install-kernel-hooks $(addprefix install-,$(INSTALL_FLAVOUR))
+
+install-bin: build
 	install -Dm755 $(BIN) $(DESTDIR)$(PREFIX)/bin/netroot
+
+install-mkinitcpio:
 	install -Dm644 install/netroot $(DESTDIR)$(PREFIX)/lib/initcpio/install/netroot
 	install -Dm644 hooks/netroot $(DESTDIR)$(PREFIX)/lib/initcpio/hooks/netroot
+
+install-initramfs-tools:
+	install -Dm755 initramfs-tools/hooks/netroot $(DESTDIR)$(PREFIX)/share/initramfs-tools/hooks/netroot
+	install -Dm644 initramfs-tools/scripts/netroot $(DESTDIR)$(PREFIX)/share/initramfs-tools/scripts/netroot
+	install -Dm644 initramfs-tools/conf.d/netroot $(DESTDIR)$(PREFIX)/share/initramfs-tools/conf.d/netroot
+
+install-dracut:
+	install -Dm755 -t $(DESTDIR)$(PREFIX)/lib/dracut/modules.d/95netroot dracut/modules.d/95netroot/*.sh
+	install -Dm644 dracut/dracut.conf.d/netroot.conf $(DESTDIR)$(PREFIX)/lib/dracut/dracut.conf.d/50-netroot.conf
+
+install-kernel-hooks:
+	install -Dm755 kernel/netroot-kernel-hook $(DESTDIR)$(PREFIX)/lib/netroot/kernel-hook
+	install -Dm755 kernel/postinst.d/zz-netroot $(DESTDIR)$(SYSCONFDIR)/kernel/postinst.d/zz-netroot
+	install -Dm755 kernel/postrm.d/zz-netroot $(DESTDIR)$(SYSCONFDIR)/kernel/postrm.d/zz-netroot
+	install -Dm755 kernel/install.d/90-netroot.install $(DESTDIR)$(PREFIX)/lib/kernel/install.d/90-netroot.install
+	install -Dm644 kernel/default $(DESTDIR)$(SYSCONFDIR)/default/netroot
+
+# The Debian package (packaging/debian/build.sh: dpkg-deb on a tree staged
+# by the install-* targets), in build/deb/.
+deb: build
+	packaging/debian/build.sh $(BIN) $(BUILD)/deb
 
 # Fuzzing (cargo-fuzz, nightly): `make fuzz` runs every target of
 # fuzz/Cargo.toml for FUZZ_SECONDS each, from fuzz/corpus/<target> (kept,

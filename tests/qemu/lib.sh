@@ -2,7 +2,7 @@
 # Helpers for tests/qemu/t-*.sh (sourced; run.sh sets TOP, BUILD, T_LOGDIR).
 # A test exits 0 (pass), 77 (skip, after printing `SKIP: reason`) or else (fail).
 #
-#   use_init [baseline|netroot|netroot-bpo|mkinitcpio]
+#   use_init [baseline|netroot|netroot-bpo|mkinitcpio|dracut|initramfs-tools]
 #                               pick the initramfs and set INIT (no argument:
 #                               $NETROOT_QEMU_INIT, else netroot; a file
 #                               whose `# inits:` line names both runs once
@@ -13,7 +13,9 @@
 #                               baseline dry-runs a netroot test on the baseline;
 #                               mkinitcpio: built with a real mkinitcpio by
 #                               tests/mkinitcpio/build.sh, skipped when
-#                               MKINITCPIO_DIR is unset)
+#                               MKINITCPIO_DIR is unset; dracut and
+#                               initramfs-tools: built by tests/dracut/build.sh
+#                               and tests/initramfs-tools/build.sh)
 #   BOOT_ARGS=(...)             extra qemu/boot.sh options for the next boots
 #   boot_expect CMDLINE [REGEX...]
 #                               boot to power-off (or BOOT_TIMEOUT), then
@@ -47,6 +49,10 @@
 #   assert_log_has REGEX [LOG]  / assert_log_lacks REGEX [LOG]
 #   assert_no_panic             no "Kernel panic" / "Attempted to kill init" in
 #                               $LOG (LOG=file assert_no_panic for another)
+#   debian_check_token PREFIX   for a boot of the Debian root with
+#                               netroot.check=$token: sets token and written
+#                               (the file the guest writes on the server,
+#                               removed when the test exits)
 #   root_uptime LOG             uptime printed by the test root's init
 #   report_uptime               print it for $LOG (run.sh shows it)
 #   shutdown_span LOG           seconds from systemd-shutdown's "Returning to
@@ -117,6 +123,17 @@ use_init() {
 		INITRD="$BUILD/lab/mkinitcpio.img" TFTP=""
 		build_mkinitcpio_image
 		;;
+	dracut | initramfs-tools)
+		if [ "${NETROOT_QEMU_SKIP_AGENT:-0}" = 1 ]; then
+			skip "netroot $1 test (NETROOT_QEMU_SKIP_AGENT=1)"
+		fi
+		INITRD="$BUILD/lab/$1.img" TFTP=""
+		if [ "$1" = dracut ]; then
+			build_framework_image dracut "$TOP"/dracut/*/* "$TOP"/dracut/*/*/*
+		else
+			build_framework_image initramfs-tools "$TOP"/initramfs-tools/*/* "$TOP"/packaging/debian/* "$BUILD/debroot.stamp"
+		fi
+		;;
 	*) fail "use_init: unknown init $1" ;;
 	esac
 	[ -s "$INITRD" ] || fail "no initramfs $INITRD (run.sh builds it; for netroot: make build first)"
@@ -133,6 +150,32 @@ build_mkinitcpio_image() { # $INITRD with tests/mkinitcpio/build.sh when the
 			{ tail -n 20 "$T_LOGDIR/mkinitcpio-build.log" >&2; exit 1; }
 		tail -n 1 "$T_LOGDIR/mkinitcpio-build.log"
 	) 9>"$BUILD/lab/mkinitcpio.lock" || fail "building $INITRD failed (log $T_LOGDIR/mkinitcpio-build.log)"
+}
+
+framework_stale() { # INPUT...: $INITRD missing or older than an input
+	local i
+	[ -s "$INITRD" ] || return 0
+	for i in "$@" "$TOP/Makefile" "$TOP/target/x86_64-unknown-linux-musl/release/netroot"; do
+		[ "$i" -nt "$INITRD" ] && return 0
+	done
+	return 1
+}
+
+build_framework_image() { # FRAMEWORK INPUT...: $INITRD with
+	# tests/FRAMEWORK/build.sh when it is older than an input or that script;
+	# one build at a time (tests may run in parallel)
+	local fw=$1 blog="$T_LOGDIR/$1-build.log"
+	shift
+	mkdir -p "$BUILD/lab"
+	(
+		flock 9
+		framework_stale "$@" "$TOP/tests/$fw"/*.sh || exit 0
+		echo "building $INITRD with tests/$fw/build.sh (log $blog)"
+		"$TOP/tests/$fw/build.sh" --out "$INITRD.tmp" >"$blog" 2>&1 ||
+			{ tail -n 20 "$blog" >&2; exit 1; }
+		mv "$INITRD.tmp" "$INITRD"
+		tail -n 1 "$blog"
+	) 9>"$BUILD/lab/$fw.lock" || fail "tests/$fw/build.sh failed (log $blog)"
 }
 
 boot() { # CMDLINE LOG [boot.sh options]
@@ -284,6 +327,14 @@ assert_log_lacks() { # REGEX [LOG]
 
 assert_no_panic() { # in $LOG (LOG=file assert_no_panic for another log)
 	assert_log_lacks 'Kernel panic|Attempted to kill init' "$LOG"
+}
+
+debian_check_token() { # PREFIX
+	[ -f "$BUILD/debroot/etc/os-release" ] || fail "no $BUILD/debroot (run.sh builds it with qemu/mkdebroot.sh)"
+	token=$1-$$-$RANDOM
+	written="$BUILD/debroot/var/tmp/netroot-$token"
+	# shellcheck disable=SC2064 # the path is fixed now
+	trap "rm -f '$written'" EXIT
 }
 
 root_uptime() { # LOG
