@@ -12,9 +12,11 @@
 use_init dracut
 BOOT_TIMEOUT=150
 boot_expect "ip=dhcp root=/dev/nfs nfsroot=$SRV:/arch rw testwrite=host-dracut" \
-	'dracut-059' \
-	'netroot: eth0: 10\.0\.2\.15/24 by dhcp' \
+	'dracut: Debian GNU/Linux' \
+	'eth0: 10\.0\.2\.15/24 by dhcp from 10\.0\.2\.2' \
 	"netroot: mounted $SRV:/arch \(NFS 4" \
+	'netroot: root mounted at [0-9.]+ s on /sysroot' \
+	"dracut: Mounted root filesystem $SRV:/arch" \
 	"$ROOT_OK uptime=[0-9.]+ pid=1 id=testroot" \
 	"^$SRV:/arch / nfs4 rw," \
 	'inet 10\.0\.2\.15/24' \
@@ -24,5 +26,5 @@ boot_expect "ip=dhcp root=/dev/nfs nfsroot=$SRV:/arch rw testwrite=host-dracut" 
 assert_log_lacks "Don't know how to handle|Could not boot|dracut Warning: Could not|Entering emergency mode|FATAL"
 assert_no_panic
 echo "image: $(stat -c %s "$INITRD") bytes"
-echo "root mounted at guest uptime $(sed -n 's/^\[ *\([0-9.]*\)\] netroot: mounted .*/\1/p' "$LOG" | head -n1) s"
+echo "root mounted at guest uptime $(sed -n 's/^netroot: root mounted at \([0-9.]*\) s.*/\1/p' "$LOG" | head -n1) s"
 report_uptime

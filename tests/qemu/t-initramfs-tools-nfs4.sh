@@ -17,8 +17,9 @@ BOOT_TIMEOUT=200
 debian_check_token itools
 boot_expect "ip=dhcp root=/dev/nfs nfsroot=$SRV:/debian rw netroot.check=$token" \
 	'Loading, please wait' \
-	'netroot: [a-z0-9]+: 10\.0\.2\.15/24 by dhcp' \
+	'[a-z0-9]+: 10\.0\.2\.15/24 by dhcp from 10\.0\.2\.2' \
 	"netroot: mounted $SRV:/debian \(NFS 4" \
+	'netroot: root mounted at [0-9.]+ s on /root' \
 	"NETROOT-CHECK begin token=$token" \
 	'NETROOT-CHECK unit multi-user.target active' \
 	'NETROOT-CHECK unit network-online.target active' \
@@ -38,4 +39,4 @@ assert_no_panic
 echo "ok: the guest's file is on the server: $(cat "$written")"
 echo "image: $(stat -c %s "$INITRD") bytes"
 echo "multi-user reached at guest uptime $(sed -n 's/.*NETROOT-CHECK begin .*uptime=\([0-9.]*\).*/\1/p' "$LOG") s"
-echo "root mounted at guest uptime $(sed -n 's/^\[ *\([0-9.]*\)\] netroot: mounted .*/\1/p' "$LOG" | head -n1) s"
+echo "root mounted at guest uptime $(sed -n 's/^netroot: root mounted at \([0-9.]*\) s.*/\1/p' "$LOG" | head -n1) s"
