@@ -6,7 +6,7 @@
 #
 # Usage: packaging/debian/build.sh BINARY OUT_DIR
 # Writes OUT_DIR/netroot_<version>_<arch>.deb (version from Cargo.toml) and
-# prints its path. Files under /etc are conffiles; the triggers file makes
+# prints its absolute path. Files under /etc are conffiles; the triggers file makes
 # dpkg run update-initramfs once netroot's initramfs-tools files are in place.
 set -euo pipefail
 
@@ -20,6 +20,7 @@ version=$(sed -n 's/^version = "\(.*\)"$/\1/p' "$top/Cargo.toml" | head -n 1)
 [ -n "$version" ] || { echo "packaging/debian/build.sh: no version in Cargo.toml" >&2; exit 1; }
 arch=$(dpkg --print-architecture)
 mkdir -p "$outdir"
+outdir=$(cd "$outdir" && pwd)
 stage=$(mktemp -d "$outdir/stage.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
 chmod 0755 "$stage"
