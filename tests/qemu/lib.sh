@@ -2,7 +2,8 @@
 # Helpers for tests/qemu/t-*.sh (sourced; run.sh sets TOP, BUILD, T_LOGDIR).
 # A test exits 0 (pass), 77 (skip, after printing `SKIP: reason`) or else (fail).
 #
-#   use_init [baseline|netroot|netroot-bpo|mkinitcpio|dracut|initramfs-tools]
+#   use_init [baseline|netroot|netroot-bpo|mkinitcpio|dracut|dracut-systemd|
+#             initramfs-tools]
 #                               pick the initramfs and set INIT (no argument:
 #                               $NETROOT_QEMU_INIT, else netroot; a file
 #                               whose `# inits:` line names both runs once
@@ -13,7 +14,8 @@
 #                               baseline dry-runs a netroot test on the baseline;
 #                               mkinitcpio: built with a real mkinitcpio by
 #                               tests/mkinitcpio/build.sh, skipped when
-#                               MKINITCPIO_DIR is unset; dracut and
+#                               MKINITCPIO_DIR is unset; dracut (shell /init),
+#                               dracut-systemd (systemd in the image) and
 #                               initramfs-tools: built by tests/dracut/build.sh
 #                               and tests/initramfs-tools/build.sh)
 #   BOOT_ARGS=(...)             extra qemu/boot.sh options for the next boots
@@ -71,6 +73,7 @@ INIT=""
 INITRD=""
 TFTP=""
 BOOT_ARGS=()
+FRAMEWORK_ARGS=()
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-90}
 LOG="$T_LOGDIR/boot.log"
 declare -A BG_PID=()
@@ -123,12 +126,17 @@ use_init() {
 		INITRD="$BUILD/lab/mkinitcpio.img" TFTP=""
 		build_mkinitcpio_image
 		;;
-	dracut | initramfs-tools)
+	dracut | dracut-systemd | initramfs-tools)
 		if [ "${NETROOT_QEMU_SKIP_AGENT:-0}" = 1 ]; then
 			skip "netroot $1 test (NETROOT_QEMU_SKIP_AGENT=1)"
 		fi
 		INITRD="$BUILD/lab/$1.img" TFTP=""
-		if [ "$1" = dracut ]; then
+		if [ "$1" = dracut-systemd ]; then
+			# Fedora's way: systemd runs the initramfs, dracut's hooks
+			# run from its services.
+			FRAMEWORK_ARGS=(--modules "systemd systemd-initrd dracut-systemd base netroot")
+		fi
+		if [ "$1" != initramfs-tools ]; then
 			build_framework_image dracut "$TOP"/dracut/*/* "$TOP"/dracut/*/*/*
 		else
 			build_framework_image initramfs-tools "$TOP"/initramfs-tools/*/* "$TOP"/packaging/debian/* "$BUILD/debroot.stamp"
@@ -162,16 +170,16 @@ framework_stale() { # INPUT...: $INITRD missing or older than an input
 }
 
 build_framework_image() { # FRAMEWORK INPUT...: $INITRD with
-	# tests/FRAMEWORK/build.sh when it is older than an input or that script;
-	# one build at a time (tests may run in parallel)
+	# tests/FRAMEWORK/build.sh [FRAMEWORK_ARGS] when it is older than an
+	# input or that script; one build at a time (tests may run in parallel)
 	local fw=$1 blog="$T_LOGDIR/$1-build.log"
 	shift
 	mkdir -p "$BUILD/lab"
 	(
 		flock 9
 		framework_stale "$@" "$TOP/tests/$fw"/*.sh || exit 0
-		echo "building $INITRD with tests/$fw/build.sh (log $blog)"
-		"$TOP/tests/$fw/build.sh" --out "$INITRD.tmp" >"$blog" 2>&1 ||
+		echo "building $INITRD with tests/$fw/build.sh ${FRAMEWORK_ARGS[*]} (log $blog)"
+		"$TOP/tests/$fw/build.sh" "${FRAMEWORK_ARGS[@]}" --out "$INITRD.tmp" >"$blog" 2>&1 ||
 			{ tail -n 20 "$blog" >&2; exit 1; }
 		mv "$INITRD.tmp" "$INITRD"
 		tail -n 1 "$blog"

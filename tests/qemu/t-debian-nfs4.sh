@@ -21,8 +21,12 @@
 # shellcheck source=tests/qemu/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 use_init netroot
+root="$BUILD/debroot"
+[ -f "$root/etc/os-release" ] || fail "no $root (run.sh builds it with qemu/mkdebroot.sh)"
 BOOT_TIMEOUT=150
-debian_check_token nfs4
+token=nfs4-$$-$RANDOM
+written="$root/var/tmp/netroot-$token"
+trap 'rm -f "$written"' EXIT
 boot_expect "ip=dhcp root=/dev/nfs nfsroot=$SRV:/debian rw netroot.check=$token" \
 	"netroot: mounted $SRV:/debian \(NFS 4" \
 	"NETROOT-CHECK begin token=$token" \

@@ -3,11 +3,13 @@
 # dracut mount hook: the network root on $NEWROOT, with the lease netroot net
 # left in /run/netroot/net.json; ro/rw, rootflags= and the NFS version come
 # from the command line.
-# shellcheck disable=SC2154 # netroot_kind, NEWROOT: set by the hooks and /init
+# shellcheck disable=SC2154 # NEWROOT: set by dracut
 
-case "$netroot_kind" in
+case "$(netroot query root-kind)" in
 nfs | nbd)
     if ! ismounted "$NEWROOT"; then
+        # Without systemd the hooks share /init's shell: the root's
+        # modules started loading in netroot-net.sh.
         if [ -n "$netroot_modprobe_pid" ]; then
             wait "$netroot_modprobe_pid"
             netroot_modprobe_pid=
