@@ -106,3 +106,38 @@ fn a_failed_build_keeps_the_old_image_and_remove_deletes_it() {
     assert_exit(&env.run(&["remove", "0.0.0-none"]), 0, "");
     assert!(!image.exists());
 }
+
+#[test]
+fn add_builds_the_image_with_netroot_initramfs() {
+    // The lab kernel (qemu/kernel.sh unpacks it into build/kernel); without
+    // it there is no kernel to build an image for.
+    let kroot = Path::new(env!("CARGO_MANIFEST_DIR")).join("build/kernel");
+    let Some(kver) = fs::read_dir(kroot.join("lib/modules")).ok().and_then(|d| {
+        d.filter_map(Result::ok)
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .find(|n| {
+                Path::new(&kroot)
+                    .join("lib/modules")
+                    .join(n)
+                    .join("modules.dep")
+                    .exists()
+            })
+    }) else {
+        eprintln!("skipped: no kernel in build/kernel (qemu/kernel.sh)");
+        return;
+    };
+    let env = Env::new(
+        "real",
+        &format!(
+            "NETROOT_IMAGE=@DIR@/netroot.img-%v\nNETROOT_IMAGE_ARGS=\"--root {} --modules default --compress none\"\n",
+            kroot.display()
+        ),
+    );
+    assert_exit(&env.run(&["add", &kver]), 0, "building");
+    let image = env.dir.join(format!("netroot.img-{kver}"));
+    let bytes = fs::read(&image).unwrap();
+    // An uncompressed newc cpio (--compress none: zstd is slow in a debug
+    // build).
+    assert_eq!(&bytes[..6], b"070701", "{}", image.display());
+    assert!(!env.dir.join(format!("netroot.img-{kver}.new")).exists());
+}
