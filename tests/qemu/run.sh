@@ -77,7 +77,7 @@ fi
 targets=(build/vmlinuz build/testroot.stamp build/lab/baseline.img build/lab/tftp-baseline/.made)
 # The Debian root (qemu/mkdebroot.sh: debootstrap, ~2.5 min and ~45 MB of
 # .debs the first time), only when a selected test boots it.
-case " ${runs[*]}" in *" t-debian-"* | *" t-demo-"* | *" t-room-debian"*) targets+=(build/debroot.stamp) ;; esac
+case " ${runs[*]}" in *" t-debian-"* | *" t-demo-"* | *" t-room-debian"* | *" t-initramfs-tools-"*) targets+=(build/debroot.stamp) ;; esac
 bin="$TOP/target/x86_64-unknown-linux-musl/release/netroot"
 if [ "${NETROOT_QEMU_SKIP_AGENT:-0}" != 1 ]; then
 	if [ -x "$bin" ]; then

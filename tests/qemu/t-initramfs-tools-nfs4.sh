@@ -9,7 +9,9 @@
 # the root and run-init starts systemd. The root's netroot-check.service then
 # proves systemd reached multi-user with networkd keeping netroot's address
 # (the hand-over files in /run survived initramfs-tools' move), that a file
-# written in the client lands on the server, and that poweroff completes.
+# written in the client lands on the server, that the client has a
+# machine-id of its own (the shared root's stays `uninitialized`), and that
+# poweroff completes.
 # shellcheck source=tests/qemu/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 use_init initramfs-tools
@@ -29,6 +31,7 @@ boot_expect "ip=dhcp root=/dev/nfs nfsroot=$SRV:/debian rw netroot.check=$token"
 	'NETROOT-CHECK addr 2: [a-z0-9]+ +inet 10\.0\.2\.15/24' \
 	'NETROOT-CHECK networkctl +2 [a-z0-9]+ +ether +routable +configured' \
 	"NETROOT-CHECK wrote /var/tmp/netroot-$token" \
+	'NETROOT-CHECK machine-id [0-9a-f]{32} mount [^ ]*netroot/machine-id' \
 	'NETROOT-CHECK poweroff' \
 	'reboot: Power down'
 # klibc's ipconfig and initramfs-tools' nfs script never ran.
@@ -37,6 +40,10 @@ assert_log_lacks '^NETROOT-CHECK failed '
 assert_no_panic
 [ -f "$written" ] || fail "the guest's file is not on the server: $written"
 echo "ok: the guest's file is on the server: $(cat "$written")"
+# netroot mount gave the client an identity of its own (README "Each
+# client's identity"): the shared root's machine-id is not written.
+[ "$(cat "$BUILD/debroot/etc/machine-id")" = uninitialized ] ||
+	fail "the shared root's /etc/machine-id was written: $(cat "$BUILD/debroot/etc/machine-id")"
 echo "image: $(stat -c %s "$INITRD") bytes"
 echo "multi-user reached at guest uptime $(sed -n 's/.*NETROOT-CHECK begin .*uptime=\([0-9.]*\).*/\1/p' "$LOG") s"
 echo "root mounted at guest uptime $(sed -n 's/^netroot: root mounted at \([0-9.]*\) s.*/\1/p' "$LOG" | head -n1) s"
