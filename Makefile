@@ -190,7 +190,8 @@ install-kernel-hooks:
 	install -Dm755 kernel/postinst.d/zz-netroot $(DESTDIR)$(SYSCONFDIR)/kernel/postinst.d/zz-netroot
 	install -Dm755 kernel/postrm.d/zz-netroot $(DESTDIR)$(SYSCONFDIR)/kernel/postrm.d/zz-netroot
 	install -Dm755 kernel/install.d/90-netroot.install $(DESTDIR)$(PREFIX)/lib/kernel/install.d/90-netroot.install
-	install -Dm644 kernel/default $(DESTDIR)$(SYSCONFDIR)/default/netroot
+	@# the administrator's settings are kept
+	[ -e $(DESTDIR)$(SYSCONFDIR)/default/netroot ] || install -Dm644 kernel/default $(DESTDIR)$(SYSCONFDIR)/default/netroot
 
 # The Debian package (packaging/debian/build.sh: dpkg-deb on a tree staged
 # by the install-* targets), in build/deb/.
