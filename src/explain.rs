@@ -314,6 +314,13 @@ pub fn plan_json_with(cfg: &BootConfig, facts: &MachineFacts) -> Value {
         "interfaces",
         Value::Array(cfg.ip.iter().map(|p| Value::object(ip_json(p))).collect()),
     ));
+    let secs = |d: Option<std::time::Duration>| {
+        d.map_or(Value::Null, |d| {
+            Value::Int(i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        })
+    };
+    net.push(("timeout_carrier", secs(cfg.options.timeout_carrier)));
+    net.push(("timeout_dhcp", secs(cfg.options.timeout_dhcp)));
 
     let null_root = || -> Vec<(&'static str, Value)> {
         vec![
@@ -546,6 +553,17 @@ pub fn plan_text(cfg: &BootConfig) -> String {
     plan_text_with(cfg, &MachineFacts::default())
 }
 
+/// Whether the network phase brings a link up at all.
+fn wants_link(cfg: &BootConfig) -> bool {
+    if cfg.ip.is_empty() {
+        cfg.wants_network()
+    } else {
+        cfg.ip
+            .iter()
+            .any(|p| ip_mode(p) != "off" || p.client.is_some())
+    }
+}
+
 /// [`plan_text`] with what is known about the machine.
 pub fn plan_text_with(cfg: &BootConfig, facts: &MachineFacts) -> String {
     let mut out = String::new();
@@ -574,7 +592,25 @@ pub fn plan_text_with(cfg: &BootConfig, facts: &MachineFacts) -> String {
         }
     }
     if cfg.ip.iter().any(|p| ip_mode(p) == "dhcp") || (cfg.ip.is_empty() && cfg.wants_network()) {
-        let _ = writeln!(out, "  DHCP keeps trying for up to {secs} s");
+        match cfg.options.timeout_dhcp {
+            Some(d) => {
+                let _ = writeln!(
+                    out,
+                    "  DHCP keeps trying for up to {} s (rd.net.timeout.dhcp)",
+                    d.as_secs()
+                );
+            }
+            None => {
+                let _ = writeln!(out, "  DHCP keeps trying for up to {secs} s");
+            }
+        }
+    }
+    if let (true, Some(d)) = (wants_link(cfg), cfg.options.timeout_carrier) {
+        let _ = writeln!(
+            out,
+            "  carrier: waited for up to {} s (rd.net.timeout.carrier)",
+            d.as_secs()
+        );
     }
 
     out.push_str("Root:\n");

@@ -655,6 +655,11 @@ fn generic_and_netroot_options() {
     assert_eq!(ok("rw ro").read_only, Some(true));
     assert_eq!(ok("").read_only, None);
     assert_eq!(ok("").options.nbd_give_up, None);
+    let t = ok("rd.net.timeout.carrier=45 rd.net.timeout.dhcp=20").options;
+    assert_eq!(t.timeout_carrier, Some(Duration::from_secs(45)));
+    assert_eq!(t.timeout_dhcp, Some(Duration::from_secs(20)));
+    assert_eq!(ok("").options.timeout_carrier, None);
+    assert_eq!(ok("").options.timeout_dhcp, None);
     assert_eq!(
         ok("netroot.nbd.give-up=10").options.nbd_give_up,
         Some(Duration::from_secs(10))
@@ -976,6 +981,14 @@ fn malformed_parameters_name_the_parameter_field_and_value() {
         (
             "netroot.timeout=90s",
             r#"netroot.timeout=: "90s" is not a number of seconds from 1 to 86400"#,
+        ),
+        (
+            "rd.net.timeout.carrier=0",
+            r#"rd.net.timeout.carrier=: "0" is not a number of seconds from 1 to 86400"#,
+        ),
+        (
+            "rd.net.timeout.dhcp=1m",
+            r#"rd.net.timeout.dhcp=: "1m" is not a number of seconds from 1 to 86400"#,
         ),
         (
             "netroot.nbd.give-up=0",

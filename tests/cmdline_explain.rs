@@ -72,6 +72,24 @@ fn every_plan_has_the_required_keys() {
 }
 
 #[test]
+fn dracut_timeouts_in_json_and_text() {
+    let line = "ip=dhcp rd.net.timeout.carrier=45 rd.net.timeout.dhcp=20 nfsroot=10.0.0.1:/arch";
+    let v = plan(line);
+    assert_eq!(get(&v, "net.timeout_carrier"), &Value::Int(45));
+    assert_eq!(get(&v, "net.timeout_dhcp"), &Value::Int(20));
+    let cfg = parse(line).unwrap();
+    let text = plan_text(&cfg);
+    assert!(
+        text.contains("DHCP keeps trying for up to 20 s (rd.net.timeout.dhcp)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("carrier: waited for up to 45 s (rd.net.timeout.carrier)"),
+        "{text}"
+    );
+}
+
+#[test]
 fn seed_line_json_exactly() {
     let v = plan("ip=:::::eth0:dhcp nfsroot=10.0.0.1:/arch");
     assert_eq!(get(&v, "net.mode"), &s("dhcp"));
@@ -93,7 +111,8 @@ fn seed_line_json_exactly() {
             r#""mac":null,"client_id":null,"bootif":null,"interfaces":[{"mode":"dhcp","autoconf":"dhcp","#,
             r#""device":"eth0","client_ip":null,"server_ip":null,"gateway":null,"netmask":null,"#,
             r#""netmask_default":null,"hostname":null,"#,
-            r#""nis_domain":null,"dns":[],"ntp":null,"mtu":null,"mac":null,"client_id":null}]},"#,
+            r#""nis_domain":null,"dns":[],"ntp":null,"mtu":null,"mac":null,"client_id":null}],"#,
+            r#""timeout_carrier":null,"timeout_dhcp":null},"#,
             r#""root":{"kind":"nfs","server":"10.0.0.1","path":"/arch","mount_path":null,"nfs_version":null,"#,
             r#""options":[],"#,
             r#""port":null,"export":null,"fstype":null,"flags":null,"read_only":true,"give_up":null},"#,

@@ -672,6 +672,87 @@ fn interface_appears_late() {
     );
 }
 
+/// The cable is plugged in ~3.5 s after netroot starts (the peer comes up
+/// late): netroot says what it waits for, a line every few seconds, and binds
+/// within a second or two of the carrier.
+#[test]
+fn late_carrier_binds_soon_after() {
+    let mut lab = lab_or_skip!("latecarrier");
+    let c = lab.ns("c");
+    let s = lab.ns("s");
+    lab.veth(&c, "eth0", MAC0, &s, "srv0", "10.77.1.1/24");
+    lab.dnsmasq(&s, "srv0", &basic_dnsmasq_opts(true), None);
+    sh(&["ip", "-n", &s, "link", "set", "srv0", "down"]);
+    let s2 = s.clone();
+    let plug = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(3500));
+        sh(&["ip", "-n", &s2, "link", "set", "srv0", "up"]);
+        Instant::now()
+    });
+    let run = lab.netroot(&c, "ip=dhcp netroot.timeout=30 rd.net.timeout.carrier=20");
+    let done = Instant::now();
+    let carrier_at = plug.join().unwrap();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.starts_with("eth0: 10.77.1.50/24"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.contains("waiting for carrier on eth0 (3 s)"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        count(&run.stderr, "waiting for carrier on"),
+        1,
+        "one line every 3 s, not a flood: {}",
+        run.stderr
+    );
+    let after = done.duration_since(carrier_at);
+    eprintln!("bound {after:?} after the carrier");
+    assert!(after < Duration::from_secs(2), "{after:?}");
+}
+
+/// The server side goes away 0.5 s after the client has carrier and comes
+/// back 20 s later (a port taken down and re-negotiated, a switch
+/// reboot): by then the RFC 2131 schedule waits ~16 s between DISCOVERs,
+/// but the carrier change starts it over, so the lease comes within a
+/// second or two of the server being reachable again.
+#[test]
+fn carrier_flap_restarts_dhcp_schedule() {
+    let mut lab = lab_or_skip!("flap");
+    let c = lab.ns("c");
+    let s = lab.ns("s");
+    lab.veth(&c, "eth0", MAC0, &s, "srv0", "10.77.1.1/24");
+    lab.wire_up(&c, "eth0", &s, "srv0");
+    let s2 = s.clone();
+    let flap = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(500));
+        sh(&["ip", "-n", &s2, "link", "set", "srv0", "down"]);
+        std::thread::sleep(Duration::from_secs(20));
+        sh(&["ip", "-n", &s2, "link", "set", "srv0", "up"]);
+        Instant::now()
+    });
+    // The server starts at 2 s, while the link is dead (0.5 s to 20.5 s):
+    // nobody answers the DISCOVERs sent before the flap.
+    lab.dnsmasq(&s, "srv0", &basic_dnsmasq_opts(true), Some(2));
+    let run = lab.netroot(&c, "ip=dhcp netroot.timeout=60 rd.net.timeout.dhcp=50");
+    let done = Instant::now();
+    let up_at = flap.join().unwrap();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("carrier lost"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("eth0: carrier back, asking again"),
+        "{}",
+        run.stderr
+    );
+    let after = done.saturating_duration_since(up_at);
+    eprintln!("bound {after:?} after the server side came back");
+    assert!(done > up_at, "bound before the link came back");
+    assert!(after < Duration::from_secs(3), "{after:?}");
+}
+
 /// The cable is unplugged (the peer is down): a clear error naming the
 /// interface, after the timeout, from link events rather than polling.
 #[test]
@@ -681,14 +762,21 @@ fn no_carrier_fails_clearly() {
     let s = lab.ns("s");
     lab.veth(&c, "eth0", MAC0, &s, "srv0", "10.77.1.1/24");
     sh(&["ip", "-n", &s, "link", "set", "srv0", "down"]);
-    let run = lab.netroot(&c, "ip=dhcp netroot.timeout=2");
-    assert_eq!(run.code, 1);
-    assert!(
-        run.stderr.contains("no carrier on eth0 within 2 s"),
-        "{}",
-        run.stderr
-    );
-    assert!(run.elapsed < Duration::from_secs(4), "{:?}", run.elapsed);
+    // netroot.timeout alone, and dracut's rd.net.timeout.carrier= bounding
+    // the carrier wait on its own.
+    for line in [
+        "ip=dhcp netroot.timeout=2",
+        "ip=dhcp netroot.timeout=60 rd.net.timeout.carrier=2",
+    ] {
+        let run = lab.netroot(&c, line);
+        assert_eq!(run.code, 1);
+        assert!(
+            run.stderr.contains("no carrier on eth0 within 2 s"),
+            "{}",
+            run.stderr
+        );
+        assert!(run.elapsed < Duration::from_secs(4), "{:?}", run.elapsed);
+    }
 }
 
 /// Static ip=: configured without a single DHCP packet.

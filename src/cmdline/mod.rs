@@ -200,6 +200,13 @@ pub struct Options {
     pub renew: Option<bool>,
     /// `netroot.syslog=<host>[:<port>]` or `dhcp`.
     pub syslog: Option<Syslog>,
+    /// dracut's `rd.net.timeout.carrier=SECONDS` (dracut.cmdline(7): how
+    /// long to wait for carrier). None: up to `timeout`.
+    pub timeout_carrier: Option<Duration>,
+    /// dracut's `rd.net.timeout.dhcp=SECONDS` (dracut.cmdline(7): the DHCP
+    /// client's time limit), counted from the moment DHCP starts. None:
+    /// what is left of `timeout`.
+    pub timeout_dhcp: Option<Duration>,
 }
 
 /// Default for `netroot.timeout`.
@@ -218,6 +225,8 @@ impl Default for Options {
             nfs4_unique_id: None,
             renew: None,
             syslog: None,
+            timeout_carrier: None,
+            timeout_dhcp: None,
         }
     }
 }
@@ -486,6 +495,12 @@ pub fn parse_tokens(tokens: &tokenize::Tokens) -> Result<BootConfig, Error> {
                 );
             }
             ("netroot.timeout", Some(v)) => cfg.options.timeout = parse_secs(key, v, 86_400)?,
+            ("rd.net.timeout.carrier", Some(v)) => {
+                cfg.options.timeout_carrier = Some(parse_secs(key, v, 86_400)?)
+            }
+            ("rd.net.timeout.dhcp", Some(v)) => {
+                cfg.options.timeout_dhcp = Some(parse_secs(key, v, 86_400)?)
+            }
             ("netroot.nbd.give-up", Some(v)) => {
                 cfg.options.nbd_give_up = Some(parse_secs(key, v, 604_800)?)
             }

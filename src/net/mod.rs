@@ -339,10 +339,12 @@ pub fn bring_up(cfg: &BootConfig, env: &Env) -> Result<Outcome, Error> {
             seen: names(&links),
         });
     }
+    // dracut's rd.net.timeout.carrier= bounds the carrier wait; without it
+    // the wait may take what is left of netroot.timeout.
     let left = deadline.saturating_duration_since(Instant::now());
     crate::timeline::begin("carrier");
-    let live = watch.wait(&mut rtnl, &env.sys_root, &cands, left, env.settle)?;
-    drop(watch);
+    let carrier_wait = cfg.options.timeout_carrier.map_or(left, |t| t.min(left));
+    let live = watch.wait(&mut rtnl, &env.sys_root, &cands, carrier_wait, env.settle)?;
     crate::info!("carrier on {} after {:?}", names(&live), start.elapsed());
     crate::timeline::end("carrier");
     crate::timeline::begin(match mode {
@@ -372,11 +374,15 @@ pub fn bring_up(cfg: &BootConfig, env: &Env) -> Result<Outcome, Error> {
                 requested_ip: p.client,
                 rapid_commit: true,
                 early_retry: true,
-                timeout: timeout
-                    .saturating_sub(start.elapsed())
-                    .max(Duration::from_secs(1)),
+                // rd.net.timeout.dhcp= counts from here; without it DHCP
+                // may take what is left of netroot.timeout.
+                timeout: cfg.options.timeout_dhcp.unwrap_or_else(|| {
+                    timeout
+                        .saturating_sub(start.elapsed())
+                        .max(Duration::from_secs(1))
+                }),
             };
-            match dhcp::driver::acquire(&ifaces, &params) {
+            match dhcp::driver::acquire_watching(&ifaces, &params, &mut watch) {
                 Ok((i, lease)) => {
                     given = (lease.hostname.clone(), p.hostname.clone());
                     (live[i].clone(), Proto::Dhcp, merge(lease, &p))
@@ -393,6 +399,7 @@ pub fn bring_up(cfg: &BootConfig, env: &Env) -> Result<Outcome, Error> {
             }
         }
     };
+    drop(watch);
     for l in cands.iter().filter(|l| !l.up && l.index != chosen.index) {
         if let Err(e) = rtnl.set_down(l) {
             crate::warn!("{e}");

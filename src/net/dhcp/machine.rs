@@ -334,6 +334,30 @@ impl Client {
         }
     }
 
+    /// The link came (back) up: carrier returned after a loss, or the
+    /// switch port changed state. Whatever was sent before may never have
+    /// left the port, and the retransmission interval may have grown to
+    /// tens of seconds while the link was dead: start the RFC 2131 §4.1
+    /// schedule over (4 s doubling, with the early repeat of
+    /// [`Config::early_retry`]) from `now`. SELECTING and REQUESTING go back
+    /// to INIT with a new transaction (§4.4.1: a new xid for a new
+    /// exchange); INIT-REBOOT asks for its address again. A bound client
+    /// keeps its lease.
+    pub fn link_changed(&mut self, now: Instant) {
+        match self.state {
+            // A lease is held: the renewal schedule goes on.
+            State::Bound | State::Renewing | State::Rebinding => return,
+            State::InitReboot => {
+                self.attempt = 0;
+                self.next_tx = now;
+            }
+            State::Init | State::Selecting | State::Requesting => self.restart(now),
+        }
+        self.early = true;
+        // The elapsed time since the first message (`secs`) keeps counting:
+        // RFC 2131 §4.4.1 defines it from the start of acquisition.
+    }
+
     /// Current state.
     pub fn state(&self) -> State {
         self.state
