@@ -26,6 +26,7 @@ fn config(xid: u32, seed: u64) -> Config {
         xid,
         rng_seed: seed,
         early_retry: false,
+        settle_window: Duration::ZERO,
     }
 }
 
@@ -1080,4 +1081,58 @@ fn link_change_in_init_reboot_asks_again() {
         .poll_transmit(t1)
         .expect("REQUEST again at the link change");
     assert_eq!(msg_type(&m), MessageType::Request);
+}
+
+/// A young link nobody has answered on yet (a switch port in listening and
+/// learning): retransmissions every 2 s ± 0.5 s for the settle window, then
+/// RFC 2131 §4.1's doubling. A port that forwards at 30 s is asked by 32.5 s.
+#[test]
+fn unanswered_young_link_retries_every_two_seconds() {
+    for seed in 0..50u64 {
+        let mut cfg = config(0x77, seed);
+        cfg.early_retry = true;
+        cfg.settle_window = machine::SETTLE_WINDOW;
+        let t0 = Instant::now();
+        let mut c = Client::new(cfg, t0);
+        let mut now = t0;
+        let mut gaps = Vec::new();
+        while now < t0 + Duration::from_secs(120) {
+            c.poll_transmit(now).expect("a DISCOVER at each deadline");
+            let next = c.next_deadline().unwrap();
+            gaps.push((now - t0, next - now));
+            now = next;
+        }
+        for (at, gap) in &gaps[1..] {
+            if *at < machine::SETTLE_WINDOW {
+                assert!(
+                    *gap >= Duration::from_millis(1500) && *gap <= Duration::from_millis(2500),
+                    "seed {seed}: {gap:?} at {at:?}"
+                );
+            }
+        }
+        // Past the window the interval grows again (attempts kept counting).
+        let late = gaps
+            .iter()
+            .rev()
+            .find(|(at, _)| *at > Duration::from_secs(60));
+        assert!(
+            late.is_some_and(|(_, g)| *g >= Duration::from_secs(15)),
+            "seed {seed}: {gaps:?}"
+        );
+    }
+}
+
+/// Once a server has answered, the path is proven: the RFC schedule rules
+/// even inside the settle window (no 2 s hammering of a slow server).
+#[test]
+fn answered_link_keeps_the_rfc_schedule() {
+    let mut cfg = config(0x78, 5);
+    cfg.settle_window = machine::SETTLE_WINDOW;
+    let t0 = Instant::now();
+    let mut c = Client::new(cfg, t0);
+    c.poll_transmit(t0).expect("DISCOVER");
+    assert!(matches!(c.handle(t0, &offer(0x78)), Event::Offered { .. }));
+    c.poll_transmit(t0).expect("REQUEST");
+    let gap = c.next_deadline().unwrap() - t0;
+    assert!(gap >= Duration::from_secs(3), "{gap:?}");
 }

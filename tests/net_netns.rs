@@ -753,6 +753,71 @@ fn carrier_flap_restarts_dhcp_schedule() {
     assert!(after < Duration::from_secs(3), "{after:?}");
 }
 
+/// The server sits behind a bridge running spanning tree (forward delay
+/// 7 s: the port listens, then learns, and forwards ~14 s after it came
+/// up). The client has carrier at once and nothing changes on its side
+/// when the port starts forwarding; its DISCOVERs every 2 s on the young,
+/// unanswered link find the server within a few seconds of it (RFC 2131's
+/// doubling alone would ask at ~13 s, then not before ~29 s).
+#[test]
+fn spanning_tree_port_forwards_late() {
+    let mut lab = lab_or_skip!("stp");
+    let c = lab.ns("c");
+    let s = lab.ns("s");
+    sh(&[
+        "ip", "-n", &c, "link", "add", "eth0", "address", MAC0, "type", "veth", "peer", "name",
+        "srv0", "netns", &s,
+    ]);
+    sh(&[
+        "ip",
+        "-n",
+        &s,
+        "link",
+        "add",
+        "br0",
+        "type",
+        "bridge",
+        "stp_state",
+        "1",
+        "forward_delay",
+        "700",
+    ]);
+    sh(&["ip", "-n", &s, "addr", "add", "10.77.1.1/24", "dev", "br0"]);
+    sh(&["ip", "-n", &s, "link", "set", "br0", "up"]);
+    lab.dnsmasq(&s, "br0", &basic_dnsmasq_opts(true), None);
+    sh(&["ip", "-n", &s, "link", "set", "srv0", "master", "br0", "up"]);
+    let s2 = s.clone();
+    let watch = std::thread::spawn(move || {
+        let t = Instant::now();
+        loop {
+            let out = Command::new("ip")
+                .args(["-n", &s2, "-d", "link", "show", "dev", "srv0"])
+                .output()
+                .unwrap();
+            if String::from_utf8_lossy(&out.stdout).contains("state forwarding") {
+                return Instant::now();
+            }
+            assert!(t.elapsed() < Duration::from_secs(40), "never forwards");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    });
+    let run = lab.netroot(&c, "ip=dhcp netroot.timeout=60");
+    let done = Instant::now();
+    let forwarding = watch.join().unwrap();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.elapsed > Duration::from_secs(10),
+        "the port was not blocking: {:?}",
+        run.elapsed
+    );
+    let after = done.saturating_duration_since(forwarding);
+    eprintln!(
+        "bound {after:?} after the port forwarded ({:?} after start)",
+        run.elapsed
+    );
+    assert!(after < Duration::from_secs(3), "{after:?}");
+}
+
 /// The cable is unplugged (the peer is down): a clear error naming the
 /// interface, after the timeout, from link events rather than polling.
 #[test]

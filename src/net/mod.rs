@@ -374,6 +374,7 @@ pub fn bring_up(cfg: &BootConfig, env: &Env) -> Result<Outcome, Error> {
                 requested_ip: p.client,
                 rapid_commit: true,
                 early_retry: true,
+                settle_window: dhcp::machine::SETTLE_WINDOW,
                 // rd.net.timeout.dhcp= counts from here; without it DHCP
                 // may take what is left of netroot.timeout.
                 timeout: cfg.options.timeout_dhcp.unwrap_or_else(|| {

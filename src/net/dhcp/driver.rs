@@ -47,6 +47,9 @@ pub struct Params {
     /// came up or a busy server may drop it); see
     /// [`machine::Config::early_retry`].
     pub early_retry: bool,
+    /// Retransmit every 2 s while the link is young and unanswered; see
+    /// [`machine::Config::settle_window`].
+    pub settle_window: Duration,
 }
 
 /// Packet counts of one `acquire` run, per interface (same order as the
@@ -180,6 +183,7 @@ fn run(
                     xid: (seed >> 32) as u32,
                     rng_seed: seed,
                     early_retry: params.early_retry,
+                    settle_window: params.settle_window,
                 };
                 live.push((i, s, Client::new(cfg, start)));
             }
