@@ -6,6 +6,7 @@
 //! naming the parameter, the field and the value.
 
 pub mod ip;
+pub mod netdev;
 pub mod root;
 pub mod tokenize;
 
@@ -13,6 +14,7 @@ use std::net::Ipv4Addr;
 use std::time::Duration;
 
 pub use ip::{Autoconf, IpParam};
+pub use netdev::NetDevs;
 pub use root::{merge_nfs, NbdRoot, NfsRoot, NfsVersion, ResolvedNfs, RootSpec};
 pub use tokenize::tokenize;
 
@@ -238,6 +240,8 @@ pub struct BootConfig {
     /// Empty: no `ip=` given; netroot then does DHCP on every candidate
     /// interface if the root needs the network.
     pub ip: Vec<IpParam>,
+    /// dracut's `vlan=`, `bond=`, `bridge=` and `ifname=`.
+    pub netdevs: NetDevs,
     /// `BOOTIF=01-aa-bb-cc-dd-ee-ff` (pxelinux IPAPPEND 2): the MAC that PXE booted.
     pub bootif: Option<[u8; 6]>,
     /// The root to mount.
@@ -467,6 +471,10 @@ pub fn parse_tokens(tokens: &tokenize::Tokens) -> Result<BootConfig, Error> {
             (k, Some(v)) if k.eq_ignore_ascii_case("bootif") => {
                 cfg.bootif = Some(parse_bootif(k, v)?);
             }
+            ("vlan", Some(v)) => cfg.netdevs.vlans.push(netdev::parse_vlan(key, v)?),
+            ("bond", v) => cfg.netdevs.bonds.push(netdev::parse_bond(key, v)?),
+            ("bridge", v) => cfg.netdevs.bridges.push(netdev::parse_bridge(key, v)?),
+            ("ifname", Some(v)) => cfg.netdevs.ifnames.push(netdev::parse_ifname(key, v)?),
             ("nfsroot", Some(v)) => nfsroot = Some(root::parse_nfsroot(v)?),
             ("root", Some(v)) => root = Some(v),
             ("netroot", Some(v)) => netroot = Some(v),
@@ -533,6 +541,8 @@ pub fn parse_tokens(tokens: &tokenize::Tokens) -> Result<BootConfig, Error> {
             _ => {} // not ours: the kernel's or another program's
         }
     }
+
+    netdev::check(&cfg.netdevs)?;
 
     cfg.root = match root {
         Some("/dev/nfs") => RootSpec::Nfs(nfsroot.unwrap_or_default()),
