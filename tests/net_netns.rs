@@ -58,6 +58,16 @@ fn sh(args: &[&str]) {
     );
 }
 
+/// Whether a command succeeds (for probing what the kernel can do).
+fn sh_ok(args: &[&str]) -> bool {
+    Command::new(args[0])
+        .args(&args[1..])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
 /// What one `netroot net` run did.
 struct Run {
     code: i32,
@@ -816,6 +826,200 @@ fn spanning_tree_port_forwards_late() {
         run.elapsed
     );
     assert!(after < Duration::from_secs(3), "{after:?}");
+}
+
+/// `vlan=`: the server side has VLAN 5 on its end of the wire (dnsmasq
+/// only there); netroot creates vlan5 on eth0 and, with no device in ip=,
+/// configures the VLAN rather than the bare link.
+#[test]
+fn vlan_on_veth() {
+    let mut lab = lab_or_skip!("vlan");
+    let c = lab.ns("c");
+    let s = lab.ns("s");
+    lab.veth(&c, "eth0", MAC0, &s, "srv0", "10.77.9.1/24");
+    let vlan = [
+        "ip", "-n", &s, "link", "add", "link", "srv0", "name", "srv0.5", "type", "vlan", "id", "5",
+    ];
+    if !sh_ok(&vlan) {
+        eprintln!("SKIP vlan: this kernel has no 802.1Q (8021q) driver");
+        return;
+    }
+    sh(&[
+        "ip",
+        "-n",
+        &s,
+        "addr",
+        "add",
+        "10.77.1.1/24",
+        "dev",
+        "srv0.5",
+    ]);
+    sh(&["ip", "-n", &s, "link", "set", "srv0.5", "up"]);
+    lab.dnsmasq(&s, "srv0.5", &basic_dnsmasq_opts(true), None);
+    let run = lab.netroot(&c, "vlan=vlan5:eth0 ip=dhcp netroot.timeout=20");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.starts_with("vlan5: 10.77.1.50/24 by dhcp"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.contains("vlan5: created (vlan 5 on eth0)"),
+        "{}",
+        run.stderr
+    );
+    let link = lab.ip(&c, &["-d", "link", "show", "dev", "vlan5"]);
+    assert!(link.contains("vlan protocol 802.1Q id 5"), "{link}");
+    let addr = lab.ip(&c, &["-4", "-o", "addr", "show", "dev", "vlan5"]);
+    assert!(addr.contains("inet 10.77.1.50/24"), "{addr}");
+    // The tagged path works both ways.
+    sh(&[
+        "ip",
+        "netns",
+        "exec",
+        &c,
+        "ping",
+        "-c",
+        "1",
+        "-W",
+        "2",
+        "10.77.1.1",
+    ]);
+}
+
+/// Two veths whose server ends are ports of one bridge (two switch ports).
+fn two_wires(lab: &Lab, c: &str, s: &str) {
+    for (cif, mac, sif) in [("eth0", MAC0, "srv0"), ("eth1", MAC1, "srv1")] {
+        sh(&[
+            "ip", "-n", c, "link", "add", cif, "address", mac, "type", "veth", "peer", "name", sif,
+            "netns", s,
+        ]);
+    }
+    sh(&["ip", "-n", s, "link", "add", "br0", "type", "bridge"]);
+    sh(&["ip", "-n", s, "addr", "add", "10.77.1.1/24", "dev", "br0"]);
+    for dev in ["srv0", "srv1"] {
+        sh(&["ip", "-n", s, "link", "set", dev, "master", "br0", "up"]);
+    }
+    sh(&["ip", "-n", s, "link", "set", "br0", "up"]);
+    let _ = lab;
+}
+
+/// `bond=` active-backup over two wires: the lease comes over the bond,
+/// and the address keeps working when the active member's wire dies.
+#[test]
+fn active_backup_bond_survives_a_dead_member() {
+    let mut lab = lab_or_skip!("bond", "ping");
+    let c = lab.ns("c");
+    let s = lab.ns("s");
+    if !sh_ok(&["ip", "-n", &s, "link", "add", "probe0", "type", "bond"]) {
+        eprintln!("SKIP bond: this kernel has no bonding driver");
+        return;
+    }
+    sh(&["ip", "-n", &s, "link", "del", "probe0"]);
+    two_wires(&lab, &c, &s);
+    lab.dnsmasq(&s, "br0", &basic_dnsmasq_opts(true), None);
+    let run = lab.netroot(
+        &c,
+        "bond=bond0:eth0,eth1:mode=active-backup,miimon=100 ip=dhcp netroot.timeout=30",
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.starts_with("bond0: 10.77.1.50/24 by dhcp"),
+        "{}",
+        run.stdout
+    );
+    let state = |lab: &Lab| {
+        let out = Command::new("ip")
+            .args(["netns", "exec", &c, "cat", "/proc/net/bonding/bond0"])
+            .output()
+            .unwrap();
+        let _ = lab;
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let st = state(&lab);
+    assert!(
+        st.contains("Bonding Mode: fault-tolerance (active-backup)"),
+        "{st}"
+    );
+    assert!(st.contains("MII Polling Interval (ms): 100"), "{st}");
+    let active = st
+        .lines()
+        .find_map(|l| l.strip_prefix("Currently Active Slave: "))
+        .expect("an active member")
+        .trim()
+        .to_string();
+    let peer = if active == "eth0" { "srv0" } else { "srv1" };
+    sh(&[
+        "ip",
+        "netns",
+        "exec",
+        &c,
+        "ping",
+        "-c",
+        "1",
+        "-W",
+        "2",
+        "10.77.1.1",
+    ]);
+    // The active member's wire dies mid-lease.
+    sh(&["ip", "-n", &s, "link", "set", peer, "down"]);
+    let t = Instant::now();
+    loop {
+        let ok = Command::new("ip")
+            .args([
+                "netns",
+                "exec",
+                &c,
+                "ping",
+                "-c",
+                "1",
+                "-W",
+                "1",
+                "10.77.1.1",
+            ])
+            .stdout(Stdio::null())
+            .status()
+            .unwrap()
+            .success();
+        if ok {
+            break;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "no failover: {}",
+            state(&lab)
+        );
+    }
+    eprintln!(
+        "ping answered again {:?} after {active}'s wire died",
+        t.elapsed()
+    );
+    let st = state(&lab);
+    assert!(
+        !st.contains(&format!("Currently Active Slave: {active}")),
+        "{st}"
+    );
+    let addr = lab.ip(&c, &["-4", "-o", "addr", "show", "dev", "bond0"]);
+    assert!(addr.contains("inet 10.77.1.50/24"), "{addr}");
+}
+
+/// `bridge=` over a veth: the client's address goes on the bridge.
+#[test]
+fn bridge_over_veth() {
+    let mut lab = lab_or_skip!("bridge");
+    let c = lab.ns("c");
+    let s = lab.ns("s");
+    lab.veth(&c, "eth0", MAC0, &s, "srv0", "10.77.1.1/24");
+    lab.dnsmasq(&s, "srv0", &basic_dnsmasq_opts(true), None);
+    let run = lab.netroot(&c, "bridge=br0:eth0 ip=dhcp netroot.timeout=20");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.starts_with("br0: 10.77.1.50/24 by dhcp"),
+        "{}",
+        run.stdout
+    );
+    let port = lab.ip(&c, &["link", "show", "dev", "eth0"]);
+    assert!(port.contains("master br0"), "{port}");
 }
 
 /// The cable is unplugged (the peer is down): a clear error naming the

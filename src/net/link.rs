@@ -230,6 +230,26 @@ impl Rtnl {
         op: &'static str,
         iface: &str,
     ) -> Result<Vec<LinkMsg>, Error> {
+        self.request_with(&|seq| req.encode(seq), op, iface)
+    }
+
+    /// [`Rtnl::request`] for a request that creates or reshapes a link.
+    pub fn dev_request(
+        &mut self,
+        req: &wire::DevRequest,
+        op: &'static str,
+        iface: &str,
+    ) -> Result<(), Error> {
+        self.request_with(&|seq| req.encode(seq), op, iface)
+            .map(|_| ())
+    }
+
+    fn request_with(
+        &mut self,
+        encode: &dyn Fn(u32) -> Vec<u8>,
+        op: &'static str,
+        iface: &str,
+    ) -> Result<Vec<LinkMsg>, Error> {
         self.seq = self.seq.wrapping_add(1);
         let seq = self.seq;
         let req_err = |source: io::Error| Error::Request {
@@ -237,7 +257,7 @@ impl Rtnl {
             iface: iface.to_string(),
             source,
         };
-        self.sock.send(&req.encode(seq)).map_err(req_err)?;
+        self.sock.send(&encode(seq)).map_err(req_err)?;
         let deadline = Instant::now() + REQUEST_TIMEOUT;
         let mut out = Vec::new();
         loop {

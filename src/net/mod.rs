@@ -9,6 +9,7 @@ pub(crate) mod apply;
 pub mod dhcp;
 pub(crate) mod handover;
 pub(crate) mod link;
+pub(crate) mod netdev;
 pub mod rtnl_wire;
 
 use std::net::Ipv4Addr;
@@ -293,8 +294,22 @@ pub fn bring_up(cfg: &BootConfig, env: &Env) -> Result<Outcome, Error> {
     // Subscribe before anything changes, then look: no event can be missed.
     let mut watch = CarrierWatch::open()?;
     let deadline = start + timeout;
+    // dracut's ifname=, bond=, bridge=, vlan=: before any link is chosen.
+    if !cfg.netdevs.is_empty() {
+        netdev::setup(&mut rtnl, &mut watch, &env.sys_root, &cfg.netdevs, deadline)?;
+    }
+    // With virtual links, the address goes on the topmost ones (a VLAN on
+    // a bond: the VLAN), unless ip= names a device.
+    let top = cfg.netdevs.top_level();
+    let pick = |links: &[Link]| -> Vec<Link> {
+        let mut c = owned(link::candidates(links, &sel, cfg.bootif));
+        if sel == Select::All && !top.is_empty() {
+            c.retain(|l| top.contains(&l.name.as_str()));
+        }
+        c
+    };
     let mut links = rtnl.links(&env.sys_root)?;
-    let mut cands = owned(link::candidates(&links, &sel, cfg.bootif));
+    let mut cands = pick(&links);
     if cands.is_empty() {
         // The NIC driver may still be probing (asynchronous probe, USB):
         // wait for interfaces to appear, up to the timeout.
@@ -309,7 +324,7 @@ pub fn bring_up(cfg: &BootConfig, env: &Env) -> Result<Outcome, Error> {
             }
             if watch.wait_any(left)? {
                 links = rtnl.links(&env.sys_root)?;
-                cands = owned(link::candidates(&links, &sel, cfg.bootif));
+                cands = pick(&links);
             }
         }
     }
