@@ -68,6 +68,13 @@ fn sh_ok(args: &[&str]) -> bool {
         .is_ok_and(|s| s.success())
 }
 
+/// One echo request from namespace `ns` to `addr`, answered within 1 s.
+fn ping(ns: &str, addr: &str) -> bool {
+    sh_ok(&[
+        "ip", "netns", "exec", ns, "ping", "-c", "1", "-W", "1", addr,
+    ])
+}
+
 /// What one `netroot net` run did.
 struct Run {
     code: i32,
@@ -833,7 +840,7 @@ fn spanning_tree_port_forwards_late() {
 /// configures the VLAN rather than the bare link.
 #[test]
 fn vlan_on_veth() {
-    let mut lab = lab_or_skip!("vlan");
+    let mut lab = lab_or_skip!("vlan", "ping");
     let c = lab.ns("c");
     let s = lab.ns("s");
     lab.veth(&c, "eth0", MAC0, &s, "srv0", "10.77.9.1/24");
@@ -873,18 +880,7 @@ fn vlan_on_veth() {
     let addr = lab.ip(&c, &["-4", "-o", "addr", "show", "dev", "vlan5"]);
     assert!(addr.contains("inet 10.77.1.50/24"), "{addr}");
     // The tagged path works both ways.
-    sh(&[
-        "ip",
-        "netns",
-        "exec",
-        &c,
-        "ping",
-        "-c",
-        "1",
-        "-W",
-        "2",
-        "10.77.1.1",
-    ]);
+    assert!(ping(&c, "10.77.1.1"), "no answer from 10.77.1.1");
 }
 
 /// Two veths whose server ends are ports of one bridge (two switch ports).
@@ -949,39 +945,12 @@ fn active_backup_bond_survives_a_dead_member() {
         .trim()
         .to_string();
     let peer = if active == "eth0" { "srv0" } else { "srv1" };
-    sh(&[
-        "ip",
-        "netns",
-        "exec",
-        &c,
-        "ping",
-        "-c",
-        "1",
-        "-W",
-        "2",
-        "10.77.1.1",
-    ]);
+    assert!(ping(&c, "10.77.1.1"), "no answer from 10.77.1.1");
     // The active member's wire dies mid-lease.
     sh(&["ip", "-n", &s, "link", "set", peer, "down"]);
     let t = Instant::now();
     loop {
-        let ok = Command::new("ip")
-            .args([
-                "netns",
-                "exec",
-                &c,
-                "ping",
-                "-c",
-                "1",
-                "-W",
-                "1",
-                "10.77.1.1",
-            ])
-            .stdout(Stdio::null())
-            .status()
-            .unwrap()
-            .success();
-        if ok {
+        if ping(&c, "10.77.1.1") {
             break;
         }
         assert!(
