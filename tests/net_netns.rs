@@ -989,6 +989,25 @@ fn bridge_over_veth() {
     );
     let port = lab.ip(&c, &["link", "show", "dev", "eth0"]);
     assert!(port.contains("master br0"), "{port}");
+    // networkd recreates the bridge and keeps the root's path.
+    let nd = lab.file("run/systemd/network/10-netroot-br0.netdev");
+    assert!(nd.contains("[NetDev]\nName=br0\nKind=bridge\n"), "{nd}");
+    let net = lab.file("run/systemd/network/10-netroot-eth0.network");
+    assert!(net.contains("[Match]\nName=eth0\n"), "{net}");
+    assert!(net.contains("Bridge=br0\n"), "{net}");
+    assert!(net.contains("KeepConfiguration=yes\n"), "{net}");
+    let link = lab.file("run/systemd/network/10-netroot-eth0.link");
+    assert!(
+        link.contains(&format!("PermanentMACAddress={MAC0}")),
+        "{link}"
+    );
+    let top = lab.file("run/systemd/network/10-netroot-br0.network");
+    assert!(top.contains("[Match]\nName=br0\n"), "{top}");
+    assert!(top.contains("KeepConfiguration=yes\n"), "{top}");
+    assert!(!lab
+        .dir
+        .join("run/systemd/network/10-netroot-br0.link")
+        .exists());
 }
 
 /// The cable is unplugged (the peer is down): a clear error naming the

@@ -295,8 +295,12 @@ pub fn bring_up(cfg: &BootConfig, env: &Env) -> Result<Outcome, Error> {
     let mut watch = CarrierWatch::open()?;
     let deadline = start + timeout;
     // dracut's ifname=, bond=, bridge=, vlan=: before any link is chosen.
+    let mut port_macs = Vec::new();
     if !cfg.netdevs.is_empty() {
+        // The members' own MACs, before a bond gives them its own.
+        let before = rtnl.links(&env.sys_root)?;
         netdev::setup(&mut rtnl, &mut watch, &env.sys_root, &cfg.netdevs, deadline)?;
+        port_macs = netdev::port_macs(&cfg.netdevs, &before);
     }
     // With virtual links, the address goes on the topmost ones (a VLAN on
     // a bond: the VLAN), unless ip= names a device.
@@ -449,6 +453,8 @@ pub fn bring_up(cfg: &BootConfig, env: &Env) -> Result<Outcome, Error> {
         lease: &lease,
         uptime: crate::util::uptime() as u64,
         elapsed,
+        netdevs: &cfg.netdevs,
+        port_macs: &port_macs,
     };
     let files =
         handover::write_all(&h, &env.run_dir, env.tmp_dir.as_deref()).map_err(|source| {

@@ -67,6 +67,35 @@ pub fn plan<'a>(devs: &'a NetDevs, have: &[&str]) -> (Vec<Dev<'a>>, Vec<Dev<'a>>
     (ready, pending)
 }
 
+/// The physical links under the virtual ones, with their own MACs as
+/// `before` (a dump taken before any bond changed them) shows them, or as
+/// `ifname=` gives them. PURE.
+pub fn port_macs(devs: &NetDevs, before: &[Link]) -> Vec<(String, [u8; 6])> {
+    let all: Vec<Dev<'_>> = devs
+        .bonds
+        .iter()
+        .map(Dev::Bond)
+        .chain(devs.bridges.iter().map(Dev::Bridge))
+        .chain(devs.vlans.iter().map(Dev::Vlan))
+        .collect();
+    let mut out: Vec<(String, [u8; 6])> = Vec::new();
+    for name in all.iter().flat_map(|d| d.lower()) {
+        if all.iter().any(|d| d.name() == name) || out.iter().any(|(n, _)| n == name) {
+            continue;
+        }
+        let mac = devs
+            .ifnames
+            .iter()
+            .find(|r| r.name == name)
+            .map(|r| r.mac)
+            .or_else(|| find(before, name).and_then(|l| l.mac));
+        if let Some(mac) = mac {
+            out.push((name.to_string(), mac));
+        }
+    }
+    out
+}
+
 fn find<'a>(links: &'a [Link], name: &str) -> Option<&'a Link> {
     links.iter().find(|l| l.name == name)
 }
