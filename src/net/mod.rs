@@ -303,14 +303,17 @@ pub fn bring_up(cfg: &BootConfig, env: &Env) -> Result<Outcome, Error> {
         port_macs = netdev::port_macs(&cfg.netdevs, &before);
     }
     // With virtual links, the address goes on the topmost ones (a VLAN on
-    // a bond: the VLAN), unless ip= names a device.
+    // a bond: the VLAN), unless ip= names a device. BOOTIF= then names the
+    // physical NIC under them, whose MAC the virtual link may not carry (a
+    // bond takes its first member's): it does not narrow the choice.
     let top = cfg.netdevs.top_level();
     let pick = |links: &[Link]| -> Vec<Link> {
-        let mut c = owned(link::candidates(links, &sel, cfg.bootif));
         if sel == Select::All && !top.is_empty() {
+            let mut c = owned(link::candidates(links, &sel, None));
             c.retain(|l| top.contains(&l.name.as_str()));
+            return c;
         }
-        c
+        owned(link::candidates(links, &sel, cfg.bootif))
     };
     let mut links = rtnl.links(&env.sys_root)?;
     let mut cands = pick(&links);
