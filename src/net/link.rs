@@ -348,10 +348,12 @@ impl CarrierWatch {
         std::os::fd::AsFd::as_fd(&self.sock)
     }
 
-    /// The link events already queued, without waiting: (ifindex, whether
-    /// the link is ready) in arrival order. `Err` with `ENOBUFS` when
-    /// events were lost (the caller looks at the links again).
-    pub fn drain(&mut self) -> Result<Vec<(u32, bool)>, Error> {
+    /// The link events already queued, without waiting, in arrival order:
+    /// (ifindex, `Some(false)` when the carrier is gone (`IFF_LOWER_UP` or
+    /// `IFF_UP` clear), `Some(true)` when the link can send again (carrier
+    /// and operstate `UP`, see [`Link::ready`] for a link that was up),
+    /// `None` in between (carrier back, operstate not yet up)).
+    pub fn drain(&mut self) -> Result<Vec<(u32, Option<bool>)>, Error> {
         let mut out = Vec::new();
         loop {
             match self.sock.recv(Some(Duration::ZERO)) {
@@ -359,9 +361,14 @@ impl CarrierWatch {
                     for (_, reply) in wire::replies(bytes) {
                         if let Reply::Link(msg) = reply {
                             let ev = Link::from_message(msg);
-                            // The link was up before (DHCP runs on links set up):
-                            // ready again at operstate UP (see `ready`).
-                            out.push((ev.index, ev.ready(&ev)));
+                            let state = if !(ev.up && ev.carrier) {
+                                Some(false)
+                            } else {
+                                // The link was up before (DHCP runs on
+                                // links set up): ready at operstate UP.
+                                ev.ready(&ev).then_some(true)
+                            };
+                            out.push((ev.index, state));
                         }
                     }
                 }

@@ -136,6 +136,11 @@ pub(crate) fn acquire_watching(
     params: &Params,
     watch: &mut crate::net::link::CarrierWatch,
 ) -> Result<(usize, Lease), Error> {
+    // Events queued while the links came up (set up, carrier, operstate)
+    // say nothing about the carrier from here on.
+    if let Err(e) = watch.drain() {
+        crate::debug!("dhcp: link events: {e}");
+    }
     let mut stats = Stats::zero(ifaces.len());
     run(ifaces, params, &mut stats, Some(watch))
 }
@@ -332,7 +337,8 @@ fn link_events(
         }
     };
     let now = Instant::now();
-    for (index, up) in events {
+    for (index, state) in events {
+        let Some(up) = state else { continue };
         for (k, (i, _, client)) in live.iter_mut().enumerate() {
             let ifc = &ifaces[*i];
             if ifc.index != index || carrier[k] == up {
