@@ -43,16 +43,19 @@ impl<'a> Dev<'a> {
     }
 }
 
-/// The devices that can be created now, in order, given the names of the
-/// links that exist (`have`); the rest wait for their lower links. PURE.
-pub fn plan<'a>(devs: &'a NetDevs, have: &[&str]) -> (Vec<Dev<'a>>, Vec<Dev<'a>>) {
+/// The devices that can be set up now, in order, given the names of the
+/// links that exist (`have`) and of those already set up (`done`); the
+/// rest wait for their lower links. A device that exists already (the
+/// bonding module makes a `bond0` when it loads; `netroot net` run twice)
+/// is set up all the same: its members joined, its options set. PURE.
+pub fn plan<'a>(devs: &'a NetDevs, have: &[&str], done: &[String]) -> (Vec<Dev<'a>>, Vec<Dev<'a>>) {
     let mut pending: Vec<Dev<'a>> = devs
         .bonds
         .iter()
         .map(Dev::Bond)
         .chain(devs.bridges.iter().map(Dev::Bridge))
         .chain(devs.vlans.iter().map(Dev::Vlan))
-        .filter(|d| !have.contains(&d.name()))
+        .filter(|d| !done.iter().any(|n| n == d.name()))
         .collect();
     let mut names: Vec<&str> = have.to_vec();
     let mut ready = Vec::new();
@@ -176,10 +179,29 @@ fn create(rtnl: &mut Rtnl, sys_root: &Path, dev: &Dev<'_>) -> Result<(), link::E
         kind,
         mtu,
     };
-    exists_ok(rtnl.dev_request(&req, "create", &name))?;
+    let existed = match rtnl.dev_request(&req, "create", &name) {
+        Ok(()) => false,
+        r => {
+            exists_ok(r)?;
+            true
+        }
+    };
     let links = rtnl.links(sys_root)?;
     let me = find(&links, &name).ok_or_else(|| missing("created", &name))?;
     let master = me.index;
+    if let (true, DevRequest::Create { kind, .. }) = (existed, &req) {
+        if matches!(dev, Dev::Bond(_)) {
+            // The mode changes only while the bond is down (bonding.rst).
+            if me.up {
+                rtnl.set_down(me)?;
+            }
+            let change = DevRequest::ChangeBond {
+                index: master,
+                kind: kind.clone(),
+            };
+            rtnl.dev_request(&change, "set bond options", &name)?;
+        }
+    }
     match dev {
         Dev::Bond(_) | Dev::Bridge(_) => {
             for m in dev.lower() {
@@ -220,7 +242,12 @@ fn create(rtnl: &mut Rtnl, sys_root: &Path, dev: &Dev<'_>) -> Result<(), link::E
         }
     }
     crate::info!(
-        "{name}: created ({} on {})",
+        "{name}: {} ({} on {})",
+        if existed {
+            "set up, it existed"
+        } else {
+            "created"
+        },
         match dev {
             Dev::Bond(b) => format!("bond, {}", b.options.mode_name()),
             Dev::Bridge(_) => "bridge".to_string(),
@@ -246,7 +273,7 @@ pub fn setup(
         rename(rtnl, sys_root, devs)?;
         let links = rtnl.links(sys_root)?;
         let have: Vec<&str> = links.iter().map(|l| l.name.as_str()).collect();
-        let (ready, pending) = plan(devs, &have);
+        let (ready, pending) = plan(devs, &have, &done);
         for d in &ready {
             create(rtnl, sys_root, d)?;
             done.push(d.name().to_string());
@@ -286,7 +313,7 @@ mod tests {
 
     fn order(line: &str, have: &[&str]) -> (Vec<String>, Vec<String>) {
         let cfg = parse(line).unwrap();
-        let (r, p) = plan(&cfg.netdevs, have);
+        let (r, p) = plan(&cfg.netdevs, have, &[]);
         let n = |v: Vec<Dev<'_>>| v.iter().map(|d| d.name().to_string()).collect();
         (n(r), n(p))
     }
@@ -303,8 +330,10 @@ mod tests {
         let (r, p) = order("bond=bond0:eth0,eth1 vlan=vlan5:bond0", &["eth0"]);
         assert!(r.is_empty());
         assert_eq!(p, ["bond0", "vlan5"]);
-        // Already there (netroot net run twice): nothing to create.
-        let (r, p) = order("vlan=eth0.7:eth0", &["eth0", "eth0.7"]);
-        assert!(r.is_empty() && p.is_empty());
+        // Already there (netroot net run twice, or bond0 made by the
+        // bonding module): set up all the same.
+        let (r, p) = order("bond=bond0:eth0,eth1", &["eth0", "eth1", "bond0"]);
+        assert_eq!(r, ["bond0"]);
+        assert!(p.is_empty());
     }
 }

@@ -332,6 +332,15 @@ pub enum DevRequest {
         /// `IFLA_MTU`.
         mtu: Option<u32>,
     },
+    /// Set a bond's options on an existing, member-less bond (the one the
+    /// bonding module creates when it loads, `max_bonds=1`): the same
+    /// `IFLA_LINKINFO` on its ifindex, without `NLM_F_CREATE`.
+    ChangeBond {
+        /// The bond.
+        index: u32,
+        /// Its options ([`LinkKind::Bond`]).
+        kind: LinkKind,
+    },
     /// Make `index` a member of `master` (0: of none).
     SetMaster {
         /// The member.
@@ -374,6 +383,46 @@ fn push_info(buf: &mut Vec<u8>, kind: &str, data: impl FnOnce(&mut Vec<u8>)) {
     });
 }
 
+fn push_kind(buf: &mut Vec<u8>, kind: &LinkKind) {
+    match kind {
+        LinkKind::Vlan { parent, id } => {
+            push_attr(buf, IFLA_LINK, &parent.to_ne_bytes());
+            push_info(buf, "vlan", |d| {
+                push_attr(d, IFLA_VLAN_ID, &id.to_ne_bytes())
+            });
+        }
+        LinkKind::Bond {
+            mode,
+            miimon,
+            updelay,
+            downdelay,
+            lacp_rate,
+            xmit_hash_policy,
+        } => push_info(buf, "bond", |d| {
+            push_attr(d, IFLA_BOND_MODE, &[*mode]);
+            let ms = [
+                (IFLA_BOND_MIIMON, miimon),
+                (IFLA_BOND_UPDELAY, updelay),
+                (IFLA_BOND_DOWNDELAY, downdelay),
+            ];
+            for (k, v) in ms {
+                if let Some(v) = v {
+                    push_attr(d, k, &v.to_ne_bytes());
+                }
+            }
+            if let Some(r) = lacp_rate {
+                push_attr(d, IFLA_BOND_AD_LACP_RATE, &[*r]);
+            }
+            if let Some(h) = xmit_hash_policy {
+                push_attr(d, IFLA_BOND_XMIT_HASH_POLICY, &[*h]);
+            }
+        }),
+        LinkKind::Bridge => push_nested(buf, IFLA_LINKINFO, |info| {
+            push_attr(info, IFLA_INFO_KIND, b"bridge")
+        }),
+    }
+}
+
 impl DevRequest {
     /// The datagram to send, with sequence number `seq`.
     pub fn encode(&self, seq: u32) -> Vec<u8> {
@@ -385,47 +434,16 @@ impl DevRequest {
                 if let Some(m) = mtu {
                     push_attr(&mut buf, IFLA_MTU, &m.to_ne_bytes());
                 }
-                match kind {
-                    LinkKind::Vlan { parent, id } => {
-                        push_attr(&mut buf, IFLA_LINK, &parent.to_ne_bytes());
-                        push_info(&mut buf, "vlan", |d| {
-                            push_attr(d, IFLA_VLAN_ID, &id.to_ne_bytes())
-                        });
-                    }
-                    LinkKind::Bond {
-                        mode,
-                        miimon,
-                        updelay,
-                        downdelay,
-                        lacp_rate,
-                        xmit_hash_policy,
-                    } => push_info(&mut buf, "bond", |d| {
-                        push_attr(d, IFLA_BOND_MODE, &[*mode]);
-                        let ms = [
-                            (IFLA_BOND_MIIMON, miimon),
-                            (IFLA_BOND_UPDELAY, updelay),
-                            (IFLA_BOND_DOWNDELAY, downdelay),
-                        ];
-                        for (k, v) in ms {
-                            if let Some(v) = v {
-                                push_attr(d, k, &v.to_ne_bytes());
-                            }
-                        }
-                        if let Some(r) = lacp_rate {
-                            push_attr(d, IFLA_BOND_AD_LACP_RATE, &[*r]);
-                        }
-                        if let Some(h) = xmit_hash_policy {
-                            push_attr(d, IFLA_BOND_XMIT_HASH_POLICY, &[*h]);
-                        }
-                    }),
-                    LinkKind::Bridge => push_nested(&mut buf, IFLA_LINKINFO, |info| {
-                        push_attr(info, IFLA_INFO_KIND, b"bridge")
-                    }),
-                }
+                push_kind(&mut buf, kind);
                 (
                     RTM_NEWLINK,
                     NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
                 )
+            }
+            DevRequest::ChangeBond { index, kind } => {
+                ifinfo_header(&mut buf, *index);
+                push_kind(&mut buf, kind);
+                (RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK)
             }
             DevRequest::SetMaster { index, master } => {
                 ifinfo_header(&mut buf, *index);
