@@ -832,7 +832,9 @@ fn spanning_tree_port_forwards_late() {
         "bound {after:?} after the port forwarded ({:?} after start)",
         run.elapsed
     );
-    assert!(after < Duration::from_secs(3), "{after:?}");
+    // At most one 2 s ± 0.5 s interval, plus the exchange, under load;
+    // the RFC schedule alone would leave up to ~15 s here.
+    assert!(after < Duration::from_secs(4), "{after:?}");
 }
 
 /// `vlan=`: the server side has VLAN 5 on its end of the wire (dnsmasq
