@@ -314,6 +314,14 @@ pub fn plan_json_with(cfg: &BootConfig, facts: &MachineFacts) -> Value {
         "interfaces",
         Value::Array(cfg.ip.iter().map(|p| Value::object(ip_json(p))).collect()),
     ));
+    let secs = |d: Option<std::time::Duration>| {
+        d.map_or(Value::Null, |d| {
+            Value::Int(i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        })
+    };
+    net.extend(netdevs_json(&cfg.netdevs));
+    net.push(("timeout_carrier", secs(cfg.options.timeout_carrier)));
+    net.push(("timeout_dhcp", secs(cfg.options.timeout_dhcp)));
 
     let null_root = || -> Vec<(&'static str, Value)> {
         vec![
@@ -457,8 +465,12 @@ pub fn plan_json_with(cfg: &BootConfig, facts: &MachineFacts) -> Value {
 
 /// Where an `ip=` without a device is applied, in words.
 fn which_interface(cfg: &BootConfig, p: &IpParam) -> String {
+    let top = cfg.netdevs.top_level();
     match (&p.device, &cfg.bootif) {
         (Some(d), _) => format!("interface {d}"),
+        (None, _) if !top.is_empty() => {
+            format!("{} (created from the command line)", top.join(" or "))
+        }
         (None, Some(mac)) => format!("the interface with MAC {} (BOOTIF)", format_mac(mac)),
         (None, None) if ip_mode(p) == "dhcp" => {
             "every interface with a link (the first to get a lease is used)".to_string()
@@ -546,11 +558,112 @@ pub fn plan_text(cfg: &BootConfig) -> String {
     plan_text_with(cfg, &MachineFacts::default())
 }
 
+fn names_json(v: &[String]) -> Value {
+    Value::Array(v.iter().map(|s| Value::Str(s.clone())).collect())
+}
+
+/// `net.vlans`, `net.bonds`, `net.bridges`, `net.ifnames`.
+fn netdevs_json(d: &crate::cmdline::NetDevs) -> Vec<(&'static str, Value)> {
+    let vlans = d.vlans.iter().map(|v| {
+        Value::object([
+            ("name", Value::Str(v.name.clone())),
+            ("parent", Value::Str(v.parent.clone())),
+            ("id", Value::Int(v.id.into())),
+        ])
+    });
+    let bonds = d.bonds.iter().map(|b| {
+        let opts = b
+            .options
+            .pairs()
+            .into_iter()
+            .map(|(k, v)| (k, Value::Str(v)));
+        Value::object([
+            ("name", Value::Str(b.name.clone())),
+            ("slaves", names_json(&b.slaves)),
+            ("options", Value::object(opts)),
+            ("mtu", b.mtu.map_or(Value::Null, |m| Value::Int(m.into()))),
+        ])
+    });
+    let bridges = d.bridges.iter().map(|b| {
+        Value::object([
+            ("name", Value::Str(b.name.clone())),
+            ("ports", names_json(&b.ports)),
+        ])
+    });
+    let ifnames = d.ifnames.iter().map(|r| {
+        Value::object([
+            ("name", Value::Str(r.name.clone())),
+            ("mac", Value::Str(format_mac(&r.mac))),
+        ])
+    });
+    vec![
+        ("vlans", Value::Array(vlans.collect())),
+        ("bonds", Value::Array(bonds.collect())),
+        ("bridges", Value::Array(bridges.collect())),
+        ("ifnames", Value::Array(ifnames.collect())),
+    ]
+}
+
+/// The virtual links in words, one line each.
+fn describe_netdevs(d: &crate::cmdline::NetDevs, out: &mut String) {
+    for r in &d.ifnames {
+        let _ = writeln!(
+            out,
+            "  rename the interface with MAC {} to {} (ifname=)",
+            format_mac(&r.mac),
+            r.name
+        );
+    }
+    for b in &d.bonds {
+        let opts: Vec<String> = b
+            .options
+            .pairs()
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let mtu = b.mtu.map(|m| format!(", MTU {m}")).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  bond {} of {} ({}{mtu}) (bond=)",
+            b.name,
+            b.slaves.join(", "),
+            opts.join(",")
+        );
+    }
+    for b in &d.bridges {
+        let _ = writeln!(
+            out,
+            "  bridge {} over {} (bridge=)",
+            b.name,
+            b.ports.join(", ")
+        );
+    }
+    for v in &d.vlans {
+        let _ = writeln!(
+            out,
+            "  VLAN {} (id {}) on {} (vlan=)",
+            v.name, v.id, v.parent
+        );
+    }
+}
+
+/// Whether the network phase brings a link up at all.
+fn wants_link(cfg: &BootConfig) -> bool {
+    if cfg.ip.is_empty() {
+        cfg.wants_network()
+    } else {
+        cfg.ip
+            .iter()
+            .any(|p| ip_mode(p) != "off" || p.client.is_some())
+    }
+}
+
 /// [`plan_text`] with what is known about the machine.
 pub fn plan_text_with(cfg: &BootConfig, facts: &MachineFacts) -> String {
     let mut out = String::new();
     let secs = cfg.options.timeout.as_secs();
     out.push_str("Network:\n");
+    describe_netdevs(&cfg.netdevs, &mut out);
     if cfg.ip.is_empty() {
         if cfg.wants_network() {
             let implied = IpParam {
@@ -574,7 +687,25 @@ pub fn plan_text_with(cfg: &BootConfig, facts: &MachineFacts) -> String {
         }
     }
     if cfg.ip.iter().any(|p| ip_mode(p) == "dhcp") || (cfg.ip.is_empty() && cfg.wants_network()) {
-        let _ = writeln!(out, "  DHCP keeps trying for up to {secs} s");
+        match cfg.options.timeout_dhcp {
+            Some(d) => {
+                let _ = writeln!(
+                    out,
+                    "  DHCP keeps trying for up to {} s (rd.net.timeout.dhcp)",
+                    d.as_secs()
+                );
+            }
+            None => {
+                let _ = writeln!(out, "  DHCP keeps trying for up to {secs} s");
+            }
+        }
+    }
+    if let (true, Some(d)) = (wants_link(cfg), cfg.options.timeout_carrier) {
+        let _ = writeln!(
+            out,
+            "  carrier: waited for up to {} s (rd.net.timeout.carrier)",
+            d.as_secs()
+        );
     }
 
     out.push_str("Root:\n");

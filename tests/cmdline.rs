@@ -655,6 +655,11 @@ fn generic_and_netroot_options() {
     assert_eq!(ok("rw ro").read_only, Some(true));
     assert_eq!(ok("").read_only, None);
     assert_eq!(ok("").options.nbd_give_up, None);
+    let t = ok("rd.net.timeout.carrier=45 rd.net.timeout.dhcp=20").options;
+    assert_eq!(t.timeout_carrier, Some(Duration::from_secs(45)));
+    assert_eq!(t.timeout_dhcp, Some(Duration::from_secs(20)));
+    assert_eq!(ok("").options.timeout_carrier, None);
+    assert_eq!(ok("").options.timeout_dhcp, None);
     assert_eq!(
         ok("netroot.nbd.give-up=10").options.nbd_give_up,
         Some(Duration::from_secs(10))
@@ -978,6 +983,14 @@ fn malformed_parameters_name_the_parameter_field_and_value() {
             r#"netroot.timeout=: "90s" is not a number of seconds from 1 to 86400"#,
         ),
         (
+            "rd.net.timeout.carrier=0",
+            r#"rd.net.timeout.carrier=: "0" is not a number of seconds from 1 to 86400"#,
+        ),
+        (
+            "rd.net.timeout.dhcp=1m",
+            r#"rd.net.timeout.dhcp=: "1m" is not a number of seconds from 1 to 86400"#,
+        ),
+        (
             "netroot.nbd.give-up=0",
             r#"netroot.nbd.give-up=: "0" is not a number of seconds from 1 to 604800"#,
         ),
@@ -1185,4 +1198,145 @@ fn nfs4_unique_id_parameter() {
             "x".repeat(64)
         )
     );
+}
+
+// ------------------------------------------------ vlan=, bond=, bridge=, ifname=
+
+#[test]
+fn dracut_virtual_devices() {
+    use netroot::cmdline::netdev::{Bond, BondOptions, Bridge, IfName, Vlan};
+    let vlan = |name: &str, parent: &str, id: u16| Vlan {
+        name: name.into(),
+        parent: parent.into(),
+        id,
+    };
+    // dracut.cmdline(7)'s four VLAN naming styles.
+    for (line, want) in [
+        ("vlan=vlan0005:eth0", vlan("vlan0005", "eth0", 5)),
+        ("vlan=vlan5:eth0", vlan("vlan5", "eth0", 5)),
+        ("vlan=eth0.0005:eth0", vlan("eth0.0005", "eth0", 5)),
+        ("vlan=eth0.4094:eth0", vlan("eth0.4094", "eth0", 4094)),
+        ("vlan=bond0.12:bond0", vlan("bond0.12", "bond0", 12)),
+    ] {
+        assert_eq!(ok(line).netdevs.vlans, vec![want], "{line}");
+    }
+    let c = ok("bond=bond0:eth0,eth1:mode=active-backup,miimon=100,primary=eth1:9000");
+    assert_eq!(
+        c.netdevs.bonds,
+        vec![Bond {
+            name: "bond0".into(),
+            slaves: vec!["eth0".into(), "eth1".into()],
+            options: BondOptions {
+                mode: 1,
+                miimon: Some(100),
+                primary: Some("eth1".into()),
+                ..BondOptions::default()
+            },
+            mtu: Some(9000),
+        }]
+    );
+    assert_eq!(
+        c.netdevs.bonds[0].options.pairs(),
+        vec![
+            ("mode", "active-backup".to_string()),
+            ("miimon", "100".to_string()),
+            ("primary", "eth1".to_string())
+        ]
+    );
+    // Bare forms: dracut's defaults.
+    let c = ok("bond");
+    assert_eq!(c.netdevs.bonds[0].name, "bond0");
+    assert_eq!(c.netdevs.bonds[0].slaves, vec!["eth0", "eth1"]);
+    assert_eq!(c.netdevs.bonds[0].options.mode_name(), "balance-rr");
+    assert_eq!(
+        ok("bridge").netdevs.bridges,
+        vec![Bridge {
+            name: "br0".into(),
+            ports: vec!["eth0".into()]
+        }]
+    );
+    let c = ok("bond=bond1:ens3,ens4:mode=4,lacp_rate=fast,xmit_hash_policy=layer3+4");
+    assert_eq!(c.netdevs.bonds[0].options.mode_name(), "802.3ad");
+    assert_eq!(c.netdevs.bonds[0].options.lacp_rate, Some(1));
+    assert_eq!(c.netdevs.bonds[0].options.xmit_hash_policy, Some(1));
+    let c = ok("bridge=br1:eth0,eth2 ifname=lan0:52:54:00:12:34:56");
+    assert_eq!(c.netdevs.bridges[0].ports, vec!["eth0", "eth2"]);
+    assert_eq!(
+        c.netdevs.ifnames,
+        vec![IfName {
+            name: "lan0".into(),
+            mac: [0x52, 0x54, 0, 0x12, 0x34, 0x56]
+        }]
+    );
+    // A VLAN on a bond: the VLAN is where the address goes.
+    let c = ok("bond=bond0:eth0,eth1 vlan=vlan7:bond0");
+    assert_eq!(c.netdevs.top_level(), vec!["vlan7"]);
+    assert_eq!(c.netdevs.modules(), vec!["bonding", "8021q"]);
+    let c = ok("bond=bond0:eth0,eth1 bridge=br0:bond0");
+    assert_eq!(c.netdevs.top_level(), vec!["br0"]);
+    assert!(ok("").netdevs.is_empty());
+}
+
+#[test]
+fn dracut_virtual_device_errors() {
+    for (line, want) in [
+        (
+            "vlan=eth0",
+            r#"vlan=: "eth0" is not <vlan name>:<interface>"#,
+        ),
+        (
+            "vlan=vlan:eth0",
+            r#"vlan=: "vlan:eth0" has no VLAN id 1-4094 in its name (vlan0005, vlan5, eth0.0005, eth0.5)"#,
+        ),
+        (
+            "vlan=eth0.4095:eth0",
+            r#"vlan=: "eth0.4095:eth0" has no VLAN id 1-4094 in its name (vlan0005, vlan5, eth0.0005, eth0.5)"#,
+        ),
+        (
+            "vlan=averyveryverylongname.5:eth0",
+            r#"vlan=: "averyveryverylongname.5:eth0" has "averyveryverylongname.5", not an interface name (1 to 15 characters, no '/', ':' or spaces)"#,
+        ),
+        (
+            "bond=bond0:eth0,eth1:mode=fast",
+            r#"bond=: "bond0:eth0,eth1:mode=fast" has mode=fast, not one of balance-rr, active-backup, balance-xor, broadcast, 802.3ad, balance-tlb, balance-alb"#,
+        ),
+        (
+            "bond=bond0:eth0,eth1:miimon=1s",
+            r#"bond=: "bond0:eth0,eth1:miimon=1s" has miimon=1s, not a number of milliseconds"#,
+        ),
+        (
+            "bond=bond0:eth0,eth1:arp_interval=100",
+            r#"bond=: "bond0:eth0,eth1:arp_interval=100" has bonding option arp_interval, which netroot does not set (mode, miimon, updelay, downdelay, primary, lacp_rate, xmit_hash_policy)"#,
+        ),
+        (
+            "bond=bond0:eth0,eth1:mode=1,primary=eth2",
+            r#"bond=: "bond0:eth0,eth1:mode=1,primary=eth2" has primary=eth2, which is not one of its members"#,
+        ),
+        (
+            "bond=bond0:eth0,eth1::12",
+            r#"bond=: "bond0:eth0,eth1::12" has an MTU that is not 68 to 65535"#,
+        ),
+        (
+            "bond=bond0:eth0,,eth1",
+            r#"bond=: "bond0:eth0,,eth1" has "", not an interface name (1 to 15 characters, no '/', ':' or spaces)"#,
+        ),
+        (
+            "bridge=br0",
+            r#"bridge=: "br0" is not <bridge name>:<ports>"#,
+        ),
+        (
+            "ifname=lan0:52:54:00",
+            r#"ifname=: "lan0:52:54:00" has no Ethernet MAC address after the name (aa:bb:cc:dd:ee:ff)"#,
+        ),
+        (
+            "bond=br0:eth0,eth1 bridge=br0:eth2",
+            r#"bridge=: "br0" names a device that bond= defines too"#,
+        ),
+        (
+            "bond=bond0:eth0,eth1 bridge=br0:eth1",
+            r#"bridge=: "eth1" is a member of two bonds or bridges"#,
+        ),
+    ] {
+        assert_eq!(err(line), want, "{line}");
+    }
 }

@@ -72,6 +72,24 @@ fn every_plan_has_the_required_keys() {
 }
 
 #[test]
+fn dracut_timeouts_in_json_and_text() {
+    let line = "ip=dhcp rd.net.timeout.carrier=45 rd.net.timeout.dhcp=20 nfsroot=10.0.0.1:/arch";
+    let v = plan(line);
+    assert_eq!(get(&v, "net.timeout_carrier"), &Value::Int(45));
+    assert_eq!(get(&v, "net.timeout_dhcp"), &Value::Int(20));
+    let cfg = parse(line).unwrap();
+    let text = plan_text(&cfg);
+    assert!(
+        text.contains("DHCP keeps trying for up to 20 s (rd.net.timeout.dhcp)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("carrier: waited for up to 45 s (rd.net.timeout.carrier)"),
+        "{text}"
+    );
+}
+
+#[test]
 fn seed_line_json_exactly() {
     let v = plan("ip=:::::eth0:dhcp nfsroot=10.0.0.1:/arch");
     assert_eq!(get(&v, "net.mode"), &s("dhcp"));
@@ -93,7 +111,8 @@ fn seed_line_json_exactly() {
             r#""mac":null,"client_id":null,"bootif":null,"interfaces":[{"mode":"dhcp","autoconf":"dhcp","#,
             r#""device":"eth0","client_ip":null,"server_ip":null,"gateway":null,"netmask":null,"#,
             r#""netmask_default":null,"hostname":null,"#,
-            r#""nis_domain":null,"dns":[],"ntp":null,"mtu":null,"mac":null,"client_id":null}]},"#,
+            r#""nis_domain":null,"dns":[],"ntp":null,"mtu":null,"mac":null,"client_id":null}],"#,
+            r#""vlans":[],"bonds":[],"bridges":[],"ifnames":[],"timeout_carrier":null,"timeout_dhcp":null},"#,
             r#""root":{"kind":"nfs","server":"10.0.0.1","path":"/arch","mount_path":null,"nfs_version":null,"#,
             r#""options":[],"#,
             r#""port":null,"export":null,"fstype":null,"flags":null,"read_only":true,"give_up":null},"#,
@@ -266,4 +285,37 @@ fn static_ip_json_carries_what_the_text_shows() {
     assert_eq!(get(&v, "root.server"), &Value::Null);
     assert_eq!(get(&v, "root.mount_path"), &Value::Null);
     assert_eq!(get(&v, "net.netmask_default"), &Value::Null);
+}
+
+#[test]
+fn dracut_virtual_links_in_json_and_text() {
+    let line = "bond=bond0:eth0,eth1:mode=active-backup,miimon=100:9000 vlan=vlan5:bond0 \
+                bridge=br1:eth2 ifname=eth2:52:54:00:12:34:56 nfsroot=10.0.0.1:/arch";
+    let v = plan(line);
+    assert_eq!(
+        get(&v, "net.vlans").render(),
+        r#"[{"name":"vlan5","parent":"bond0","id":5}]"#
+    );
+    assert_eq!(
+        get(&v, "net.bonds").render(),
+        r#"[{"name":"bond0","slaves":["eth0","eth1"],"options":{"mode":"active-backup","miimon":"100"},"mtu":9000}]"#
+    );
+    assert_eq!(
+        get(&v, "net.bridges").render(),
+        r#"[{"name":"br1","ports":["eth2"]}]"#
+    );
+    assert_eq!(
+        get(&v, "net.ifnames").render(),
+        r#"[{"name":"eth2","mac":"52:54:00:12:34:56"}]"#
+    );
+    let text = plan_text(&parse(line).unwrap());
+    for want in [
+        "  rename the interface with MAC 52:54:00:12:34:56 to eth2 (ifname=)\n",
+        "  bond bond0 of eth0, eth1 (mode=active-backup,miimon=100, MTU 9000) (bond=)\n",
+        "  bridge br1 over eth2 (bridge=)\n",
+        "  VLAN vlan5 (id 5) on bond0 (vlan=)\n",
+        "DHCP on br1 or vlan5 (created from the command line)",
+    ] {
+        assert!(text.contains(want), "{want:?} in\n{text}");
+    }
 }

@@ -26,6 +26,7 @@ fn config(xid: u32, seed: u64) -> Config {
         xid,
         rng_seed: seed,
         early_retry: false,
+        settle_window: Duration::ZERO,
     }
 }
 
@@ -994,4 +995,144 @@ fn early_retry_repeats_the_first_request_per_offer_once() {
         let gap = c.next_deadline().expect("a deadline") - at;
         assert!(gap >= Duration::from_secs(3), "seed {seed}: {gap:?}");
     }
+}
+
+/// A link that forwards only after ~45 s (a dead port, then spanning tree):
+/// by then the RFC schedule waits 32 s between DISCOVERs. The "link changed"
+/// input starts the schedule over, so the next DISCOVER leaves at once, on a
+/// new transaction, with the early repeat and the 4 s doubling after it.
+#[test]
+fn link_change_restarts_the_schedule() {
+    for seed in 0..100u64 {
+        let mut cfg = config(0x4242, seed);
+        cfg.early_retry = true;
+        let t0 = Instant::now();
+        let mut c = Client::new(cfg, t0);
+        // Nothing answers for 45 s of scripted time.
+        let mut now = t0;
+        let mut grown = Duration::ZERO;
+        while now < t0 + Duration::from_secs(45) {
+            c.poll_transmit(now).expect("a DISCOVER at each deadline");
+            assert_eq!(c.state(), State::Selecting);
+            let next = c.next_deadline().expect("a deadline");
+            grown = next - now;
+            now = next;
+        }
+        assert!(grown >= Duration::from_secs(15), "seed {seed}: {grown:?}");
+        let sent = c.sent();
+        // The carrier comes back (or the port starts forwarding) at 46 s.
+        let up = t0 + Duration::from_secs(46);
+        c.link_changed(up);
+        assert_eq!(c.next_deadline(), Some(up), "due at once");
+        assert_eq!(c.state(), State::Init);
+        let m = c.poll_transmit(up).expect("a DISCOVER at the link change");
+        let d = decode(&m);
+        assert_eq!(d.opts().msg_type(), Some(MessageType::Discover));
+        assert_ne!(d.xid(), 0x4242, "a new transaction");
+        assert_eq!(
+            u64::from(d.secs()),
+            46,
+            "secs counts from the first DISCOVER"
+        );
+        assert_eq!(c.sent(), sent + 1);
+        // The early repeat, then 4 s ± 1 s: no interval of tens of seconds.
+        let early = c.next_deadline().unwrap() - up;
+        assert!(
+            early >= Duration::from_millis(750) && early <= Duration::from_millis(1250),
+            "seed {seed}: {early:?}"
+        );
+        let d1 = c.next_deadline().unwrap();
+        c.poll_transmit(d1).expect("the early repeat");
+        let gap = c.next_deadline().unwrap() - d1;
+        assert!(
+            gap >= Duration::from_secs(3) && gap <= Duration::from_secs(5),
+            "seed {seed}: {gap:?}"
+        );
+        // An OFFER to the new xid is taken and the exchange completes.
+        let xid = d.xid();
+        assert!(matches!(c.handle(d1, &offer(xid)), Event::Offered { .. }));
+        let req = c.poll_transmit(d1).expect("REQUEST");
+        assert_eq!(msg_type(&req), MessageType::Request);
+        let lease = bound(c.handle(d1, &ack(xid)));
+        assert_eq!(lease.addr, Some(ADDR));
+        // Bound: a later link change leaves the lease and its renewal time.
+        let renew_at = c.next_deadline();
+        c.link_changed(d1 + Duration::from_secs(1));
+        assert_eq!(c.state(), State::Bound);
+        assert_eq!(c.next_deadline(), renew_at);
+        assert!(c.poll_transmit(d1 + Duration::from_secs(1)).is_none());
+    }
+}
+
+/// INIT-REBOOT asks for its address again at the link change, same state.
+#[test]
+fn link_change_in_init_reboot_asks_again() {
+    let mut cfg = config(9, 3);
+    cfg.requested_ip = Some(ADDR);
+    let t0 = Instant::now();
+    let mut c = Client::new(cfg, t0);
+    let m = c.poll_transmit(t0).expect("REQUEST");
+    assert_eq!(msg_type(&m), MessageType::Request);
+    let t1 = t0 + Duration::from_secs(2);
+    assert!(c.poll_transmit(t1).is_none());
+    c.link_changed(t1);
+    assert_eq!(c.state(), State::InitReboot);
+    let m = c
+        .poll_transmit(t1)
+        .expect("REQUEST again at the link change");
+    assert_eq!(msg_type(&m), MessageType::Request);
+}
+
+/// A young link nobody has answered on yet (a switch port in listening and
+/// learning): retransmissions every 2 s ± 0.5 s for the settle window, then
+/// RFC 2131 §4.1's doubling. A port that forwards at 30 s is asked by 32.5 s.
+#[test]
+fn unanswered_young_link_retries_every_two_seconds() {
+    for seed in 0..50u64 {
+        let mut cfg = config(0x77, seed);
+        cfg.early_retry = true;
+        cfg.settle_window = machine::SETTLE_WINDOW;
+        let t0 = Instant::now();
+        let mut c = Client::new(cfg, t0);
+        let mut now = t0;
+        let mut gaps = Vec::new();
+        while now < t0 + Duration::from_secs(120) {
+            c.poll_transmit(now).expect("a DISCOVER at each deadline");
+            let next = c.next_deadline().unwrap();
+            gaps.push((now - t0, next - now));
+            now = next;
+        }
+        for (at, gap) in &gaps[1..] {
+            if *at < machine::SETTLE_WINDOW {
+                assert!(
+                    *gap >= Duration::from_millis(1500) && *gap <= Duration::from_millis(2500),
+                    "seed {seed}: {gap:?} at {at:?}"
+                );
+            }
+        }
+        // Past the window the interval grows again (attempts kept counting).
+        let late = gaps
+            .iter()
+            .rev()
+            .find(|(at, _)| *at > Duration::from_secs(60));
+        assert!(
+            late.is_some_and(|(_, g)| *g >= Duration::from_secs(15)),
+            "seed {seed}: {gaps:?}"
+        );
+    }
+}
+
+/// Once a server has answered, the path is proven: the RFC schedule rules
+/// even inside the settle window (no 2 s hammering of a slow server).
+#[test]
+fn answered_link_keeps_the_rfc_schedule() {
+    let mut cfg = config(0x78, 5);
+    cfg.settle_window = machine::SETTLE_WINDOW;
+    let t0 = Instant::now();
+    let mut c = Client::new(cfg, t0);
+    c.poll_transmit(t0).expect("DISCOVER");
+    assert!(matches!(c.handle(t0, &offer(0x78)), Event::Offered { .. }));
+    c.poll_transmit(t0).expect("REQUEST");
+    let gap = c.next_deadline().unwrap() - t0;
+    assert!(gap >= Duration::from_secs(3), "{gap:?}");
 }

@@ -243,6 +243,7 @@ fn params(timeout: Duration) -> Params {
         rapid_commit: false,
         timeout,
         early_retry: false,
+        settle_window: Duration::ZERO,
     }
 }
 

@@ -22,6 +22,7 @@ fn config(requested: bool, rapid: bool) -> Config {
         xid: XID,
         rng_seed: 1,
         early_retry: false,
+        settle_window: Duration::ZERO,
     }
 }
 

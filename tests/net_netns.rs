@@ -58,6 +58,23 @@ fn sh(args: &[&str]) {
     );
 }
 
+/// Whether a command succeeds (for probing what the kernel can do).
+fn sh_ok(args: &[&str]) -> bool {
+    Command::new(args[0])
+        .args(&args[1..])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// One echo request from namespace `ns` to `addr`, answered within 1 s.
+fn ping(ns: &str, addr: &str) -> bool {
+    sh_ok(&[
+        "ip", "netns", "exec", ns, "ping", "-c", "1", "-W", "1", addr,
+    ])
+}
+
 /// What one `netroot net` run did.
 struct Run {
     code: i32,
@@ -672,6 +689,329 @@ fn interface_appears_late() {
     );
 }
 
+/// The cable is plugged in ~3.5 s after netroot starts (the peer comes up
+/// late): netroot says what it waits for, a line every few seconds, and binds
+/// within a second or two of the carrier.
+#[test]
+fn late_carrier_binds_soon_after() {
+    let mut lab = lab_or_skip!("latecarrier");
+    let c = lab.ns("c");
+    let s = lab.ns("s");
+    lab.veth(&c, "eth0", MAC0, &s, "srv0", "10.77.1.1/24");
+    lab.dnsmasq(&s, "srv0", &basic_dnsmasq_opts(true), None);
+    sh(&["ip", "-n", &s, "link", "set", "srv0", "down"]);
+    let s2 = s.clone();
+    let plug = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(3500));
+        sh(&["ip", "-n", &s2, "link", "set", "srv0", "up"]);
+        Instant::now()
+    });
+    let run = lab.netroot(&c, "ip=dhcp netroot.timeout=30 rd.net.timeout.carrier=20");
+    let done = Instant::now();
+    let carrier_at = plug.join().unwrap();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.starts_with("eth0: 10.77.1.50/24"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.contains("waiting for carrier on eth0 (3 s)"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        count(&run.stderr, "waiting for carrier on"),
+        1,
+        "one line every 3 s, not a flood: {}",
+        run.stderr
+    );
+    let after = done.duration_since(carrier_at);
+    eprintln!("bound {after:?} after the carrier");
+    assert!(after < Duration::from_secs(2), "{after:?}");
+}
+
+/// The server side goes away 0.5 s after the client has carrier and comes
+/// back 20 s later (a port taken down and re-negotiated, a switch
+/// reboot): by then the RFC 2131 schedule waits ~16 s between DISCOVERs,
+/// but the carrier change starts it over, so the lease comes within a
+/// second or two of the server being reachable again.
+#[test]
+fn carrier_flap_restarts_dhcp_schedule() {
+    let mut lab = lab_or_skip!("flap");
+    let c = lab.ns("c");
+    let s = lab.ns("s");
+    lab.veth(&c, "eth0", MAC0, &s, "srv0", "10.77.1.1/24");
+    lab.wire_up(&c, "eth0", &s, "srv0");
+    let s2 = s.clone();
+    let flap = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(500));
+        sh(&["ip", "-n", &s2, "link", "set", "srv0", "down"]);
+        std::thread::sleep(Duration::from_secs(20));
+        sh(&["ip", "-n", &s2, "link", "set", "srv0", "up"]);
+        Instant::now()
+    });
+    // The server starts at 2 s, while the link is dead (0.5 s to 20.5 s):
+    // nobody answers the DISCOVERs sent before the flap.
+    lab.dnsmasq(&s, "srv0", &basic_dnsmasq_opts(true), Some(2));
+    let run = lab.netroot(&c, "ip=dhcp netroot.timeout=60 rd.net.timeout.dhcp=50");
+    let done = Instant::now();
+    let up_at = flap.join().unwrap();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("carrier lost"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("eth0: carrier back, asking again"),
+        "{}",
+        run.stderr
+    );
+    let after = done.saturating_duration_since(up_at);
+    eprintln!("bound {after:?} after the server side came back");
+    assert!(done > up_at, "bound before the link came back");
+    assert!(after < Duration::from_secs(3), "{after:?}");
+}
+
+/// The server sits behind a bridge running spanning tree (forward delay
+/// 7 s: the port listens, then learns, and forwards ~14 s after it came
+/// up). The client has carrier at once and nothing changes on its side
+/// when the port starts forwarding; its DISCOVERs every 2 s on the young,
+/// unanswered link find the server within a few seconds of it (RFC 2131's
+/// doubling alone would ask at ~13 s, then not before ~29 s).
+#[test]
+fn spanning_tree_port_forwards_late() {
+    let mut lab = lab_or_skip!("stp");
+    let c = lab.ns("c");
+    let s = lab.ns("s");
+    sh(&[
+        "ip", "-n", &c, "link", "add", "eth0", "address", MAC0, "type", "veth", "peer", "name",
+        "srv0", "netns", &s,
+    ]);
+    sh(&[
+        "ip",
+        "-n",
+        &s,
+        "link",
+        "add",
+        "br0",
+        "type",
+        "bridge",
+        "stp_state",
+        "1",
+        "forward_delay",
+        "700",
+    ]);
+    sh(&["ip", "-n", &s, "addr", "add", "10.77.1.1/24", "dev", "br0"]);
+    sh(&["ip", "-n", &s, "link", "set", "br0", "up"]);
+    lab.dnsmasq(&s, "br0", &basic_dnsmasq_opts(true), None);
+    sh(&["ip", "-n", &s, "link", "set", "srv0", "master", "br0", "up"]);
+    let s2 = s.clone();
+    let watch = std::thread::spawn(move || {
+        let t = Instant::now();
+        loop {
+            let out = Command::new("ip")
+                .args(["-n", &s2, "-d", "link", "show", "dev", "srv0"])
+                .output()
+                .unwrap();
+            if String::from_utf8_lossy(&out.stdout).contains("state forwarding") {
+                return Instant::now();
+            }
+            assert!(t.elapsed() < Duration::from_secs(40), "never forwards");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    });
+    let run = lab.netroot(&c, "ip=dhcp netroot.timeout=60");
+    let done = Instant::now();
+    let forwarding = watch.join().unwrap();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.elapsed > Duration::from_secs(10),
+        "the port was not blocking: {:?}",
+        run.elapsed
+    );
+    let after = done.saturating_duration_since(forwarding);
+    eprintln!(
+        "bound {after:?} after the port forwarded ({:?} after start)",
+        run.elapsed
+    );
+    // At most one 2 s ± 0.5 s interval, plus the exchange, under load;
+    // the RFC schedule alone would leave up to ~15 s here.
+    assert!(after < Duration::from_secs(4), "{after:?}");
+}
+
+/// `vlan=`: the server side has VLAN 5 on its end of the wire (dnsmasq
+/// only there); netroot creates vlan5 on eth0 and, with no device in ip=,
+/// configures the VLAN rather than the bare link.
+#[test]
+fn vlan_on_veth() {
+    let mut lab = lab_or_skip!("vlan", "ping");
+    let c = lab.ns("c");
+    let s = lab.ns("s");
+    lab.veth(&c, "eth0", MAC0, &s, "srv0", "10.77.9.1/24");
+    let vlan = [
+        "ip", "-n", &s, "link", "add", "link", "srv0", "name", "srv0.5", "type", "vlan", "id", "5",
+    ];
+    if !sh_ok(&vlan) {
+        eprintln!("SKIP vlan: this kernel has no 802.1Q (8021q) driver");
+        return;
+    }
+    sh(&[
+        "ip",
+        "-n",
+        &s,
+        "addr",
+        "add",
+        "10.77.1.1/24",
+        "dev",
+        "srv0.5",
+    ]);
+    sh(&["ip", "-n", &s, "link", "set", "srv0.5", "up"]);
+    lab.dnsmasq(&s, "srv0.5", &basic_dnsmasq_opts(true), None);
+    let run = lab.netroot(&c, "vlan=vlan5:eth0 ip=dhcp netroot.timeout=20");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.starts_with("vlan5: 10.77.1.50/24 by dhcp"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.contains("vlan5: created (vlan 5 on eth0)"),
+        "{}",
+        run.stderr
+    );
+    let link = lab.ip(&c, &["-d", "link", "show", "dev", "vlan5"]);
+    assert!(link.contains("vlan protocol 802.1Q id 5"), "{link}");
+    let addr = lab.ip(&c, &["-4", "-o", "addr", "show", "dev", "vlan5"]);
+    assert!(addr.contains("inet 10.77.1.50/24"), "{addr}");
+    // The tagged path works both ways.
+    assert!(ping(&c, "10.77.1.1"), "no answer from 10.77.1.1");
+}
+
+/// Two veths whose server ends are ports of one bridge (two switch ports).
+fn two_wires(lab: &Lab, c: &str, s: &str) {
+    for (cif, mac, sif) in [("eth0", MAC0, "srv0"), ("eth1", MAC1, "srv1")] {
+        sh(&[
+            "ip", "-n", c, "link", "add", cif, "address", mac, "type", "veth", "peer", "name", sif,
+            "netns", s,
+        ]);
+    }
+    sh(&["ip", "-n", s, "link", "add", "br0", "type", "bridge"]);
+    sh(&["ip", "-n", s, "addr", "add", "10.77.1.1/24", "dev", "br0"]);
+    for dev in ["srv0", "srv1"] {
+        sh(&["ip", "-n", s, "link", "set", dev, "master", "br0", "up"]);
+    }
+    sh(&["ip", "-n", s, "link", "set", "br0", "up"]);
+    let _ = lab;
+}
+
+/// `bond=` active-backup over two wires: the lease comes over the bond,
+/// and the address keeps working when the active member's wire dies.
+#[test]
+fn active_backup_bond_survives_a_dead_member() {
+    let mut lab = lab_or_skip!("bond", "ping");
+    let c = lab.ns("c");
+    let s = lab.ns("s");
+    if !sh_ok(&["ip", "-n", &s, "link", "add", "probe0", "type", "bond"]) {
+        eprintln!("SKIP bond: this kernel has no bonding driver");
+        return;
+    }
+    sh(&["ip", "-n", &s, "link", "del", "probe0"]);
+    two_wires(&lab, &c, &s);
+    lab.dnsmasq(&s, "br0", &basic_dnsmasq_opts(true), None);
+    let run = lab.netroot(
+        &c,
+        "bond=bond0:eth0,eth1:mode=active-backup,miimon=100 ip=dhcp netroot.timeout=30",
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.starts_with("bond0: 10.77.1.50/24 by dhcp"),
+        "{}",
+        run.stdout
+    );
+    let state = |lab: &Lab| {
+        let out = Command::new("ip")
+            .args(["netns", "exec", &c, "cat", "/proc/net/bonding/bond0"])
+            .output()
+            .unwrap();
+        let _ = lab;
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let st = state(&lab);
+    assert!(
+        st.contains("Bonding Mode: fault-tolerance (active-backup)"),
+        "{st}"
+    );
+    assert!(st.contains("MII Polling Interval (ms): 100"), "{st}");
+    let active = st
+        .lines()
+        .find_map(|l| l.strip_prefix("Currently Active Slave: "))
+        .expect("an active member")
+        .trim()
+        .to_string();
+    let peer = if active == "eth0" { "srv0" } else { "srv1" };
+    assert!(ping(&c, "10.77.1.1"), "no answer from 10.77.1.1");
+    // The active member's wire dies mid-lease.
+    sh(&["ip", "-n", &s, "link", "set", peer, "down"]);
+    let t = Instant::now();
+    loop {
+        if ping(&c, "10.77.1.1") {
+            break;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "no failover: {}",
+            state(&lab)
+        );
+    }
+    eprintln!(
+        "ping answered again {:?} after {active}'s wire died",
+        t.elapsed()
+    );
+    let st = state(&lab);
+    assert!(
+        !st.contains(&format!("Currently Active Slave: {active}")),
+        "{st}"
+    );
+    let addr = lab.ip(&c, &["-4", "-o", "addr", "show", "dev", "bond0"]);
+    assert!(addr.contains("inet 10.77.1.50/24"), "{addr}");
+}
+
+/// `bridge=` over a veth: the client's address goes on the bridge.
+#[test]
+fn bridge_over_veth() {
+    let mut lab = lab_or_skip!("bridge");
+    let c = lab.ns("c");
+    let s = lab.ns("s");
+    lab.veth(&c, "eth0", MAC0, &s, "srv0", "10.77.1.1/24");
+    lab.dnsmasq(&s, "srv0", &basic_dnsmasq_opts(true), None);
+    let run = lab.netroot(&c, "bridge=br0:eth0 ip=dhcp netroot.timeout=20");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.starts_with("br0: 10.77.1.50/24 by dhcp"),
+        "{}",
+        run.stdout
+    );
+    let port = lab.ip(&c, &["link", "show", "dev", "eth0"]);
+    assert!(port.contains("master br0"), "{port}");
+    // networkd recreates the bridge and keeps the root's path.
+    let nd = lab.file("run/systemd/network/10-netroot-br0.netdev");
+    assert!(nd.contains("[NetDev]\nName=br0\nKind=bridge\n"), "{nd}");
+    let net = lab.file("run/systemd/network/10-netroot-eth0.network");
+    assert!(net.contains("[Match]\nName=eth0\n"), "{net}");
+    assert!(net.contains("Bridge=br0\n"), "{net}");
+    assert!(net.contains("KeepConfiguration=yes\n"), "{net}");
+    let link = lab.file("run/systemd/network/10-netroot-eth0.link");
+    assert!(
+        link.contains(&format!("PermanentMACAddress={MAC0}")),
+        "{link}"
+    );
+    let top = lab.file("run/systemd/network/10-netroot-br0.network");
+    assert!(top.contains("[Match]\nName=br0\n"), "{top}");
+    assert!(top.contains("KeepConfiguration=yes\n"), "{top}");
+    assert!(!lab
+        .dir
+        .join("run/systemd/network/10-netroot-br0.link")
+        .exists());
+}
+
 /// The cable is unplugged (the peer is down): a clear error naming the
 /// interface, after the timeout, from link events rather than polling.
 #[test]
@@ -681,14 +1021,21 @@ fn no_carrier_fails_clearly() {
     let s = lab.ns("s");
     lab.veth(&c, "eth0", MAC0, &s, "srv0", "10.77.1.1/24");
     sh(&["ip", "-n", &s, "link", "set", "srv0", "down"]);
-    let run = lab.netroot(&c, "ip=dhcp netroot.timeout=2");
-    assert_eq!(run.code, 1);
-    assert!(
-        run.stderr.contains("no carrier on eth0 within 2 s"),
-        "{}",
-        run.stderr
-    );
-    assert!(run.elapsed < Duration::from_secs(4), "{:?}", run.elapsed);
+    // netroot.timeout alone, and dracut's rd.net.timeout.carrier= bounding
+    // the carrier wait on its own.
+    for line in [
+        "ip=dhcp netroot.timeout=2",
+        "ip=dhcp netroot.timeout=60 rd.net.timeout.carrier=2",
+    ] {
+        let run = lab.netroot(&c, line);
+        assert_eq!(run.code, 1);
+        assert!(
+            run.stderr.contains("no carrier on eth0 within 2 s"),
+            "{}",
+            run.stderr
+        );
+        assert!(run.elapsed < Duration::from_secs(4), "{:?}", run.elapsed);
+    }
 }
 
 /// Static ip=: configured without a single DHCP packet.

@@ -39,6 +39,7 @@ fuzz_target!(|data: &[u8]| {
             xid,
             rng_seed: u64::from(sel),
             early_retry: false,
+            settle_window: Duration::ZERO,
         },
         t,
     );

@@ -77,12 +77,27 @@ pub(crate) fn root_module_plan(
 /// Coldplug the NIC and bus drivers (the network phase needs them) and
 /// return the root's module plan, to load while or after the network comes up.
 pub(super) fn start_modules(cfg: &BootConfig) -> Result<Option<crate::kmod::Plan>, BootError> {
-    let Some(tree) = image_modules() else {
+    let Some(mut tree) = image_modules() else {
         return Ok(None);
     };
-    let plan = root_module_plan(&tree, cfg)?;
+    // Checked first: a module missing from the image halts with its name.
+    root_module_plan(&tree, cfg)?;
     coldplug_drivers(&tree);
-    Ok(Some(plan))
+    // bonding, bridge, 8021q: the network phase creates the links, so they
+    // load now, not in the background with the root's.
+    let netdev = cfg.netdevs.modules();
+    if !netdev.is_empty() {
+        let t = Instant::now();
+        tree.plan(&netdev, &[])
+            .and_then(|plan| crate::kmod::Loader::spawn(plan).wait_all())?;
+        info!(
+            "loaded {} for bond=/bridge=/vlan= in {} ms",
+            netdev.join(" "),
+            t.elapsed().as_millis()
+        );
+        tree.mark_loaded(netdev);
+    }
+    Ok(Some(root_module_plan(&tree, cfg)?))
 }
 
 /// Load the drivers of the devices present (NICs and their buses) and say
@@ -129,6 +144,10 @@ mod tests {
         let line = |c: &str| root_modules_line(&cmdline::parse(c).unwrap());
         // nfsv3 loads only if the mount falls back to v3 (load_late).
         assert_eq!(line("root=/dev/nfs nfsroot=10.0.0.1:/arch"), "nfsv4");
+        assert_eq!(
+            line("root=/dev/nfs nfsroot=10.0.0.1:/arch bond=bond0:eth0,eth1 vlan=vlan5:bond0"),
+            "nfsv4 bonding 8021q"
+        );
         assert_eq!(line("root=/dev/nfs nfsroot=10.0.0.1:/arch,vers=3"), "nfsv3");
         assert_eq!(
             line("nbd_host=10.0.2.2 nbd_name=arch root=/dev/nbd0 rootfstype=btrfs"),

@@ -6,6 +6,7 @@
 //! naming the parameter, the field and the value.
 
 pub mod ip;
+pub mod netdev;
 pub mod root;
 pub mod tokenize;
 
@@ -13,6 +14,7 @@ use std::net::Ipv4Addr;
 use std::time::Duration;
 
 pub use ip::{Autoconf, IpParam};
+pub use netdev::NetDevs;
 pub use root::{merge_nfs, NbdRoot, NfsRoot, NfsVersion, ResolvedNfs, RootSpec};
 pub use tokenize::tokenize;
 
@@ -200,6 +202,13 @@ pub struct Options {
     pub renew: Option<bool>,
     /// `netroot.syslog=<host>[:<port>]` or `dhcp`.
     pub syslog: Option<Syslog>,
+    /// dracut's `rd.net.timeout.carrier=SECONDS` (dracut.cmdline(7): how
+    /// long to wait for carrier). None: up to `timeout`.
+    pub timeout_carrier: Option<Duration>,
+    /// dracut's `rd.net.timeout.dhcp=SECONDS` (dracut.cmdline(7): the DHCP
+    /// client's time limit), counted from the moment DHCP starts. None:
+    /// what is left of `timeout`.
+    pub timeout_dhcp: Option<Duration>,
 }
 
 /// Default for `netroot.timeout`.
@@ -218,6 +227,8 @@ impl Default for Options {
             nfs4_unique_id: None,
             renew: None,
             syslog: None,
+            timeout_carrier: None,
+            timeout_dhcp: None,
         }
     }
 }
@@ -229,6 +240,8 @@ pub struct BootConfig {
     /// Empty: no `ip=` given; netroot then does DHCP on every candidate
     /// interface if the root needs the network.
     pub ip: Vec<IpParam>,
+    /// dracut's `vlan=`, `bond=`, `bridge=` and `ifname=`.
+    pub netdevs: NetDevs,
     /// `BOOTIF=01-aa-bb-cc-dd-ee-ff` (pxelinux IPAPPEND 2): the MAC that PXE booted.
     pub bootif: Option<[u8; 6]>,
     /// The root to mount.
@@ -458,6 +471,10 @@ pub fn parse_tokens(tokens: &tokenize::Tokens) -> Result<BootConfig, Error> {
             (k, Some(v)) if k.eq_ignore_ascii_case("bootif") => {
                 cfg.bootif = Some(parse_bootif(k, v)?);
             }
+            ("vlan", Some(v)) => cfg.netdevs.vlans.push(netdev::parse_vlan(key, v)?),
+            ("bond", v) => cfg.netdevs.bonds.push(netdev::parse_bond(key, v)?),
+            ("bridge", v) => cfg.netdevs.bridges.push(netdev::parse_bridge(key, v)?),
+            ("ifname", Some(v)) => cfg.netdevs.ifnames.push(netdev::parse_ifname(key, v)?),
             ("nfsroot", Some(v)) => nfsroot = Some(root::parse_nfsroot(v)?),
             ("root", Some(v)) => root = Some(v),
             ("netroot", Some(v)) => netroot = Some(v),
@@ -486,6 +503,12 @@ pub fn parse_tokens(tokens: &tokenize::Tokens) -> Result<BootConfig, Error> {
                 );
             }
             ("netroot.timeout", Some(v)) => cfg.options.timeout = parse_secs(key, v, 86_400)?,
+            ("rd.net.timeout.carrier", Some(v)) => {
+                cfg.options.timeout_carrier = Some(parse_secs(key, v, 86_400)?)
+            }
+            ("rd.net.timeout.dhcp", Some(v)) => {
+                cfg.options.timeout_dhcp = Some(parse_secs(key, v, 86_400)?)
+            }
             ("netroot.nbd.give-up", Some(v)) => {
                 cfg.options.nbd_give_up = Some(parse_secs(key, v, 604_800)?)
             }
@@ -518,6 +541,8 @@ pub fn parse_tokens(tokens: &tokenize::Tokens) -> Result<BootConfig, Error> {
             _ => {} // not ours: the kernel's or another program's
         }
     }
+
+    netdev::check(&cfg.netdevs)?;
 
     cfg.root = match root {
         Some("/dev/nfs") => RootSpec::Nfs(nfsroot.unwrap_or_default()),

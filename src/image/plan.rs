@@ -50,6 +50,9 @@ impl Set {
 const ROOT_MODULES: &[&str] = &["nfsv4", "nfsv3", "nbd", "overlay"];
 /// The lab's NICs (QEMU's virtio-net, e1000, e1000e) and btrfs (its NBD image).
 const LAB_MODULES: &[&str] = &["virtio_pci", "virtio_net", "e1000", "e1000e", "btrfs"];
+/// The drivers of dracut's `bond=`, `vlan=`, `bridge=` (netroot creates
+/// those links itself), taken where the kernel has them.
+const NETDEV_MODULES: &[&str] = &["bonding", "8021q", "bridge"];
 /// File systems of NBD roots on real machines.
 const GENERIC_FS: &[&str] = &["ext4", "xfs"];
 /// NIC drivers of common server and desktop hardware, taken where the
@@ -102,6 +105,7 @@ pub fn selection(set: Set, add: &[String], host: &Host) -> Selection {
     let own = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     let mut s = Selection {
         required: own(ROOT_MODULES),
+        optional: own(NETDEV_MODULES),
         ..Selection::default()
     };
     match set {

@@ -27,6 +27,7 @@ use std::time::Duration;
 use super::apply::{self, Plan};
 use super::dhcp::Lease;
 use super::Proto;
+use crate::cmdline::NetDevs;
 use crate::json::Value;
 use crate::util::fmt_mac;
 
@@ -51,6 +52,116 @@ pub struct Handover<'a> {
     pub uptime: u64,
     /// How long the bring-up took.
     pub elapsed: Duration,
+    /// dracut's virtual links the command line asked for.
+    pub netdevs: &'a NetDevs,
+    /// The permanent MACs of the physical links under them, by name.
+    pub port_macs: &'a [(String, [u8; 6])],
+}
+
+impl Handover<'_> {
+    /// Whether the configured interface is one of the virtual links: its
+    /// MAC is a member's, so it is matched by name, and it has no .link.
+    fn on_virtual(&self) -> bool {
+        let d = self.netdevs;
+        let i = self.plan.iface.as_str();
+        d.bonds.iter().any(|b| b.name == i)
+            || d.bridges.iter().any(|b| b.name == i)
+            || d.vlans.iter().any(|v| v.name == i)
+    }
+}
+
+/// The systemd-networkd files that recreate dracut's virtual links in the
+/// booted system (systemd.netdev(5), systemd.network(5), systemd.link(5)):
+/// a `.netdev` per device; a `.network` per lower link naming what it
+/// belongs to (`Bond=`, `Bridge=`, `VLAN=`), matched by name, with
+/// `KeepConfiguration=yes` so networkd never takes the root's path down;
+/// and a `.link` pinning each physical member's name by its permanent MAC
+/// (a bond member's current MAC is the bond's). (file name, text) pairs.
+/// PURE. Names were checked by the command-line parser (no spaces,
+/// no `/`, at most 15 bytes), so they cannot inject lines.
+pub fn netdev_files(devs: &NetDevs, port_macs: &[(String, [u8; 6])]) -> Vec<(String, String)> {
+    const HEAD: &str =
+        "# Written by netroot from the kernel command line (bond=, bridge=, vlan=).\n";
+    let mut out = Vec::new();
+    for b in &devs.bonds {
+        let o = &b.options;
+        let mut t = format!("{HEAD}[NetDev]\nName={}\nKind=bond\n", b.name);
+        if let Some(m) = b.mtu {
+            let _ = writeln!(t, "MTUBytes={m}");
+        }
+        let _ = write!(t, "\n[Bond]\nMode={}\n", o.mode_name());
+        for (k, v) in [
+            ("MIIMonitorSec", o.miimon),
+            ("UpDelaySec", o.updelay),
+            ("DownDelaySec", o.downdelay),
+        ] {
+            if let Some(v) = v {
+                let _ = writeln!(t, "{k}={v}ms");
+            }
+        }
+        for (k, v) in o.pairs() {
+            match k {
+                "lacp_rate" => {
+                    let _ = writeln!(t, "LACPTransmitRate={v}");
+                }
+                "xmit_hash_policy" => {
+                    let _ = writeln!(t, "TransmitHashPolicy={v}");
+                }
+                _ => {}
+            }
+        }
+        out.push((format!("10-netroot-{}.netdev", b.name), t));
+    }
+    for b in &devs.bridges {
+        let t = format!("{HEAD}[NetDev]\nName={}\nKind=bridge\n", b.name);
+        out.push((format!("10-netroot-{}.netdev", b.name), t));
+    }
+    for v in &devs.vlans {
+        let t = format!(
+            "{HEAD}[NetDev]\nName={}\nKind=vlan\n\n[VLAN]\nId={}\n",
+            v.name, v.id
+        );
+        out.push((format!("10-netroot-{}.netdev", v.name), t));
+    }
+    // Each lower link: what it is a member of, what VLANs ride on it.
+    let mut lower: Vec<(String, Vec<String>)> = Vec::new();
+    let mut add = |name: &str, line: String| match lower.iter_mut().find(|(n, _)| n == name) {
+        Some((_, v)) => v.push(line),
+        None => lower.push((name.to_string(), vec![line])),
+    };
+    for b in &devs.bonds {
+        for m in &b.slaves {
+            add(m, format!("Bond={}", b.name));
+            if b.options.primary.as_ref() == Some(m) {
+                add(m, "PrimarySlave=yes".into());
+            }
+        }
+    }
+    for b in &devs.bridges {
+        for m in &b.ports {
+            add(m, format!("Bridge={}", b.name));
+        }
+    }
+    for v in &devs.vlans {
+        add(&v.parent, format!("VLAN={}", v.name));
+    }
+    for (name, lines) in lower {
+        let mut t = format!("{HEAD}[Match]\nName={name}\n\n[Network]\n");
+        for l in lines {
+            t.push_str(&l);
+            t.push('\n');
+        }
+        t.push_str("LinkLocalAddressing=no\nKeepConfiguration=yes\n");
+        out.push((format!("10-netroot-{name}.network"), t));
+        if let Some((_, mac)) = port_macs.iter().find(|(n, _)| *n == name) {
+            let t = format!(
+                "{HEAD}[Match]\nPermanentMACAddress={}\n\n[Link]\nName={name}\n",
+                fmt_mac(mac)
+            );
+            out.push((format!("10-netroot-{name}.link"), t));
+        }
+    }
+    out
 }
 
 /// Append `NAME='value'` + newline, quoted for sh the way klibc does it: the
@@ -161,7 +272,12 @@ pub fn networkd_file(h: &Handover<'_>) -> String {
         let _ = writeln!(s, "# Node name set by netroot: {n}");
     }
     s.push_str("[Match]\n");
-    let _ = writeln!(s, "MACAddress={}", fmt_mac(&h.mac));
+    if h.on_virtual() {
+        // Its MAC is a member's: match the name netroot gave it.
+        let _ = writeln!(s, "Name={}", p.iface);
+    } else {
+        let _ = writeln!(s, "MACAddress={}", fmt_mac(&h.mac));
+    }
     if let Some(mtu) = p.mtu {
         let _ = write!(s, "\n[Link]\nMTUBytes={mtu}\n");
     }
@@ -216,6 +332,10 @@ pub fn networkd_file(h: &Handover<'_>) -> String {
 /// when the name is not one a `.link` file can carry (kernel names are, but
 /// this is written into a config file, so check rather than trust).
 pub fn link_file(h: &Handover<'_>) -> Option<String> {
+    if h.on_virtual() {
+        // A .link matching its MAC would rename a member instead.
+        return None;
+    }
     let name = &h.plan.iface;
     let ok = !name.is_empty()
         && name.len() < 16
@@ -382,6 +502,11 @@ pub fn write_all(
         apply::write_file(&lf, &text)?;
         paths.push(lf);
     }
+    for (file, text) in netdev_files(h.netdevs, h.port_macs) {
+        let p = run_dir.join("systemd/network").join(file);
+        apply::write_file(&p, &text)?;
+        paths.push(p);
+    }
     let js = run_dir.join(JSON_PATH);
     apply::write_file(&js, &json(h))?;
     paths.push(js);
@@ -426,8 +551,89 @@ mod tests {
             lease: l,
             uptime: 12,
             elapsed: Duration::from_millis(250),
+            netdevs: &NetDevs::default(),
+            port_macs: &[],
         };
         f(&h)
+    }
+
+    fn bare<'a>(
+        plan: &'a Plan,
+        lease: &'a Lease,
+        netdevs: &'a NetDevs,
+        port_macs: &'a [(String, [u8; 6])],
+    ) -> Handover<'a> {
+        Handover {
+            plan,
+            mac: [2, 0, 0, 0, 0, 1],
+            lease,
+            uptime: 0,
+            elapsed: Duration::ZERO,
+            netdevs,
+            port_macs,
+        }
+    }
+
+    #[test]
+    fn netdev_files_recreate_bond_and_vlan() {
+        let cfg = crate::cmdline::parse(
+            "bond=bond0:eth0,eth1:mode=active-backup,miimon=100,primary=eth1:9000 vlan=vlan5:bond0",
+        )
+        .unwrap();
+        let macs = vec![
+            ("eth0".to_string(), [2, 0, 0, 0, 0, 1]),
+            ("eth1".to_string(), [2, 0, 0, 0, 0, 2]),
+        ];
+        let files = netdev_files(&cfg.netdevs, &macs);
+        let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "10-netroot-bond0.netdev",
+                "10-netroot-vlan5.netdev",
+                "10-netroot-eth0.network",
+                "10-netroot-eth0.link",
+                "10-netroot-eth1.network",
+                "10-netroot-eth1.link",
+                "10-netroot-bond0.network",
+            ]
+        );
+        let head = "# Written by netroot from the kernel command line (bond=, bridge=, vlan=).\n";
+        assert_eq!(
+            files[0].1,
+            format!(
+                "{head}[NetDev]\nName=bond0\nKind=bond\nMTUBytes=9000\n\n[Bond]\n\
+                 Mode=active-backup\nMIIMonitorSec=100ms\n"
+            )
+        );
+        assert_eq!(
+            files[1].1,
+            format!("{head}[NetDev]\nName=vlan5\nKind=vlan\n\n[VLAN]\nId=5\n")
+        );
+        assert_eq!(
+            files[4].1,
+            format!(
+                "{head}[Match]\nName=eth1\n\n[Network]\nBond=bond0\nPrimarySlave=yes\n\
+                 LinkLocalAddressing=no\nKeepConfiguration=yes\n"
+            )
+        );
+        assert_eq!(
+            files[5].1,
+            format!("{head}[Match]\nPermanentMACAddress=02:00:00:00:00:02\n\n[Link]\nName=eth1\n")
+        );
+        assert!(
+            files[6].1.contains("[Network]\nVLAN=vlan5\n"),
+            "{}",
+            files[6].1
+        );
+        // The address's .network matches the VLAN by name, and no .link
+        // (it would match a member's MAC).
+        let mut p = plan("vlan5", 9, Proto::Dhcp, &lease()).unwrap();
+        p.hostname = None;
+        let l = lease();
+        let h = bare(&p, &l, &cfg.netdevs, &macs);
+        assert!(networkd_file(&h).contains("[Match]\nName=vlan5\n"));
+        assert_eq!(link_file(&h), None);
     }
 
     #[test]
@@ -532,13 +738,8 @@ Name=eth0
         let mut p = plan("eth0", 2, Proto::Dhcp, &l).unwrap();
         for bad in ["eth0\n[Link]", "", "a/b", "x".repeat(16).as_str()] {
             p.iface = bad.into();
-            let h = Handover {
-                plan: &p,
-                mac: [2, 0, 0, 0, 0, 1],
-                lease: &l,
-                uptime: 0,
-                elapsed: Duration::ZERO,
-            };
+            let none = NetDevs::default();
+            let h = bare(&p, &l, &none, &[]);
             assert_eq!(link_file(&h), None, "{bad:?}");
         }
     }

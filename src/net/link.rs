@@ -230,6 +230,26 @@ impl Rtnl {
         op: &'static str,
         iface: &str,
     ) -> Result<Vec<LinkMsg>, Error> {
+        self.request_with(&|seq| req.encode(seq), op, iface)
+    }
+
+    /// [`Rtnl::request`] for a request that creates or reshapes a link.
+    pub fn dev_request(
+        &mut self,
+        req: &wire::DevRequest,
+        op: &'static str,
+        iface: &str,
+    ) -> Result<(), Error> {
+        self.request_with(&|seq| req.encode(seq), op, iface)
+            .map(|_| ())
+    }
+
+    fn request_with(
+        &mut self,
+        encode: &dyn Fn(u32) -> Vec<u8>,
+        op: &'static str,
+        iface: &str,
+    ) -> Result<Vec<LinkMsg>, Error> {
         self.seq = self.seq.wrapping_add(1);
         let seq = self.seq;
         let req_err = |source: io::Error| Error::Request {
@@ -237,7 +257,7 @@ impl Rtnl {
             iface: iface.to_string(),
             source,
         };
-        self.sock.send(&req.encode(seq)).map_err(req_err)?;
+        self.sock.send(&encode(seq)).map_err(req_err)?;
         let deadline = Instant::now() + REQUEST_TIMEOUT;
         let mut out = Vec::new();
         loop {
@@ -304,6 +324,9 @@ impl Rtnl {
     }
 }
 
+/// How often [`CarrierWatch::wait`] says that it is still waiting.
+pub const CARRIER_NOTE_EVERY: Duration = Duration::from_secs(3);
+
 /// A subscription to link events (`RTMGRP_LINK`). Open it BEFORE setting
 /// links up so no carrier change can slip between the state dump and the
 /// first wait.
@@ -318,6 +341,41 @@ impl CarrierWatch {
         Ok(CarrierWatch {
             sock: Socket::route(RTMGRP_LINK).map_err(Error::Socket)?,
         })
+    }
+
+    /// The socket, for poll(2) next to other sockets.
+    pub fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        std::os::fd::AsFd::as_fd(&self.sock)
+    }
+
+    /// The link events already queued, without waiting, in arrival order:
+    /// (ifindex, `Some(false)` when the carrier is gone (`IFF_LOWER_UP` or
+    /// `IFF_UP` clear), `Some(true)` when the link can send again (carrier
+    /// and operstate `UP`, see [`Link::ready`] for a link that was up),
+    /// `None` in between (carrier back, operstate not yet up)).
+    pub fn drain(&mut self) -> Result<Vec<(u32, Option<bool>)>, Error> {
+        let mut out = Vec::new();
+        loop {
+            match self.sock.recv(Some(Duration::ZERO)) {
+                Ok(Some(bytes)) => {
+                    for (_, reply) in wire::replies(bytes) {
+                        if let Reply::Link(msg) = reply {
+                            let ev = Link::from_message(msg);
+                            let state = if !(ev.up && ev.carrier) {
+                                Some(false)
+                            } else {
+                                // The link was up before (DHCP runs on
+                                // links set up): ready at operstate UP.
+                                ev.ready(&ev).then_some(true)
+                            };
+                            out.push((ev.index, state));
+                        }
+                    }
+                }
+                Ok(None) => return Ok(out),
+                Err(e) => return Err(Error::Socket(e)),
+            }
+        }
     }
 
     /// Wait at most `timeout` for any link event (an interface appearing
@@ -351,6 +409,7 @@ impl CarrierWatch {
         let deadline = start + timeout;
         let mut carrier = vec![false; links.len()];
         let mut first: Option<Instant> = None;
+        let mut next_note = start + CARRIER_NOTE_EVERY;
         let mut redump = true;
         // Link states, from a dump or from events.
         let mut seen: Vec<Link> = Vec::new();
@@ -385,7 +444,23 @@ impl CarrierWatch {
             if now >= until {
                 break;
             }
-            match self.sock.recv(Some(until - now)) {
+            if first.is_none() && now >= next_note {
+                // One line every few seconds, so the console shows why the
+                // boot waits (a cable, a switch port) without a flood.
+                let names: Vec<&str> = links.iter().map(|l| l.name.as_str()).collect();
+                crate::info!(
+                    "waiting for carrier on {} ({} s)",
+                    names.join(", "),
+                    now.duration_since(start).as_secs_f64().round() as u64
+                );
+                next_note += CARRIER_NOTE_EVERY;
+            }
+            let wake = if first.is_none() {
+                until.min(next_note)
+            } else {
+                until
+            };
+            match self.sock.recv(Some(wake.saturating_duration_since(now))) {
                 Ok(Some(bytes)) => {
                     for (_, reply) in wire::replies(bytes) {
                         if let Reply::Link(msg) = reply {

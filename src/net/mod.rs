@@ -9,6 +9,7 @@ pub(crate) mod apply;
 pub mod dhcp;
 pub(crate) mod handover;
 pub(crate) mod link;
+pub(crate) mod netdev;
 pub mod rtnl_wire;
 
 use std::net::Ipv4Addr;
@@ -293,8 +294,29 @@ pub fn bring_up(cfg: &BootConfig, env: &Env) -> Result<Outcome, Error> {
     // Subscribe before anything changes, then look: no event can be missed.
     let mut watch = CarrierWatch::open()?;
     let deadline = start + timeout;
+    // dracut's ifname=, bond=, bridge=, vlan=: before any link is chosen.
+    let mut port_macs = Vec::new();
+    if !cfg.netdevs.is_empty() {
+        // The members' own MACs, before a bond gives them its own.
+        let before = rtnl.links(&env.sys_root)?;
+        netdev::setup(&mut rtnl, &mut watch, &env.sys_root, &cfg.netdevs, deadline)?;
+        port_macs = netdev::port_macs(&cfg.netdevs, &before);
+    }
+    // With virtual links, the address goes on the topmost ones (a VLAN on
+    // a bond: the VLAN), unless ip= names a device. BOOTIF= then names the
+    // physical NIC under them, whose MAC the virtual link may not carry (a
+    // bond takes its first member's): it does not narrow the choice.
+    let top = cfg.netdevs.top_level();
+    let pick = |links: &[Link]| -> Vec<Link> {
+        if sel == Select::All && !top.is_empty() {
+            let mut c = owned(link::candidates(links, &sel, None));
+            c.retain(|l| top.contains(&l.name.as_str()));
+            return c;
+        }
+        owned(link::candidates(links, &sel, cfg.bootif))
+    };
     let mut links = rtnl.links(&env.sys_root)?;
-    let mut cands = owned(link::candidates(&links, &sel, cfg.bootif));
+    let mut cands = pick(&links);
     if cands.is_empty() {
         // The NIC driver may still be probing (asynchronous probe, USB):
         // wait for interfaces to appear, up to the timeout.
@@ -309,7 +331,7 @@ pub fn bring_up(cfg: &BootConfig, env: &Env) -> Result<Outcome, Error> {
             }
             if watch.wait_any(left)? {
                 links = rtnl.links(&env.sys_root)?;
-                cands = owned(link::candidates(&links, &sel, cfg.bootif));
+                cands = pick(&links);
             }
         }
     }
@@ -339,10 +361,12 @@ pub fn bring_up(cfg: &BootConfig, env: &Env) -> Result<Outcome, Error> {
             seen: names(&links),
         });
     }
+    // dracut's rd.net.timeout.carrier= bounds the carrier wait; without it
+    // the wait may take what is left of netroot.timeout.
     let left = deadline.saturating_duration_since(Instant::now());
     crate::timeline::begin("carrier");
-    let live = watch.wait(&mut rtnl, &env.sys_root, &cands, left, env.settle)?;
-    drop(watch);
+    let carrier_wait = cfg.options.timeout_carrier.map_or(left, |t| t.min(left));
+    let live = watch.wait(&mut rtnl, &env.sys_root, &cands, carrier_wait, env.settle)?;
     crate::info!("carrier on {} after {:?}", names(&live), start.elapsed());
     crate::timeline::end("carrier");
     crate::timeline::begin(match mode {
@@ -372,11 +396,16 @@ pub fn bring_up(cfg: &BootConfig, env: &Env) -> Result<Outcome, Error> {
                 requested_ip: p.client,
                 rapid_commit: true,
                 early_retry: true,
-                timeout: timeout
-                    .saturating_sub(start.elapsed())
-                    .max(Duration::from_secs(1)),
+                settle_window: dhcp::machine::SETTLE_WINDOW,
+                // rd.net.timeout.dhcp= counts from here; without it DHCP
+                // may take what is left of netroot.timeout.
+                timeout: cfg.options.timeout_dhcp.unwrap_or_else(|| {
+                    timeout
+                        .saturating_sub(start.elapsed())
+                        .max(Duration::from_secs(1))
+                }),
             };
-            match dhcp::driver::acquire(&ifaces, &params) {
+            match dhcp::driver::acquire_watching(&ifaces, &params, &mut watch) {
                 Ok((i, lease)) => {
                     given = (lease.hostname.clone(), p.hostname.clone());
                     (live[i].clone(), Proto::Dhcp, merge(lease, &p))
@@ -393,6 +422,7 @@ pub fn bring_up(cfg: &BootConfig, env: &Env) -> Result<Outcome, Error> {
             }
         }
     };
+    drop(watch);
     for l in cands.iter().filter(|l| !l.up && l.index != chosen.index) {
         if let Err(e) = rtnl.set_down(l) {
             crate::warn!("{e}");
@@ -426,6 +456,8 @@ pub fn bring_up(cfg: &BootConfig, env: &Env) -> Result<Outcome, Error> {
         lease: &lease,
         uptime: crate::util::uptime() as u64,
         elapsed,
+        netdevs: &cfg.netdevs,
+        port_macs: &port_macs,
     };
     let files =
         handover::write_all(&h, &env.run_dir, env.tmp_dir.as_deref()).map_err(|source| {

@@ -28,10 +28,10 @@ use std::net::Ipv4Addr;
 // target keep one path.
 pub use crate::netlink::{
     attrs, messages, Attrs, Error, Message, Messages, NLMSG_DONE, NLMSG_ERROR, NLMSG_HDRLEN,
-    NLMSG_NOOP, NLMSG_OVERRUN, NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_MULTI, NLM_F_REPLACE,
-    NLM_F_REQUEST,
+    NLMSG_NOOP, NLMSG_OVERRUN, NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_MULTI,
+    NLM_F_REPLACE, NLM_F_REQUEST,
 };
-use crate::netlink::{finish, push_attr, start, u32_at};
+use crate::netlink::{finish, push_attr, push_nested, start, u32_at};
 
 // ---- linux/rtnetlink.h ----
 
@@ -108,6 +108,32 @@ pub const IFLA_MTU: u16 = 4;
 pub const IFLA_OPERSTATE: u16 = 16;
 /// `IFLA_CARRIER`: u8, the driver's carrier state.
 pub const IFLA_CARRIER: u16 = 33;
+/// `IFLA_LINK`: u32, the lower device of a VLAN.
+pub const IFLA_LINK: u16 = 5;
+/// `IFLA_MASTER`: u32, the bond or bridge a link is a member of.
+pub const IFLA_MASTER: u16 = 10;
+/// `IFLA_LINKINFO`: nested, the link's kind and its kind's data.
+pub const IFLA_LINKINFO: u16 = 18;
+/// `IFLA_INFO_KIND`: string, `vlan`, `bond`, `bridge`.
+pub const IFLA_INFO_KIND: u16 = 1;
+/// `IFLA_INFO_DATA`: nested, the kind's attributes.
+pub const IFLA_INFO_DATA: u16 = 2;
+/// `IFLA_VLAN_ID`: u16.
+pub const IFLA_VLAN_ID: u16 = 1;
+/// `IFLA_BOND_MODE`: u8.
+pub const IFLA_BOND_MODE: u16 = 1;
+/// `IFLA_BOND_MIIMON`: u32 ms.
+pub const IFLA_BOND_MIIMON: u16 = 3;
+/// `IFLA_BOND_UPDELAY`: u32 ms.
+pub const IFLA_BOND_UPDELAY: u16 = 4;
+/// `IFLA_BOND_DOWNDELAY`: u32 ms.
+pub const IFLA_BOND_DOWNDELAY: u16 = 5;
+/// `IFLA_BOND_PRIMARY`: u32 ifindex.
+pub const IFLA_BOND_PRIMARY: u16 = 11;
+/// `IFLA_BOND_XMIT_HASH_POLICY`: u8.
+pub const IFLA_BOND_XMIT_HASH_POLICY: u16 = 14;
+/// `IFLA_BOND_AD_LACP_RATE`: u8.
+pub const IFLA_BOND_AD_LACP_RATE: u16 = 21;
 
 // ---- linux/if_addr.h ----
 
@@ -257,6 +283,187 @@ impl Request {
             }
         };
         finish(buf, kind, self.flags(), seq)
+    }
+}
+
+/// The kind of a virtual link to create, with its `IFLA_INFO_DATA`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkKind {
+    /// 802.1Q VLAN `id` on the link `parent` (ifindex).
+    Vlan {
+        /// Lower link (`IFLA_LINK`).
+        parent: u32,
+        /// `IFLA_VLAN_ID`.
+        id: u16,
+    },
+    /// A bond; the `IFLA_BOND_*` attributes (kernel Documentation/
+    /// networking/bonding.rst for their meaning).
+    Bond {
+        /// `IFLA_BOND_MODE`.
+        mode: u8,
+        /// `IFLA_BOND_MIIMON`.
+        miimon: Option<u32>,
+        /// `IFLA_BOND_UPDELAY`.
+        updelay: Option<u32>,
+        /// `IFLA_BOND_DOWNDELAY`.
+        downdelay: Option<u32>,
+        /// `IFLA_BOND_AD_LACP_RATE`.
+        lacp_rate: Option<u8>,
+        /// `IFLA_BOND_XMIT_HASH_POLICY`.
+        xmit_hash_policy: Option<u8>,
+    },
+    /// A bridge, with the kernel's defaults (no spanning tree).
+    Bridge,
+}
+
+/// A request that creates or reshapes a link: an `RTM_NEWLINK` with
+/// `IFLA_LINKINFO` (rtnetlink(7), `ip-link(8)`'s `add ... type`), or an
+/// `RTM_SETLINK` that sets the master (`IFLA_MASTER`), the bond's primary
+/// member or the name (`IFLA_IFNAME`, only while the link is down).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DevRequest {
+    /// Create `name` of `kind` (`NLM_F_CREATE | NLM_F_EXCL`: an existing
+    /// link answers `EEXIST`).
+    Create {
+        /// `IFLA_IFNAME`.
+        name: String,
+        /// What to create.
+        kind: LinkKind,
+        /// `IFLA_MTU`.
+        mtu: Option<u32>,
+    },
+    /// Set a bond's options on an existing, member-less bond (the one the
+    /// bonding module creates when it loads, `max_bonds=1`): the same
+    /// `IFLA_LINKINFO` on its ifindex, without `NLM_F_CREATE`.
+    ChangeBond {
+        /// The bond.
+        index: u32,
+        /// Its options ([`LinkKind::Bond`]).
+        kind: LinkKind,
+    },
+    /// Make `index` a member of `master` (0: of none).
+    SetMaster {
+        /// The member.
+        index: u32,
+        /// The bond or bridge.
+        master: u32,
+    },
+    /// Name the bond's primary member (`IFLA_BOND_PRIMARY`).
+    SetPrimary {
+        /// The bond.
+        index: u32,
+        /// The member.
+        primary: u32,
+    },
+    /// Rename `index` to `name`.
+    Rename {
+        /// The link.
+        index: u32,
+        /// `IFLA_IFNAME`.
+        name: String,
+    },
+}
+
+fn push_name(buf: &mut Vec<u8>, name: &str) {
+    let mut b = name.as_bytes().to_vec();
+    b.push(0);
+    push_attr(buf, IFLA_IFNAME, &b);
+}
+
+fn ifinfo_header(buf: &mut Vec<u8>, index: u32) {
+    buf.extend_from_slice(&[AF_UNSPEC, 0, 0, 0]);
+    buf.extend_from_slice(&index.to_ne_bytes());
+    buf.extend_from_slice(&[0; 8]); // flags, change: none
+}
+
+fn push_info(buf: &mut Vec<u8>, kind: &str, data: impl FnOnce(&mut Vec<u8>)) {
+    push_nested(buf, IFLA_LINKINFO, |info| {
+        push_attr(info, IFLA_INFO_KIND, kind.as_bytes());
+        push_nested(info, IFLA_INFO_DATA, data);
+    });
+}
+
+fn push_kind(buf: &mut Vec<u8>, kind: &LinkKind) {
+    match kind {
+        LinkKind::Vlan { parent, id } => {
+            push_attr(buf, IFLA_LINK, &parent.to_ne_bytes());
+            push_info(buf, "vlan", |d| {
+                push_attr(d, IFLA_VLAN_ID, &id.to_ne_bytes())
+            });
+        }
+        LinkKind::Bond {
+            mode,
+            miimon,
+            updelay,
+            downdelay,
+            lacp_rate,
+            xmit_hash_policy,
+        } => push_info(buf, "bond", |d| {
+            push_attr(d, IFLA_BOND_MODE, &[*mode]);
+            let ms = [
+                (IFLA_BOND_MIIMON, miimon),
+                (IFLA_BOND_UPDELAY, updelay),
+                (IFLA_BOND_DOWNDELAY, downdelay),
+            ];
+            for (k, v) in ms {
+                if let Some(v) = v {
+                    push_attr(d, k, &v.to_ne_bytes());
+                }
+            }
+            if let Some(r) = lacp_rate {
+                push_attr(d, IFLA_BOND_AD_LACP_RATE, &[*r]);
+            }
+            if let Some(h) = xmit_hash_policy {
+                push_attr(d, IFLA_BOND_XMIT_HASH_POLICY, &[*h]);
+            }
+        }),
+        LinkKind::Bridge => push_nested(buf, IFLA_LINKINFO, |info| {
+            push_attr(info, IFLA_INFO_KIND, b"bridge")
+        }),
+    }
+}
+
+impl DevRequest {
+    /// The datagram to send, with sequence number `seq`.
+    pub fn encode(&self, seq: u32) -> Vec<u8> {
+        let mut buf = start();
+        let (kind, flags) = match self {
+            DevRequest::Create { name, kind, mtu } => {
+                ifinfo_header(&mut buf, 0);
+                push_name(&mut buf, name);
+                if let Some(m) = mtu {
+                    push_attr(&mut buf, IFLA_MTU, &m.to_ne_bytes());
+                }
+                push_kind(&mut buf, kind);
+                (
+                    RTM_NEWLINK,
+                    NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
+                )
+            }
+            DevRequest::ChangeBond { index, kind } => {
+                ifinfo_header(&mut buf, *index);
+                push_kind(&mut buf, kind);
+                (RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK)
+            }
+            DevRequest::SetMaster { index, master } => {
+                ifinfo_header(&mut buf, *index);
+                push_attr(&mut buf, IFLA_MASTER, &master.to_ne_bytes());
+                (RTM_SETLINK, NLM_F_REQUEST | NLM_F_ACK)
+            }
+            DevRequest::SetPrimary { index, primary } => {
+                ifinfo_header(&mut buf, *index);
+                push_info(&mut buf, "bond", |d| {
+                    push_attr(d, IFLA_BOND_PRIMARY, &primary.to_ne_bytes())
+                });
+                (RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK)
+            }
+            DevRequest::Rename { index, name } => {
+                ifinfo_header(&mut buf, *index);
+                push_name(&mut buf, name);
+                (RTM_SETLINK, NLM_F_REQUEST | NLM_F_ACK)
+            }
+        };
+        finish(buf, kind, flags, seq)
     }
 }
 
@@ -572,6 +779,58 @@ mod tests {
             vec![
                 (IFA_LOCAL, &[192, 0, 2, 1][..]),
                 (IFA_ADDRESS, &[192, 0, 2, 1][..])
+            ]
+        );
+    }
+
+    #[test]
+    fn vlan_and_bond_creation_nest_their_link_info() {
+        let r = DevRequest::Create {
+            name: "vlan5".into(),
+            kind: LinkKind::Vlan { parent: 2, id: 5 },
+            mtu: None,
+        };
+        let b = r.encode(9);
+        let m = messages(&b).next().unwrap().unwrap();
+        assert_eq!(m.kind, RTM_NEWLINK);
+        assert_eq!(
+            m.flags,
+            NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL
+        );
+        let a: Vec<_> = attrs(&m.payload[IFINFOMSG_LEN..]).collect();
+        assert_eq!(a[0], (IFLA_IFNAME, &b"vlan5\0"[..]));
+        assert_eq!(a[1], (IFLA_LINK, &2u32.to_ne_bytes()[..]));
+        assert_eq!(a[2].0, IFLA_LINKINFO);
+        let info: Vec<_> = attrs(a[2].1).collect();
+        assert_eq!(info[0], (IFLA_INFO_KIND, &b"vlan"[..]));
+        assert_eq!(info[1].0, IFLA_INFO_DATA);
+        let data: Vec<_> = attrs(info[1].1).collect();
+        assert_eq!(data, vec![(IFLA_VLAN_ID, &5u16.to_ne_bytes()[..])]);
+
+        let r = DevRequest::Create {
+            name: "bond0".into(),
+            kind: LinkKind::Bond {
+                mode: 1,
+                miimon: Some(100),
+                updelay: None,
+                downdelay: None,
+                lacp_rate: None,
+                xmit_hash_policy: None,
+            },
+            mtu: Some(9000),
+        };
+        let b = r.encode(10);
+        let m = messages(&b).next().unwrap().unwrap();
+        let a: Vec<_> = attrs(&m.payload[IFINFOMSG_LEN..]).collect();
+        assert_eq!(a[1], (IFLA_MTU, &9000u32.to_ne_bytes()[..]));
+        let info: Vec<_> = attrs(a[2].1).collect();
+        assert_eq!(info[0], (IFLA_INFO_KIND, &b"bond"[..]));
+        let data: Vec<_> = attrs(info[1].1).collect();
+        assert_eq!(
+            data,
+            vec![
+                (IFLA_BOND_MODE, &[1u8][..]),
+                (IFLA_BOND_MIIMON, &100u32.to_ne_bytes()[..])
             ]
         );
     }

@@ -35,6 +35,8 @@ pub const NLM_F_DUMP: u16 = 0x300;
 pub const NLM_F_REPLACE: u16 = 0x100;
 /// `NLM_F_CREATE`: create the object if it does not exist.
 pub const NLM_F_CREATE: u16 = 0x400;
+/// `NLM_F_EXCL`: fail with `EEXIST` if the object exists.
+pub const NLM_F_EXCL: u16 = 0x200;
 
 /// `NLA_HDRLEN` (= `sizeof(struct rtattr)`): len u16, type u16.
 pub const NLA_HDRLEN: usize = 4;

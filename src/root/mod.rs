@@ -126,6 +126,11 @@ pub fn modules_for(cfg: &BootConfig) -> ModuleNeeds {
     if cfg.options.overlay.is_some() {
         n.required.push("overlay".into());
     }
+    // dracut's bond=, bridge=, vlan=: the network phase loads these itself
+    // before it creates the links (boot::modules::start_modules); listed
+    // here so the plan checks them and `query root-modules` names them.
+    n.required
+        .extend(cfg.netdevs.modules().iter().map(|m| m.to_string()));
     n
 }
 

@@ -27,6 +27,12 @@ pub struct Socket {
     buf: Vec<u8>,
 }
 
+impl AsFd for Socket {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}
+
 impl Socket {
     /// Open a route netlink socket subscribed to the multicast `groups`
     /// (a bit mask of `RTMGRP_*`; 0 for a request-only socket).

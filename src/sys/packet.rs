@@ -183,13 +183,14 @@ impl AsFd for PacketSocket {
     }
 }
 
-/// poll(2) the sockets for input for at most `timeout`; returns which are
-/// readable. EINTR counts as a timeout (the caller re-checks its clock).
-pub fn poll_readable(socks: &[&PacketSocket], timeout: Duration) -> io::Result<Vec<bool>> {
+/// poll(2) the sockets (packet sockets, a netlink socket) for input for at
+/// most `timeout`; returns which are readable. EINTR counts as a timeout
+/// (the caller re-checks its clock).
+pub fn poll_readable(socks: &[BorrowedFd<'_>], timeout: Duration) -> io::Result<Vec<bool>> {
     use rustix::event::{poll, PollFd, PollFlags, Timespec};
     let mut fds: Vec<PollFd<'_>> = socks
         .iter()
-        .map(|s| PollFd::new(*s, PollFlags::IN))
+        .map(|s| PollFd::new(s, PollFlags::IN))
         .collect();
     let ts = Timespec {
         tv_sec: timeout.as_secs().min(i64::MAX as u64) as i64,

@@ -8,6 +8,7 @@
 //! the kernel has activated the link); `acquire` configures no address.
 
 use std::net::Ipv4Addr;
+use std::os::fd::{AsFd, BorrowedFd};
 use std::time::{Duration, Instant};
 
 use super::machine::{self, Client, Config, Event};
@@ -46,6 +47,9 @@ pub struct Params {
     /// came up or a busy server may drop it); see
     /// [`machine::Config::early_retry`].
     pub early_retry: bool,
+    /// Retransmit every 2 s while the link is young and unanswered; see
+    /// [`machine::Config::settle_window`].
+    pub settle_window: Duration,
 }
 
 /// Packet counts of one `acquire` run, per interface (same order as the
@@ -67,6 +71,17 @@ pub struct Stats {
 }
 
 impl Stats {
+    fn zero(n: usize) -> Stats {
+        Stats {
+            sent: vec![0; n],
+            discovers: vec![0; n],
+            received: vec![0; n],
+            dropped: vec![0; n],
+            offers: vec![0; n],
+            naks: vec![0; n],
+        }
+    }
+
     /// Messages sent over all interfaces.
     pub fn total_sent(&self) -> u32 {
         self.sent.iter().sum()
@@ -111,25 +126,41 @@ pub fn acquire(ifaces: &[Iface], params: &Params) -> Result<(usize, Lease), Erro
     acquire_with_stats(ifaces, params).0
 }
 
+/// [`acquire`] on links whose carrier is watched through `watch` (opened
+/// before the links were found ready): when an interface's carrier comes
+/// back after a loss, its machine starts the RFC 2131 schedule over
+/// ([`Client::link_changed`]), so a port that forwards late is asked at
+/// once instead of after a backoff grown to tens of seconds.
+pub(crate) fn acquire_watching(
+    ifaces: &[Iface],
+    params: &Params,
+    watch: &mut crate::net::link::CarrierWatch,
+) -> Result<(usize, Lease), Error> {
+    // Events queued while the links came up (set up, carrier, operstate)
+    // say nothing about the carrier from here on.
+    if let Err(e) = watch.drain() {
+        crate::debug!("dhcp: link events: {e}");
+    }
+    let mut stats = Stats::zero(ifaces.len());
+    run(ifaces, params, &mut stats, Some(watch))
+}
+
 /// [`acquire`], also returning packet counts (for the benchmark and logs).
 pub fn acquire_with_stats(
     ifaces: &[Iface],
     params: &Params,
 ) -> (Result<(usize, Lease), Error>, Stats) {
-    let n = ifaces.len();
-    let mut stats = Stats {
-        sent: vec![0; n],
-        discovers: vec![0; n],
-        received: vec![0; n],
-        dropped: vec![0; n],
-        offers: vec![0; n],
-        naks: vec![0; n],
-    };
-    let r = run(ifaces, params, &mut stats);
+    let mut stats = Stats::zero(ifaces.len());
+    let r = run(ifaces, params, &mut stats, None);
     (r, stats)
 }
 
-fn run(ifaces: &[Iface], params: &Params, stats: &mut Stats) -> Result<(usize, Lease), Error> {
+fn run(
+    ifaces: &[Iface],
+    params: &Params,
+    stats: &mut Stats,
+    mut watch: Option<&mut crate::net::link::CarrierWatch>,
+) -> Result<(usize, Lease), Error> {
     if ifaces.is_empty() {
         return Err(Error::NoInterfaces);
     }
@@ -157,6 +188,7 @@ fn run(ifaces: &[Iface], params: &Params, stats: &mut Stats) -> Result<(usize, L
                     xid: (seed >> 32) as u32,
                     rng_seed: seed,
                     early_retry: params.early_retry,
+                    settle_window: params.settle_window,
                 };
                 live.push((i, s, Client::new(cfg, start)));
             }
@@ -176,6 +208,8 @@ fn run(ifaces: &[Iface], params: &Params, stats: &mut Stats) -> Result<(usize, L
         return Err(Error::Socket { iface, source });
     }
 
+    // Whether each live interface has carrier: it had when DHCP started.
+    let mut carrier = vec![true; live.len()];
     let mut buf = vec![0u8; 65536];
     loop {
         let now = Instant::now();
@@ -211,8 +245,17 @@ fn run(ifaces: &[Iface], params: &Params, stats: &mut Stats) -> Result<(usize, L
             .unwrap_or(deadline);
         // Round up to whole milliseconds so we do not spin just short of it.
         let wait = wake.saturating_duration_since(now) + Duration::from_micros(999);
-        let socks: Vec<&PacketSocket> = live.iter().map(|(_, s, _)| s).collect();
-        let ready = packet::poll_readable(&socks, wait).map_err(Error::Poll)?;
+        let mut socks: Vec<BorrowedFd<'_>> = live.iter().map(|(_, s, _)| s.as_fd()).collect();
+        if let Some(w) = watch.as_deref() {
+            socks.push(w.as_fd());
+        }
+        let mut ready = packet::poll_readable(&socks, wait).map_err(Error::Poll)?;
+        drop(socks);
+        if ready.len() > live.len() && ready.pop() == Some(true) {
+            if let Some(w) = watch.as_deref_mut() {
+                link_events(w, ifaces, &mut live, &mut carrier);
+            }
+        }
         for (k, is_ready) in ready.into_iter().enumerate() {
             if !is_ready {
                 continue;
@@ -271,6 +314,42 @@ fn run(ifaces: &[Iface], params: &Params, stats: &mut Stats) -> Result<(usize, L
                         return Ok((*i, *lease));
                     }
                 }
+            }
+        }
+    }
+}
+
+/// Apply the queued link events: a live interface whose carrier comes back
+/// starts its DHCP schedule over.
+fn link_events(
+    watch: &mut crate::net::link::CarrierWatch,
+    ifaces: &[Iface],
+    live: &mut [(usize, PacketSocket, Client)],
+    carrier: &mut [bool],
+) {
+    let events = match watch.drain() {
+        Ok(ev) => ev,
+        Err(e) => {
+            // Events lost (ENOBUFS) or the socket broke: the retransmission
+            // schedule still runs, only the early restart is missed.
+            crate::debug!("dhcp: link events: {e}");
+            return;
+        }
+    };
+    let now = Instant::now();
+    for (index, state) in events {
+        let Some(up) = state else { continue };
+        for (k, (i, _, client)) in live.iter_mut().enumerate() {
+            let ifc = &ifaces[*i];
+            if ifc.index != index || carrier[k] == up {
+                continue;
+            }
+            carrier[k] = up;
+            if up {
+                crate::info!("dhcp: {}: carrier back, asking again", ifc.name);
+                client.link_changed(now);
+            } else {
+                crate::info!("dhcp: {}: carrier lost", ifc.name);
             }
         }
     }

@@ -15,6 +15,12 @@
 //!   once. Desynchronisation of a thousand nodes comes from the randomized
 //!   retransmission schedule instead (every retry draws its own ±1 s).
 //! - The first OFFER is taken; we do not wait to collect several.
+//! - While a link is young (up for less than [`SETTLE_WINDOW`], the time an
+//!   IEEE 802.1D switch port may spend in listening and learning) and no
+//!   server has answered on it yet, retransmissions come every
+//!   [`SETTLE_RETRY`] instead of doubling: a port that starts forwarding
+//!   after 30 s is asked within seconds, not after a 32 s interval. Once a
+//!   server has answered, or the window has passed, §4.1's schedule rules.
 //! - No ARP probe of the offered address (the §4.4.1 SHOULD), and no reuse of
 //!   an INIT-REBOOT address when nobody answers: we fall back to INIT.
 
@@ -94,7 +100,21 @@ pub struct Config {
     /// DISCOVERs were dropped there, all 34 clients were answered at the
     /// repeat, and the p99 was 1.36 s instead of 4 ± 1 s.
     pub early_retry: bool,
+    /// For this long after link-up (or [`Client::link_changed`]), while no
+    /// server has answered, retransmit every [`SETTLE_RETRY`] instead of
+    /// doubling the interval: the switch port may not forward yet
+    /// (spanning tree), and frames lost there say nothing about the
+    /// server's load. Zero: RFC 2131 §4.1's schedule throughout.
+    pub settle_window: Duration,
 }
+
+/// How long after link-up (or a link change) the path counts as unproven:
+/// IEEE 802.1D's default max age (20 s) plus listening and learning (2 ×
+/// 15 s forward delay) before a blocked port forwards.
+pub const SETTLE_WINDOW: Duration = Duration::from_secs(50);
+/// The retransmission interval on an unproven path (see
+/// [`Config::settle_window`]): 2 s, jittered by ±500 ms.
+pub const SETTLE_RETRY: Duration = Duration::from_secs(2);
 
 /// The early repeat of the first DISCOVER and REQUEST (see
 /// [`Config::early_retry`]): 1 s,
@@ -281,6 +301,10 @@ pub struct Client {
     /// ([`Config::early_retry`]): before the very first DISCOVER and before
     /// the first REQUEST for each offer.
     early: bool,
+    /// When the link came up (creation or the last link change).
+    link_up: Instant,
+    /// A server answered this client (any reply to our xid and chaddr).
+    heard: bool,
 }
 
 impl Client {
@@ -306,6 +330,8 @@ impl Client {
             last_tx: now,
             held: None,
             early: state == State::Init,
+            link_up: now,
+            heard: false,
         }
     }
 
@@ -332,6 +358,31 @@ impl Client {
             (State::Renewing, Some(h)) => Some(h.server),
             _ => None,
         }
+    }
+
+    /// The link came (back) up: carrier returned after a loss, or the
+    /// switch port changed state. Whatever was sent before may never have
+    /// left the port, and the retransmission interval may have grown to
+    /// tens of seconds while the link was dead: start the RFC 2131 §4.1
+    /// schedule over (4 s doubling, with the early repeat of
+    /// [`Config::early_retry`]) from `now`. SELECTING and REQUESTING go back
+    /// to INIT with a new transaction (§4.4.1: a new xid for a new
+    /// exchange); INIT-REBOOT asks for its address again. A bound client
+    /// keeps its lease.
+    pub fn link_changed(&mut self, now: Instant) {
+        match self.state {
+            // A lease is held: the renewal schedule goes on.
+            State::Bound | State::Renewing | State::Rebinding => return,
+            State::InitReboot => {
+                self.attempt = 0;
+                self.next_tx = now;
+            }
+            State::Init | State::Selecting | State::Requesting => self.restart(now),
+        }
+        self.early = true;
+        self.link_up = now;
+        // The elapsed time since the first message (`secs`) keeps counting:
+        // RFC 2131 §4.4.1 defines it from the start of acquisition.
     }
 
     /// Current state.
@@ -478,7 +529,13 @@ impl Client {
         } else {
             let w = self.backoff(self.attempt);
             self.attempt += 1;
-            w
+            if !self.heard && now < self.link_up + self.cfg.settle_window {
+                let settle = SETTLE_RETRY - Duration::from_millis(500)
+                    + Duration::from_millis(self.rng.upto(1000));
+                w.min(settle)
+            } else {
+                w
+            }
         };
         self.next_tx = now + wait;
         self.sent += 1;
@@ -584,6 +641,7 @@ impl Client {
                 got: crate::util::fmt_mac(&c),
             });
         }
+        self.heard = true;
         for why in &reply.ignored {
             crate::debug!("dhcp: xid {:#010x}: ignored {why}", reply.xid);
         }

@@ -325,6 +325,7 @@ pub fn main(argv: &[String]) -> i32 {
         xid: (seed as u32).rotate_left(7),
         rng_seed: seed,
         early_retry: false,
+        settle_window: Duration::ZERO,
     };
     let mut client = Client::bound(cfg, held, since);
     crate::info!(
