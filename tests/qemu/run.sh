@@ -19,6 +19,10 @@
 # `# inits: netroot baseline` runs t-NAME (netroot's /init) and then
 # t-NAME@baseline (the busybox baseline, NETROOT_QEMU_INIT=baseline), with the
 # same assertions, so the report shows both times side by side.
+# A test file with the line `# parallel: yes` reports no boot timing and
+# leaves the shared servers alone: those run after the others, two at a time
+# (-p N to change), so the long ones (image builds, outages, shutdowns) do
+# not add up while the timed boots still run alone.
 # Logs: build/lab/tests/<test>/ (output.txt and the serial logs).
 set -euo pipefail
 
@@ -28,12 +32,15 @@ BUILD="$TOP/build"
 export TOP BUILD
 
 jobs=1
+par_jobs=2
 filters=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-j) jobs=$2; shift 2 ;;
 	-j*) jobs=${1#-j}; shift ;;
-	-h | --help) sed -n '2,15p' "${BASH_SOURCE[0]}"; exit 0 ;;
+	-p) par_jobs=$2; shift 2 ;;
+	-p*) par_jobs=${1#-p}; shift ;;
+	-h | --help) sed -n '2,26p' "${BASH_SOURCE[0]}"; exit 0 ;;
 	*) filters+=("$1"); shift ;;
 	esac
 done
@@ -51,11 +58,13 @@ if [ "$(id -u)" != 0 ]; then
 	exit 0
 fi
 
-# Each run: "NAME FILE INIT" (INIT -: the one the file picks).
-runs=()
+# Each run: "NAME FILE INIT" (INIT -: the one the file picks); runs of files
+# marked `# parallel: yes` go to par_runs.
+runs=() par_runs=()
 for t in "$here"/t-*.sh; do
 	base=$(basename "$t" .sh)
 	inits=$(sed -n 's/^# inits: //p' "$t" | head -n1)
+	par=$(sed -n 's/^# parallel: //p' "$t" | head -n1)
 	for init in ${inits:--}; do
 		name=$base
 		[ "$init" = baseline ] && name="$base@baseline"
@@ -64,10 +73,11 @@ for t in "$here"/t-*.sh; do
 			for f in "${filters[@]}"; do [[ $name == *"$f"* ]] && hit=1; done
 			[ $hit = 1 ] || continue
 		fi
-		runs+=("$name $t $init")
+		if [ "$par" = yes ]; then par_runs+=("$name $t $init"); else runs+=("$name $t $init"); fi
 	done
 done
-if [ ${#runs[@]} = 0 ]; then
+all_runs=("${runs[@]}" "${par_runs[@]}")
+if [ ${#all_runs[@]} = 0 ]; then
 	echo "no test matches: ${filters[*]}"
 	echo "0 passed, 0 failed"
 	exit 1
@@ -77,14 +87,14 @@ fi
 targets=(build/vmlinuz build/testroot.stamp build/lab/baseline.img build/lab/tftp-baseline/.made)
 # The Debian root (qemu/mkdebroot.sh: debootstrap, ~2.5 min and ~45 MB of
 # .debs the first time), only when a selected test boots it.
-case " ${runs[*]}" in *" t-debian-"* | *" t-demo-"* | *" t-room-debian"* | *" t-initramfs-tools-"*) targets+=(build/debroot.stamp) ;; esac
+case " ${all_runs[*]}" in *" t-debian-"* | *" t-demo-"* | *" t-room-debian"* | *" t-initramfs-tools-"*) targets+=(build/debroot.stamp) ;; esac
 bin="$TOP/target/x86_64-unknown-linux-musl/release/netroot"
 if [ "${NETROOT_QEMU_SKIP_AGENT:-0}" != 1 ]; then
 	if [ -x "$bin" ]; then
 		targets+=(build/initramfs.img build/tftp/.made)
 		# The kernel matrix: the 6.12 backports kernel (.ko.xz modules),
 		# fetched only when a selected test boots it.
-		case " ${runs[*]}" in *" t-kernel-612-"*) targets+=(build/initramfs-bpo.img) ;; esac
+		case " ${all_runs[*]}" in *" t-kernel-612-"*) targets+=(build/initramfs-bpo.img) ;; esac
 	else
 		echo "warning: no $bin (make build): the netroot tests will fail;" \
 			"NETROOT_QEMU_SKIP_AGENT=1 skips them"
@@ -157,12 +167,18 @@ reap_one() { # wait for any running test, record it
 	done
 }
 
-for r in "${runs[@]}"; do
-	while [ ${#pid_of[@]} -ge "$jobs" ]; do reap_one; done
-	# shellcheck disable=SC2086 # NAME FILE INIT, none with spaces
-	launch $r
-done
-while [ ${#pid_of[@]} -gt 0 ]; do reap_one; done
+run_all() { # JOBS RUN...
+	local n=$1 r
+	shift
+	for r in "$@"; do
+		while [ ${#pid_of[@]} -ge "$n" ]; do reap_one; done
+		# shellcheck disable=SC2086 # NAME FILE INIT, none with spaces
+		launch $r
+	done
+	while [ ${#pid_of[@]} -gt 0 ]; do reap_one; done
+}
+run_all "$jobs" "${runs[@]}"
+run_all "$par_jobs" "${par_runs[@]}"
 
 [ "$skipped" -gt 0 ] && echo "$skipped skipped"
 [ "$failed" -gt 0 ] && echo "failed: ${failures[*]}"
