@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# parallel: yes
 # inits: netroot baseline
 # The export does not exist: the init names it (netroot: "no such export");
 # with panic=5 it reboots; no kernel panic.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# parallel: yes
 # init: netroot. NBD server down (nothing on the port): retries without
 # panic=, reboots with panic=5 and a short netroot.timeout; no kernel panic.
 # shellcheck source=tests/qemu/lib.sh

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# parallel: yes
 # init: netroot. NFS server down (nothing listens on the port: connection
 # refused). Without panic= netroot keeps retrying with backoff; with panic=5
 # and a short netroot.timeout it gives up, says so, and reboots. Never a

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# parallel: yes
 # init: initramfs-tools (the image of t-initramfs-tools-nfs4, built by
 # tests/initramfs-tools/build.sh). The Debian root from the NBD export
 # (btrfs, compress=lzo) with mkinitcpio-nbd's parameters: netroot's boot

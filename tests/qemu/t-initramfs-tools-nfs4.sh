@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# parallel: yes
 # init: initramfs-tools (Debian's, in a copy of the lab's Debian root with
 # netroot's hook, boot script and conf.d file; `update-initramfs -c` in a
 # chroot, built by tests/initramfs-tools/build.sh). The Debian root over

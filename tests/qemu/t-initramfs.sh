@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# parallel: yes
 # init: none (no boot). What `netroot initramfs` builds: the module sets
 # within their size limits, /init and /dev/console in place, the modules with
 # their dependency and softdep closure, and depmod's files generated at build

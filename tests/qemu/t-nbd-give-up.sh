@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# parallel: yes
 # init: netroot. NBD root whose server goes away for good, with
 # netroot.nbd.give-up=10: the resident retries for 10 s, then disconnects
 # the device, so the root's I/O loop (testloop=) gets errors instead of

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# parallel: yes
 # init: netroot. NBD root (btrfs) whose server goes away for 8 s while the
 # root's init writes, syncs and reads a file every second (testloop=): the
 # resident @netroot-nbd reconnects and hands the kernel the new socket, the

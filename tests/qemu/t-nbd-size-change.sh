@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# parallel: yes
 # init: netroot. NBD root whose server comes back with another export size
 # (the image grown from 128 to 192 MiB while it was down): the resident
 # refuses to hand the kernel that connection, says so naming the server and

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# parallel: yes
 # init: netroot. netroot.overlay=tmpfs: two guests boot one export at the same
 # time, each writes a file at /, neither sees the other's, and nothing reaches
 # the server (the upper layer is a tmpfs; the export is the read-only lower).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# parallel: yes
 # init: netroot. netroot's /run/initramfs/shutdown on the test root. First
 # with the server up and an overlay root (netroot.overlay=tmpfs,
 # testshutdown=up): the NFS layer under the overlay comes off (overlayfs

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# parallel: yes
 # init: netroot. netroot.state=/var/log,/var/spool/cups: two guests share one
 # read-only export; each writes into its own tmpfs /var/log, neither sees the
 # other's file, and nothing reaches the server.
