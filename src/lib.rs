@@ -16,6 +16,7 @@ pub mod cli;
 pub mod cmdline;
 pub mod explain;
 pub mod image;
+pub mod http;
 pub mod json;
 pub mod kmod;
 pub mod log;
@@ -23,6 +24,7 @@ pub mod net;
 pub mod netlink;
 pub mod root;
 pub(crate) mod shutdown;
+pub mod sha256;
 pub(crate) mod switch_root;
 #[allow(unsafe_code)]
 pub(crate) mod sys;
