@@ -337,6 +337,8 @@ pub fn plan_json_with(cfg: &BootConfig, facts: &MachineFacts) -> Value {
             ("flags", Value::Null),
             ("read_only", Value::Bool(cfg.mount_read_only())),
             ("give_up", Value::Null),
+            ("url", Value::Null),
+            ("sha256", Value::Null),
         ]
     };
     let mut root = null_root();
@@ -391,6 +393,17 @@ pub fn plan_json_with(cfg: &BootConfig, facts: &MachineFacts) -> Value {
                 }),
             );
         }
+        RootSpec::Live(l) => {
+            set("kind", Value::Str("live".into()));
+            set("server", Value::Str(l.url.host.to_string()));
+            set("port", Value::Int(l.url.port.into()));
+            set("path", Value::Str(l.url.path.clone()));
+            set("url", Value::Str(l.url.to_string()));
+            set("read_only", Value::Bool(true));
+        }
+    }
+    if let RootSpec::Live(_) | RootSpec::Nfs(_) = &cfg.root {
+        set("sha256", Value::opt_str(cfg.options.sha256.as_deref()));
     }
 
     let (action, after) = match cfg.on_failure() {
@@ -828,6 +841,39 @@ pub fn plan_text_with(cfg: &BootConfig, facts: &MachineFacts) -> String {
                 ),
             }
         }
+        RootSpec::Live(l) => {
+            out.push_str(
+                "  live image over HTTP (squashfs or erofs, held in RAM)
+",
+            );
+            let _ = writeln!(out, "  URL: {}", l.url);
+            if l.url.tls {
+                out.push_str(
+                    "  (https:// needs a netroot built with TLS; this one is not)
+",
+                );
+            }
+            match &cfg.options.sha256 {
+                Some(h) => {
+                    let _ = writeln!(
+                        out,
+                        "  SHA-256: {h} (a mismatch is refused, the image never mounted)"
+                    );
+                }
+                None => out.push_str(
+                    "  SHA-256: not pinned (netroot.sha256= pins it)
+",
+                ),
+            }
+            let _ = writeln!(
+                out,
+                "  downloaded into a tmpfs (its size plus slack, refused when RAM is short), resumed and retried for up to {secs} s"
+            );
+            out.push_str(
+                "  loop-mounted read-only under a tmpfs overlay (the root's changes live in RAM)
+",
+            );
+        }
     }
 
     if cfg.wants_network() {
@@ -895,6 +941,30 @@ pub fn plan_text_with(cfg: &BootConfig, facts: &MachineFacts) -> String {
 mod tests {
     use super::*;
     use crate::cmdline::parse;
+
+    #[test]
+    fn text_for_a_live_root() {
+        let t = plan_text(&parse("root=live:https://s/r.img").unwrap());
+        assert!(t.contains("  URL: https://s/r.img\n"), "{t}");
+        assert!(t.contains("needs a netroot built with TLS"), "{t}");
+        assert!(t.contains("SHA-256: not pinned"), "{t}");
+        let line = format!(
+            "root=live:http://s:81/r.img netroot.sha256={}",
+            "0".repeat(64)
+        );
+        let t = plan_text(&parse(&line).unwrap());
+        assert!(
+            t.contains(&format!(
+                "SHA-256: {} (a mismatch is refused",
+                "0".repeat(64)
+            )),
+            "{t}"
+        );
+        assert!(
+            t.contains("loop-mounted read-only under a tmpfs overlay"),
+            "{t}"
+        );
+    }
 
     #[test]
     fn text_for_static_nbd_state_and_failure() {

@@ -959,7 +959,7 @@ fn malformed_parameters_name_the_parameter_field_and_value() {
         ),
         (
             "netroot=iscsi:10.0.0.1::::iqn.2009-06.dracut:target0",
-            r#"netroot=: "iscsi:10.0.0.1::::iqn.2009-06.dracut:target0" is not supported by netroot (nfs:, nfs4:, nbd:, dhcp)"#,
+            r#"netroot=: "iscsi:10.0.0.1::::iqn.2009-06.dracut:target0" is not supported by netroot (nfs:, nfs4:, nbd:, live:, dhcp)"#,
         ),
         (
             "nbd_host=bad!host",
@@ -1037,6 +1037,30 @@ fn malformed_parameters_name_the_parameter_field_and_value() {
         (
             "netroot.syslog=dhcp:x",
             r#"netroot.syslog=: "x" is not a UDP port (1 to 65535)"#,
+        ),
+        (
+            "root=live:",
+            r#"root=: "live:" needs a URL: live:http://<server>[:<port>]/<image>"#,
+        ),
+        (
+            "root=live:/dev/sr0",
+            r#"root=: "live:/dev/sr0" names a local image; netroot fetches live images over http:// only"#,
+        ),
+        (
+            "root=live:ftp://s/r.img",
+            r#"root=: "live:ftp://s/r.img" is not an http:// or https:// URL"#,
+        ),
+        (
+            "root=live:http://s:http/r.img",
+            r#"root=: "live:http://s:http/r.img" has port "http" that is not a TCP port (1 to 65535)"#,
+        ),
+        (
+            "netroot=live:http://a%b/r",
+            r#"netroot=: "live:http://a%b/r" has server "a%b" that is not an IPv4 address or host name"#,
+        ),
+        (
+            "netroot.sha256=abc",
+            r#"netroot.sha256=: "abc" is not a SHA-256 digest (64 hexadecimal digits, as sha256sum prints it)"#,
         ),
     ];
     for (line, want) in cases {
@@ -1339,4 +1363,29 @@ fn dracut_virtual_device_errors() {
     ] {
         assert_eq!(err(line), want, "{line}");
     }
+#[test]
+fn live_roots() {
+    let c = parse("root=live:http://10.0.2.2:8080/img/root.squashfs netroot.sha256=E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855").unwrap();
+    let RootSpec::Live(l) = &c.root else {
+        panic!("{:?}", c.root)
+    };
+    assert_eq!(l.url.to_string(), "http://10.0.2.2:8080/img/root.squashfs");
+    assert_eq!(l.url.port, 8080);
+    assert_eq!(
+        c.options.sha256.as_deref(),
+        Some("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    );
+    // Always under the tmpfs overlay, whatever netroot.overlay= says.
+    assert!(parse("root=live:http://s/r.img netroot.overlay=none")
+        .unwrap()
+        .options
+        .overlay
+        .is_some());
+    // netroot=live: (dracut) and a host name with the default port.
+    let c = parse("netroot=live:http://boot.lab/r.erofs").unwrap();
+    let RootSpec::Live(l) = &c.root else {
+        panic!("{:?}", c.root)
+    };
+    assert_eq!((l.url.port, l.url.path.as_str()), (80, "/r.erofs"));
+    assert!(c.wants_network());
 }

@@ -115,7 +115,7 @@ fn seed_line_json_exactly() {
             r#""vlans":[],"bonds":[],"bridges":[],"ifnames":[],"timeout_carrier":null,"timeout_dhcp":null},"#,
             r#""root":{"kind":"nfs","server":"10.0.0.1","path":"/arch","mount_path":null,"nfs_version":null,"#,
             r#""options":[],"#,
-            r#""port":null,"export":null,"fstype":null,"flags":null,"read_only":true,"give_up":null},"#,
+            r#""port":null,"export":null,"fstype":null,"flags":null,"read_only":true,"give_up":null,"url":null,"sha256":null},"#,
             r#""init":null,"init_path":"/sbin/init","init_args":[],"state":[],"overlay":null,"syslog":null,"timeout":90,"#,
             r#""debug":false,"shell":false,"renew":null,"quiet":false,"panic":null,"#,
             r#""on_failure":{"action":"retry","after":null},"#,
@@ -217,6 +217,15 @@ fn options_and_failure_outcome() {
     assert_eq!(get(&v, "root.give_up"), &Value::Int(15));
     let v = plan("root=nbd:srv:10809/x");
     assert_eq!(get(&v, "root.give_up"), &Value::Null);
+    let v = plan(&format!(
+        "root=live:http://10.0.2.2:8080/r.squashfs netroot.sha256={}",
+        "ab".repeat(32)
+    ));
+    assert_eq!(get(&v, "root.kind"), &s("live"));
+    assert_eq!(get(&v, "root.url"), &s("http://10.0.2.2:8080/r.squashfs"));
+    assert_eq!(get(&v, "root.sha256"), &s(&"ab".repeat(32)));
+    assert_eq!(get(&v, "root.read_only"), &Value::Bool(true));
+    assert_eq!(get(&v, "overlay"), &s("tmpfs"));
     let v = plan("root=/dev/nfs netroot.shell panic=5 netroot.syslog=10.0.2.2:5514");
     assert_eq!(get(&v, "on_failure.action"), &s("shell"));
     assert_eq!(get(&v, "syslog.server"), &s("10.0.2.2"));

@@ -53,7 +53,10 @@ pub(crate) fn load_late(names: &[String]) {
         .plan(&wanted, &[])
         .and_then(|plan| crate::kmod::Loader::spawn(plan).wait_all());
     match loaded {
-        Ok(()) => info!("loaded {} for the NFSv3 fallback", names.join(" ")),
+        Ok(()) => info!(
+            "loaded {} (late: NFSv3 fallback or live image)",
+            names.join(" ")
+        ),
         // The mount attempt that follows says whether it mattered.
         Err(e) => warn!("{e}"),
     }

@@ -43,6 +43,7 @@ pub(super) fn run(root: &Path, args: &[String], out: &mut dyn Write, err: &mut d
             RootSpec::None => "none".to_string(),
             RootSpec::Nfs(_) => "nfs".to_string(),
             RootSpec::Nbd(_) => "nbd".to_string(),
+            RootSpec::Live(_) => "live".to_string(),
         },
         _ => crate::boot::modules::root_modules_line(&cfg),
     };

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 pub use ip::{Autoconf, IpParam};
 pub use netdev::NetDevs;
-pub use root::{merge_nfs, NbdRoot, NfsRoot, NfsVersion, ResolvedNfs, RootSpec};
+pub use root::{merge_nfs, LiveRoot, NbdRoot, NfsRoot, NfsVersion, ResolvedNfs, RootSpec};
 pub use tokenize::tokenize;
 
 /// A parse error that names what was wrong. Rendered as e.g.
@@ -191,6 +191,8 @@ pub struct Options {
     pub nbd_give_up: Option<Duration>,
     /// `netroot.machine-id=keep|auto|<32 hex>`.
     pub machine_id: MachineIdMode,
+    /// `netroot.sha256=<hex>`: the live image's SHA-256, lowercase.
+    pub sha256: Option<String>,
     /// `nfs.nfs4_unique_id=`: the NFSv4 client's uniquifier as the
     /// administrator gave it (modprobe passes it to the module; netroot
     /// writes it to sysfs itself).
@@ -224,6 +226,7 @@ impl Default for Options {
             overlay: None,
             nbd_give_up: None,
             machine_id: MachineIdMode::Auto,
+            sha256: None,
             nfs4_unique_id: None,
             renew: None,
             syslog: None,
@@ -424,12 +427,17 @@ fn is_bare_nfs(root: &str) -> bool {
 /// A network root named by `root=` or `netroot=` (dracut's forms), or
 /// None when the value names something else (a local device).
 fn network_root(param: &str, value: &str) -> Result<Option<RootSpec>, Error> {
+    // Before the bare `<server>:/<path>` form, which `live:/...` resembles.
+    if value.starts_with("live:") {
+        return Ok(Some(RootSpec::Live(root::parse_live(param, value)?)));
+    }
     if value.starts_with("nfs:") || value.starts_with("nfs4:") || is_bare_nfs(value) {
         return Ok(Some(RootSpec::Nfs(root::parse_dracut_nfs(param, value)?)));
     }
     if value.starts_with("nbd:") {
         return Ok(Some(RootSpec::Nbd(root::parse_dracut_nbd(param, value)?)));
     }
+
     match value {
         // dracut: the root comes from the DHCP root-path. netroot reads
         // NFS root-paths only.
@@ -526,6 +534,7 @@ pub fn parse_tokens(tokens: &tokenize::Tokens) -> Result<BootConfig, Error> {
                     }
                 }
             }
+            ("netroot.sha256", Some(v)) => cfg.options.sha256 = Some(root::parse_sha256(key, v)?),
             ("netroot.machine-id", Some(v)) => cfg.options.machine_id = parse_machine_id(key, v)?,
             ("netroot.machine-id", None) => {
                 return Err(value_err(
@@ -563,7 +572,7 @@ pub fn parse_tokens(tokens: &tokenize::Tokens) -> Result<BootConfig, Error> {
                     value_err(
                         "netroot",
                         n,
-                        "is not supported by netroot (nfs:, nfs4:, nbd:, dhcp)",
+                        "is not supported by netroot (nfs:, nfs4:, nbd:, live:, dhcp)",
                     )
                 })?,
                 None => RootSpec::None,
@@ -575,7 +584,7 @@ pub fn parse_tokens(tokens: &tokenize::Tokens) -> Result<BootConfig, Error> {
                     value_err(
                         "netroot",
                         n,
-                        "is not supported by netroot (nfs:, nfs4:, nbd:, dhcp)",
+                        "is not supported by netroot (nfs:, nfs4:, nbd:, live:, dhcp)",
                     )
                 })?
             } else if let Some(server) = nbd_host {
@@ -588,6 +597,10 @@ pub fn parse_tokens(tokens: &tokenize::Tokens) -> Result<BootConfig, Error> {
             }
         }
     };
+    // A live image is read-only: its root is always an overlay on a tmpfs.
+    if matches!(cfg.root, RootSpec::Live(_)) {
+        cfg.options.overlay = Some(Overlay::Tmpfs);
+    }
     Ok(cfg)
 }
 

@@ -62,6 +62,14 @@ pub struct NbdRoot {
 /// The default NBD port (IANA).
 pub const NBD_PORT: u16 = 10809;
 
+/// A live root (dracut's `root=live:<url>`): a squashfs or erofs image
+/// fetched over HTTP into RAM, loop-mounted read-only under a tmpfs overlay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveRoot {
+    /// Where the image is.
+    pub url: crate::http::Url,
+}
+
 /// What root to mount.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum RootSpec {
@@ -72,6 +80,8 @@ pub enum RootSpec {
     Nfs(NfsRoot),
     /// An NBD root.
     Nbd(NbdRoot),
+    /// A live image over HTTP.
+    Live(LiveRoot),
 }
 
 impl NfsVersion {
@@ -394,6 +404,51 @@ fn parse_port_export(param: &str, text: &str) -> Result<(u16, String), Error> {
         Ok(p) if p > 0 => Ok((p, export.to_string())),
         _ => Err(err("is not a TCP port (1 to 65535)")),
     }
+}
+
+/// Parse dracut's `live:<url>` (dracut.cmdline(7), dmsquash-live; netroot
+/// fetches `http://` URLs itself). `param` names the parameter in errors.
+pub fn parse_live(param: &str, value: &str) -> Result<LiveRoot, Error> {
+    let url = value.strip_prefix("live:").unwrap_or(value);
+    if url.is_empty() {
+        return Err(value_err(
+            param,
+            value,
+            "needs a URL: live:http://<server>[:<port>]/<image>",
+        ));
+    }
+    if !url.contains("://") {
+        return Err(value_err(
+            param,
+            value,
+            "names a local image; netroot fetches live images over http:// only",
+        ));
+    }
+    let url = crate::http::Url::parse(url).map_err(|reason| value_err(param, value, &reason))?;
+    Ok(LiveRoot { url })
+}
+
+/// `netroot.sha256=<64 hex digits>`, returned in lowercase.
+pub fn parse_sha256(param: &str, value: &str) -> Result<String, Error> {
+    if value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(value.to_ascii_lowercase())
+    } else {
+        Err(value_err(
+            param,
+            value,
+            "is not a SHA-256 digest (64 hexadecimal digits, as sha256sum prints it)",
+        ))
+    }
+}
+
+/// A URL in the DHCP root-path (option 17) or boot file name (field
+/// `file`): `live:http://...` or a bare `http://...` names a live image.
+pub fn live_from_dhcp(text: &str) -> Option<Result<LiveRoot, Error>> {
+    let url = text.strip_prefix("live:").unwrap_or(text);
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return None;
+    }
+    Some(parse_live("DHCP root-path", url))
 }
 
 /// Parse a TCP port (`nbd_port=`).

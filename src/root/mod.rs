@@ -7,6 +7,7 @@
 
 pub(crate) mod dns;
 pub(crate) mod identity;
+pub mod live;
 pub mod nbd;
 pub(crate) mod nfs;
 pub(crate) mod state;
@@ -20,7 +21,7 @@ use std::time::Instant;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
     /// The command line names no network root.
-    #[error("no network root on the command line (root=/dev/nfs with nfsroot=, root=nfs:..., root=nbd:... or nbd_host=)")]
+    #[error("no network root on the command line (root=/dev/nfs with nfsroot=, root=nfs:..., root=nbd:..., root=live:... or nbd_host=)")]
     NoRoot,
     /// Merging the NFS sources failed (e.g. no server anywhere, bad root-path).
     #[error("{0}")]
@@ -31,6 +32,9 @@ pub enum Error {
     /// NBD attach or mount.
     #[error("{0}")]
     Nbd(#[from] nbd::Error),
+    /// Live image.
+    #[error("{0}")]
+    Live(#[from] live::Error),
     /// State dirs or overlay.
     #[error("{0}")]
     State(#[from] state::Error),
@@ -51,6 +55,8 @@ pub struct NetInfo {
     pub client: Ipv4Addr,
     /// DHCP option 17 (root-path), if the lease had one.
     pub dhcp_root_path: Option<String>,
+    /// The DHCP boot file name (field `file` or option 67).
+    pub dhcp_bootfile: Option<String>,
     /// The server-ip field of `ip=`.
     pub ip_server: Option<Ipv4Addr>,
     /// The DHCP server (siaddr / server identifier).
@@ -76,6 +82,7 @@ impl NetInfo {
         NetInfo {
             client: lease.addr.unwrap_or(Ipv4Addr::UNSPECIFIED),
             dhcp_root_path: lease.root_path.clone(),
+            dhcp_bootfile: lease.bootfile.clone(),
             ip_server: cfg.ip.iter().find_map(|p| p.server),
             dhcp_server: match proto {
                 crate::net::Proto::Dhcp => lease.next_server.or(lease.server_id),
@@ -115,6 +122,10 @@ pub fn modules_for(cfg: &BootConfig) -> ModuleNeeds {
                 n.fallback = s(&["nfsv3"]);
             }
         },
+        RootSpec::Live(_) => {
+            n.required = s(&["loop"]);
+            n.optional = s(&["squashfs", "erofs"]);
+        }
         RootSpec::Nbd(r) => {
             n.required = s(&["nbd"]);
             match r.fstype.as_ref().or(cfg.rootfstype.as_ref()) {
@@ -141,6 +152,31 @@ fn mkdir_p(path: &Path) -> Result<(), Error> {
     })
 }
 
+/// The modules a live root loads when it was not planned (a URL in the
+/// DHCP root-path or boot file name).
+pub const LIVE_MODULES: [&str; 4] = ["loop", "squashfs", "erofs", "overlay"];
+
+/// The live image to fetch: `root=live:<url>`, or with `root=dhcp` (an NFS
+/// root with nothing on the command line) a URL in the DHCP root-path or
+/// else the boot file name.
+pub fn live_source(cfg: &BootConfig, net: &NetInfo) -> Result<Option<cmdline::LiveRoot>, Error> {
+    match &cfg.root {
+        RootSpec::Live(l) => Ok(Some(l.clone())),
+        RootSpec::Nfs(n) if *n == cmdline::NfsRoot::default() => {
+            for text in [&net.dhcp_root_path, &net.dhcp_bootfile]
+                .into_iter()
+                .flatten()
+            {
+                if let Some(live) = cmdline::root::live_from_dhcp(text) {
+                    return Ok(Some(live?));
+                }
+            }
+            Ok(None)
+        }
+        _ => Ok(None),
+    }
+}
+
 /// Mount the network root of `cfg` at `target` (NFS or NBD), then the
 /// overlay and state dirs the command line asks for. Retries until
 /// `deadline`. With `netroot.overlay=tmpfs` the network root is mounted
@@ -154,7 +190,13 @@ pub fn mount_root(
     deadline: Instant,
     load: &dyn Fn(&[String]),
 ) -> Result<(), Error> {
-    let overlay = cfg.options.overlay;
+    let started = Instant::now();
+    let live = live_source(cfg, net)?;
+    // A live image is read-only: always under the tmpfs overlay.
+    let overlay = match live {
+        Some(_) => Some(Overlay::Tmpfs),
+        None => cfg.options.overlay,
+    };
     let dirs = state::OverlayDirs::under(Path::new("/run"));
     let net_target: PathBuf = match overlay {
         Some(Overlay::Tmpfs) => {
@@ -167,7 +209,29 @@ pub fn mount_root(
     let run = Path::new("/run");
     let ident = identity::prepare(cfg, Path::new("/sys"), net.mac);
     match &cfg.root {
-        RootSpec::None => return Err(Error::NoRoot),
+        _ if live.is_some() => {
+            let Some(l) = &live else {
+                return Err(Error::NoRoot);
+            };
+            if !matches!(cfg.root, RootSpec::Live(_)) {
+                load(&LIVE_MODULES.map(String::from));
+            }
+            crate::info!("live: fetching {}", l.url);
+            let image_dir = run.join("netroot/image");
+            let (image, fstype) = live::fetch(
+                &l.url,
+                &net.dns,
+                &image_dir,
+                cfg.options.sha256.as_deref(),
+                deadline,
+            )?;
+            live::mount_image(&image, fstype, &net_target)?;
+            crate::info!(
+                "live: {fstype} image mounted read-only {:.2} s after the first request",
+                started.elapsed().as_secs_f64()
+            );
+        }
+        RootSpec::None | RootSpec::Live(_) => return Err(Error::NoRoot),
         RootSpec::Nfs(nr) => {
             let merged = cmdline::root::merge_nfs(
                 nr,
@@ -263,11 +327,50 @@ mod tests {
     }
 
     #[test]
+    fn live_sources() {
+        let mut net = NetInfo {
+            client: Ipv4Addr::new(10, 0, 2, 15),
+            dhcp_root_path: None,
+            dhcp_bootfile: Some("pxelinux.0".into()),
+            ip_server: None,
+            dhcp_server: None,
+            dns: vec![],
+            mac: None,
+        };
+        let url = |cfg: &BootConfig, net: &NetInfo| {
+            live_source(cfg, net).map(|l| l.map(|l| l.url.to_string()))
+        };
+        let dhcp = cmdline::parse("root=dhcp").unwrap();
+        assert_eq!(url(&dhcp, &net), Ok(None));
+        net.dhcp_bootfile = Some("http://10.0.2.2/boot.squashfs".into());
+        assert_eq!(
+            url(&dhcp, &net),
+            Ok(Some("http://10.0.2.2/boot.squashfs".into()))
+        );
+        // The root-path wins over the boot file name.
+        net.dhcp_root_path = Some("live:http://10.0.2.2:8080/rp.erofs".into());
+        assert_eq!(
+            url(&dhcp, &net),
+            Ok(Some("http://10.0.2.2:8080/rp.erofs".into()))
+        );
+        // An NFS root on the command line ignores both.
+        let nfs = cmdline::parse("root=nfs:10.0.2.2:/srv").unwrap();
+        assert_eq!(url(&nfs, &net), Ok(None));
+        net.dhcp_root_path = Some("http://bad host/x".into());
+        assert!(matches!(url(&dhcp, &net), Err(Error::Cmdline(_))));
+        let live = cmdline::parse("root=live:http://s/r.img").unwrap();
+        assert_eq!(url(&live, &net), Ok(Some("http://s/r.img".into())));
+        assert_eq!(modules_for(&live).required, vec!["loop", "overlay"]);
+        assert_eq!(modules_for(&live).optional, vec!["squashfs", "erofs"]);
+    }
+
+    #[test]
     fn no_root_and_no_server_errors() {
         let cfg = BootConfig::default();
         let net = NetInfo {
             client: Ipv4Addr::new(10, 0, 2, 15),
             dhcp_root_path: None,
+            dhcp_bootfile: None,
             ip_server: None,
             dhcp_server: None,
             dns: vec![],

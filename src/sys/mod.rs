@@ -5,6 +5,7 @@
 pub mod fs;
 pub mod genl;
 pub mod init;
+pub mod loopdev;
 pub mod netlink;
 pub mod packet;
 pub mod time;
