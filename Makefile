@@ -16,7 +16,7 @@ APT_PACKAGES := build-essential musl-tools file cpio zstd xz-utils kmod iproute2
 	grub-pc-bin grub-efi-amd64-bin grub-common \
 	nfs-ganesha nfs-ganesha-vfs nbd-server btrfs-progs \
 	debootstrap dracut-core dracut-network rpcbind util-linux procps python3 \
-	libarchive-tools iputils-ping
+	libarchive-tools iputils-ping squashfs-tools erofs-utils lighttpd
 
 .PHONY: all help deps build test test-unit test-qemu lint initramfs demo bench bench-dhcp bench-storm install fuzz fuzz-build clean \
 	install-bin install-mkinitcpio install-initramfs-tools install-dracut install-kernel-hooks deb

@@ -544,7 +544,7 @@ fn read_up_to(f: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
 
 /// Attach the image to a loop device and mount it read-only at `target`.
 pub fn mount_image(image: &Path, fstype: &str, target: &Path) -> Result<(), Error> {
-    let dev = crate::sys::loopdev::attach_read_only(image)
+    let (dev, _held) = crate::sys::loopdev::attach_read_only(image)
         .map_err(local("cannot attach a loop device to", image))?;
     let source = dev.display().to_string();
     crate::sys::fs::mount(

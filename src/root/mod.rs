@@ -225,7 +225,11 @@ pub fn mount_root(
                 cfg.options.sha256.as_deref(),
                 deadline,
             )?;
-            live::mount_image(&image, fstype, &net_target)?;
+            if let Err(e) = live::mount_image(&image, fstype, &net_target) {
+                // Start the next attempt clean: the image goes with its tmpfs.
+                let _ = crate::sys::fs::umount(&image_dir, true);
+                return Err(e.into());
+            }
             crate::info!(
                 "live: {fstype} image mounted read-only {:.2} s after the first request",
                 started.elapsed().as_secs_f64()

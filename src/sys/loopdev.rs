@@ -79,9 +79,10 @@ fn check(r: libc::c_int) -> io::Result<libc::c_int> {
 }
 
 /// Attach `file` read-only to a free loop device; returns its path
-/// (`/dev/loopN`, made with mknod if devtmpfs has not). The device
-/// detaches itself when the file system on it is unmounted.
-pub fn attach_read_only(file: &Path) -> io::Result<PathBuf> {
+/// (`/dev/loopN`, made with mknod if devtmpfs has not) and the open device.
+/// The device detaches itself when its last user goes (LO_FLAGS_AUTOCLEAR):
+/// keep the returned file open until the file system on it is mounted.
+pub fn attach_read_only(file: &Path) -> io::Result<(PathBuf, File)> {
     let ctl = OpenOptions::new()
         .read(true)
         .write(true)
@@ -113,7 +114,7 @@ pub fn attach_read_only(file: &Path) -> io::Result<PathBuf> {
         )
     };
     match check(r) {
-        Ok(_) => return Ok(dev),
+        Ok(_) => return Ok((dev, loopdev)),
         Err(e) if matches!(e.raw_os_error(), Some(libc::EINVAL | libc::ENOTTY)) => {}
         Err(e) => return Err(e),
     }
@@ -136,7 +137,7 @@ pub fn attach_read_only(file: &Path) -> io::Result<PathBuf> {
             &status as *const LoopInfo64,
         )
     })?;
-    Ok(dev)
+    Ok((dev, loopdev))
 }
 
 #[cfg(test)]

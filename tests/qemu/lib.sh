@@ -55,6 +55,13 @@
 #                               netroot.check=$token: sets token and written
 #                               (the file the guest writes on the server,
 #                               removed when the test exits)
+#   live_images                 build/lab/live/: the test root as root.squashfs
+#                               and root.erofs, big.squashfs (the root plus 8 MiB
+#                               of random data); rebuilt when build/testroot changes
+#   live_server PORT [DIR]      lighttpd serving DIR (default build/lab/live) on
+#                               127.0.0.1:PORT in the lab netns (the guest's
+#                               10.0.2.2:PORT); stopped when the test exits
+#   in_lab CMD...               run CMD in the lab netns
 #   root_uptime LOG             uptime printed by the test root's init
 #   report_uptime               print it for $LOG (run.sh shows it)
 #   shutdown_span LOG           seconds from systemd-shutdown's "Returning to
@@ -299,6 +306,60 @@ own_nbd_server() { # PORT
 	"$TOP/qemu/servers.sh" nbd-extra "$1"
 	# shellcheck disable=SC2064 # the port is fixed now
 	trap "'$TOP/qemu/servers.sh' pause 'nbd-$1' || true" EXIT
+}
+
+in_lab() {
+	nsenter --net --target "$(cat "$BUILD/lab/netns.pid")" -- "$@"
+}
+
+LIVE_DIR="$BUILD/lab/live"
+live_images() {
+	mkdir -p "$LIVE_DIR"
+	(
+		flock 9
+		if [ -s "$LIVE_DIR/root.erofs" ] && [ "$LIVE_DIR/root.erofs" -nt "$BUILD/testroot/sbin/init" ]; then
+			exit 0
+		fi
+		rm -rf "$LIVE_DIR/big" "$LIVE_DIR"/*.squashfs "$LIVE_DIR"/*.erofs
+		mksquashfs "$BUILD/testroot" "$LIVE_DIR/root.squashfs" -noappend -comp xz -all-root -quiet >/dev/null
+		cp -a "$BUILD/testroot" "$LIVE_DIR/big"
+		head -c $((8 << 20)) /dev/urandom >"$LIVE_DIR/big/padding"
+		mksquashfs "$LIVE_DIR/big" "$LIVE_DIR/big.squashfs" -noappend -all-root -quiet >/dev/null
+		rm -rf "$LIVE_DIR/big"
+		mkfs.erofs -zlz4hc --all-root "$LIVE_DIR/root.erofs.tmp" "$BUILD/testroot" >/dev/null
+		mv "$LIVE_DIR/root.erofs.tmp" "$LIVE_DIR/root.erofs"
+	) 9>"$BUILD/lab/live.lock" || fail "building the live images failed"
+	local f
+	for f in root.squashfs root.erofs big.squashfs; do
+		echo "live image $f: $(stat -c %s "$LIVE_DIR/$f") bytes"
+	done
+}
+
+LIVE_PIDS=()
+live_stop() {
+	local p
+	for p in "${LIVE_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+}
+live_server() { # PORT [DIR]
+	local port=$1 dir=${2:-$LIVE_DIR} conf="$T_LOGDIR/lighttpd-$1.conf"
+	cat >"$conf" <<-EOF
+		server.document-root = "$dir"
+		server.bind = "127.0.0.1"
+		server.port = $port
+		server.errorlog = "$T_LOGDIR/lighttpd-$port.err"
+		server.modules = ("mod_accesslog")
+		accesslog.filename = "$T_LOGDIR/lighttpd-$port.access"
+	EOF
+	in_lab lighttpd -D -f "$conf" </dev/null >"$T_LOGDIR/lighttpd-$port.out" 2>&1 &
+	LIVE_PIDS+=($!)
+	trap live_stop EXIT
+	local i
+	for ((i = 0; i < 50; i++)); do
+		in_lab bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	cat "$T_LOGDIR/lighttpd-$port".{out,err} >&2 2>/dev/null || true
+	fail "lighttpd did not listen on 127.0.0.1:$port in the lab netns"
 }
 
 report_io_gap() { # LOG: from the test root's `TESTLOOP I ok uptime=T` lines
