@@ -78,7 +78,7 @@ kmods="$build/kernel/lib/modules/$ver"
 
 # Module names: modules must be present (error otherwise); optional ones are
 # taken "where the kernel has them".
-required=(virtio_pci virtio_net e1000 e1000e nfsv4 nfsv3 nbd btrfs overlay loop squashfs erofs)
+required=(virtio_pci virtio_net e1000 e1000e nfsv4 nfsv3 nbd btrfs overlay)
 # "minimal": the lab NICs, NFS and overlay only (the busybox baseline's set)
 [ "$set_name" = minimal ] && required=(virtio_pci virtio_net e1000 e1000e nfsv4 nfsv3 overlay)
 optional=()

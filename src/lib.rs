@@ -15,16 +15,16 @@ pub(crate) mod boot;
 pub mod cli;
 pub mod cmdline;
 pub mod explain;
-pub mod image;
 pub mod http;
+pub mod image;
 pub mod json;
 pub mod kmod;
 pub mod log;
 pub mod net;
 pub mod netlink;
 pub mod root;
-pub(crate) mod shutdown;
 pub mod sha256;
+pub(crate) mod shutdown;
 pub(crate) mod switch_root;
 #[allow(unsafe_code)]
 pub(crate) mod sys;

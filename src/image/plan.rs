@@ -46,8 +46,11 @@ impl Set {
 }
 
 /// What a network root needs whatever the NIC: NFS (both versions: netroot
-/// falls back from v4 to v3), NBD, and overlay for `netroot.overlay=`.
-const ROOT_MODULES: &[&str] = &["nfsv4", "nfsv3", "nbd", "overlay"];
+/// falls back from v4 to v3), NBD, overlay for `netroot.overlay=`, and the
+/// live root's loop device and image file systems (squashfs, erofs).
+const ROOT_MODULES: &[&str] = &[
+    "nfsv4", "nfsv3", "nbd", "overlay", "loop", "squashfs", "erofs",
+];
 /// The lab's NICs (QEMU's virtio-net, e1000, e1000e) and btrfs (its NBD image).
 const LAB_MODULES: &[&str] = &["virtio_pci", "virtio_net", "e1000", "e1000e", "btrfs"];
 /// The drivers of dracut's `bond=`, `vlan=`, `bridge=` (netroot creates
