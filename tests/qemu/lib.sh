@@ -60,7 +60,8 @@
 #                               of random data); rebuilt when build/testroot changes
 #   live_server PORT [DIR]      lighttpd serving DIR (default build/lab/live) on
 #                               127.0.0.1:PORT in the lab netns (the guest's
-#                               10.0.2.2:PORT); stopped when the test exits
+#                               10.0.2.2:PORT; /moved/X redirects to /X with
+#                               a 301); stopped when the test exits
 #   in_lab CMD...               run CMD in the lab netns
 #   root_uptime LOG             uptime printed by the test root's init
 #   report_uptime               print it for $LOG (run.sh shows it)
@@ -347,7 +348,8 @@ live_server() { # PORT [DIR]
 		server.bind = "127.0.0.1"
 		server.port = $port
 		server.errorlog = "$T_LOGDIR/lighttpd-$port.err"
-		server.modules = ("mod_accesslog")
+		server.modules = ("mod_redirect", "mod_accesslog")
+		url.redirect = ("^/moved/(.*)\$" => "/\$1")
 		accesslog.filename = "$T_LOGDIR/lighttpd-$port.access"
 	EOF
 	in_lab lighttpd -D -f "$conf" </dev/null >"$T_LOGDIR/lighttpd-$port.out" 2>&1 &
