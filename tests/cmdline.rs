@@ -1363,6 +1363,8 @@ fn dracut_virtual_device_errors() {
     ] {
         assert_eq!(err(line), want, "{line}");
     }
+}
+
 #[test]
 fn live_roots() {
     let c = parse("root=live:http://10.0.2.2:8080/img/root.squashfs netroot.sha256=E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855").unwrap();
