@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# parallel: yes
 # init: netroot. Live root whose URL the server does not have: the console
 # names the URL and the status; panic=5 reboots.
 # shellcheck source=tests/qemu/lib.sh

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# parallel: yes
 # init: netroot. Live image larger than the guest's RAM (a sparse 1 GiB file
 # for a 768 MiB guest): refused before the download with the sizes named;
 # nothing is fetched or mounted; panic=5 reboots.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# parallel: yes
 # init: netroot. Live root with the wrong netroot.sha256=: refused with both
 # digests on the console, the image never mounted; panic=5 reboots.
 # shellcheck source=tests/qemu/lib.sh

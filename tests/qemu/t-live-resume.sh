@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# parallel: yes
 # init: netroot. Live root through a proxy that cuts the first transfer after
 # 3 MiB: netroot resumes with a Range request (206) and the pinned SHA-256
 # of the whole image still matches. The rest comes slowly (~0.8 MB/s), so

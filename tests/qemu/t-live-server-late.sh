@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# parallel: yes
 # init: netroot. Live root with the web server down at boot: netroot retries
 # with backoff; the server starts 10 s later and the guest boots.
 # shellcheck source=tests/qemu/lib.sh
