@@ -33,14 +33,7 @@ start() {
 		ip tuntap add dev tap0 mode tap
 		ip addr add $SRV/24 dev tap0
 		ip link set tap0 up"
-	if ! lab_alive "$st/dnsmasq.pid"; then
-		lab_in_ns dnsmasq --conf-file=/dev/null --port=0 --bind-interfaces --interface=tap0 \
-			--except-interface=lo --no-ping --dhcp-reply-delay="$DHCP_DELAY" \
-			--dhcp-range=10.0.3.15,10.0.3.50,255.255.255.0,1h \
-			--dhcp-option=option:router,$SRV \
-			--dhcp-leasefile="$st/dnsmasq.leases" --pid-file="$st/dnsmasq.pid" \
-			--log-dhcp --log-facility="$st/dnsmasq.log"
-	fi
+	lab_dnsmasq_start "$st" tap0 "$SRV" 10.0.3.15 10.0.3.50 --dhcp-reply-delay="$DHCP_DELAY"
 	lab_rpcbind_start "$st"
 	if ! lab_alive "$st/ganesha.pid"; then
 		[ -x "$build/testroot/sbin/init" ] || { echo "delaynet: no build/testroot (qemu/mkroot.sh)" >&2; return 1; }

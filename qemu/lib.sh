@@ -2,7 +2,7 @@
 # The lab's shared shell: a private network namespace, the servers in it
 # (rpcbind, nfs-ganesha), waits, and one QEMU boot with its serial console in
 # a file. Sourced (never run) by qemu/servers.sh, qemu/boot.sh, qemu/demo.sh,
-# bench/delaynet.sh and bench/run.sh:
+# qemu/room.sh, bench/delaynet.sh and bench/run.sh:
 #   . "$(dirname "${BASH_SOURCE[0]}")/../qemu/lib.sh"
 # It sets LAB_TOP (the repository), LAB_BUILD (its build/), LAB_BIN (the
 # netroot binary `make build` makes) and defines:
@@ -21,6 +21,10 @@
 #                             create the namespace (pid in $LAB_NS): lo up, a
 #                             private tmpfs /run, then the shell lines SETUP
 #   lab_rpcbind_start DIR     rpcbind -f in it (DIR/rpcbind.pid, DIR/rpcbind.log)
+#   lab_dnsmasq_start DIR IFACE ROUTER FIRST LAST [OPTION...]
+#                             dnsmasq in it, DHCP only on IFACE, FIRST-LAST/24
+#                             with ROUTER, no ping check; pid, leases and log
+#                             in DIR (dnsmasq.pid/.leases/.log)
 #   lab_ganesha_start DIR PROTOS BIND ATTR_EXP EXPORT...
 #                             DIR/ganesha.conf (EXPORT = PATH=PSEUDO, numbered
 #                             from 1), then lab_ganesha_run DIR
@@ -123,6 +127,24 @@ lab_rpcbind_start() { # DIR
 	nsenter --target "$(cat "$LAB_NS")" --net --mount -- rpcbind -f </dev/null >"$1/rpcbind.log" 2>&1 &
 	echo $! >"$pidf"
 	lab_wait_listen 111 5 "$pidf" rpcbind "$1/rpcbind.log"
+}
+
+lab_dnsmasq_start() { # DIR IFACE ROUTER FIRST LAST [OPTION...]
+	local dir=$1 iface=$2 router=$3 first=$4 last=$5 i
+	shift 5
+	lab_alive "$dir/dnsmasq.pid" && return 0
+	lab_in_ns dnsmasq --conf-file=/dev/null --port=0 --bind-interfaces --interface="$iface" \
+		--except-interface=lo --no-ping "$@" \
+		--dhcp-range="$first,$last,255.255.255.0,1h" --dhcp-option="option:router,$router" \
+		--dhcp-leasefile="$dir/dnsmasq.leases" --pid-file="$dir/dnsmasq.pid" \
+		--log-dhcp --log-facility="$dir/dnsmasq.log"
+	for ((i = 0; i < 50; i++)); do
+		lab_alive "$dir/dnsmasq.pid" && return 0
+		sleep 0.1
+	done
+	echo "dnsmasq did not start (network namespace of $LAB_NS); $dir/dnsmasq.log:" >&2
+	tail -n 20 "$dir/dnsmasq.log" >&2 || true
+	return 1
 }
 
 lab_ganesha_start() { # DIR PROTOS BIND ATTR_EXP EXPORT...

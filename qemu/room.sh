@@ -16,7 +16,8 @@
 #     its own log; the script returns when every guest has powered off (or at
 #     the wall timeout, when the rest are stopped)
 # Everything (QEMU, ganesha, dnsmasq, the namespace and its devices) is
-# stopped on exit, by the PIDs this script started.
+# stopped on exit, by the PIDs this script started. The namespace, dnsmasq
+# and ganesha come from qemu/lib.sh, the same as qemu/servers.sh's.
 #
 # Usage: qemu/room.sh [options]
 #   --guests N        number of guests (default 4)
@@ -27,7 +28,8 @@
 #   --initrd IMG      default build/initramfs.img
 #   --kernel FILE     default build/vmlinuz
 #   --logdir DIR      default build/lab/room: guest-K.log (serial console),
-#                     dnsmasq.log, ganesha.log, room.tsv (see below)
+#                     dnsmasq.log, ganesha.log, room.tsv (see below); also
+#                     the servers' pid files, leases and ganesha.conf
 #   --mark REGEX      the milestone whose host wall time is recorded per guest
 #                     (grep -E on its console; default the test root's marker)
 #   --fail REGEX      stop a guest at once when its console matches (default: a
@@ -42,9 +44,9 @@
 # Needs root (namespaces, TAP, ganesha's VFS FSAL).
 set -euo pipefail
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-top=$(dirname "$here")
-build="$top/build"
+# shellcheck source=qemu/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+build="$LAB_BUILD"
 
 guests=4 append="" initrd="$build/initramfs.img" kernel="$build/vmlinuz"
 logdir="$build/lab/room" mark='NETROOT-TEST-ROOT-OK' timeout=240 mem=512
@@ -60,7 +62,7 @@ while [ $# -gt 0 ]; do
 	--fail) failre=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
-	-h | --help) sed -n '2,42p' "${BASH_SOURCE[0]}"; exit 0 ;;
+	-h | --help) sed -n '2,44p' "${BASH_SOURCE[0]}"; exit 0 ;;
 	*) echo "room.sh: unknown argument: $1" >&2; exit 2 ;;
 	esac
 done
@@ -74,106 +76,48 @@ done
 SRV=10.0.3.1
 mkdir -p "$logdir"
 logdir=$(cd "$logdir" && pwd)
-st="$logdir/net"
-rm -rf "$st"
-mkdir -p "$st/recovery"
-rm -f "$logdir"/guest-*.log "$logdir/room.tsv"
+# The namespace's pid, dnsmasq's and ganesha's files (pid, log, leases,
+# configuration, recovery) all live in the log directory.
+rm -f "$logdir"/guest-*.log "$logdir/room.tsv" "$logdir"/*.pid "$logdir/dnsmasq.leases"
+LAB_NS="$logdir/netns.pid"
 
-holder="" ganesha="" dnsmasq=""
 declare -A qpid=()
-# shellcheck disable=SC2317 # called from the EXIT trap
-stop_pid() { # pid: TERM, then KILL after 5 s
-	local i
-	[ -n "$1" ] || return 0
-	kill "$1" 2>/dev/null || return 0
-	for ((i = 0; i < 50; i++)); do
-		kill -0 "$1" 2>/dev/null || return 0
-		sleep 0.1
-	done
-	kill -9 "$1" 2>/dev/null || true
-}
 # shellcheck disable=SC2317 # the EXIT trap
 cleanup() {
 	local k
 	for k in "${!qpid[@]}"; do kill "${qpid[$k]}" 2>/dev/null || true; done
 	for k in "${!qpid[@]}"; do wait "${qpid[$k]}" 2>/dev/null || true; done
-	stop_pid "$ganesha"
-	stop_pid "$dnsmasq"
+	lab_stop "$logdir/ganesha.pid"
+	lab_stop "$logdir/dnsmasq.pid"
 	# The namespace, its bridge and TAPs go with the last process in it.
-	stop_pid "$holder"
+	lab_stop "$LAB_NS"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-in_ns() { nsenter --target "$holder" --net --mount -- "$@"; }
-pid_of_file() { # file: its pid once the daemon wrote it (5 s)
-	local i
-	for ((i = 0; i < 50; i++)); do
-		[ -s "$1" ] && { cat "$1"; return 0; }
-		sleep 0.1
-	done
-	return 1
-}
-
 # --- the namespace: bridge, TAPs ------------------------------------------------
-# shellcheck disable=SC2016 # the inner script expands its own variables
-setsid unshare --net --mount --propagation private -- bash -c '
-	set -e
-	mount -t tmpfs -o mode=0755 room-run /run
-	ip link set lo up
+lab_netns_start room-netns "$logdir/netns.log" "
 	ip link add br0 type bridge stp_state 0 forward_delay 0
-	ip addr add "$2"/24 dev br0
+	ip addr add $SRV/24 dev br0
 	ip link set br0 up
-	for i in $(seq 1 "$3"); do
-		ip tuntap add dev "tap$i" mode tap
-		ip link set "tap$i" master br0
-		ip link set "tap$i" up
-	done
-	echo $$ >"$1"
-	exec sleep infinity' room-netns "$st/netns.pid" "$SRV" "$guests" </dev/null >"$st/netns.log" 2>&1 &
-holder=$(pid_of_file "$st/netns.pid") || { echo "room.sh: could not create the namespace:" >&2; cat "$st/netns.log" >&2; exit 1; }
+	for i in \$(seq 1 $guests); do
+		ip tuntap add dev \"tap\$i\" mode tap
+		ip link set \"tap\$i\" master br0
+		ip link set \"tap\$i\" up
+	done" || exit 1
 
 # --- dnsmasq: addresses, no names -------------------------------------------------
 # --dhcp-ignore-names: a name the client sends is not taken for the lease
 # (dnsmasq 2.90 still echoes it in option 12, cut at the first dot, seen
-# with systemd-networkd's requests: tests/qemu/t-room-debian.sh);
-# --no-ping: no 3 s ping check of a fresh address.
-in_ns dnsmasq --conf-file=/dev/null --port=0 --bind-interfaces --interface=br0 \
-	--except-interface=lo --no-ping --dhcp-ignore-names --dhcp-rapid-commit \
-	--dhcp-range=10.0.3.100,10.0.3.199,255.255.255.0,1h --dhcp-option=option:router,$SRV \
-	--dhcp-leasefile="$st/dnsmasq.leases" --pid-file="$st/dnsmasq.pid" \
-	--log-dhcp --log-facility="$logdir/dnsmasq.log"
-dnsmasq=$(pid_of_file "$st/dnsmasq.pid") || { echo "room.sh: dnsmasq did not start" >&2; exit 1; }
+# with systemd-networkd's requests: tests/qemu/t-room-debian.sh).
+lab_dnsmasq_start "$logdir" br0 "$SRV" 10.0.3.100 10.0.3.199 --dhcp-ignore-names --dhcp-rapid-commit || exit 1
 
 # --- ganesha: one server, NFSv4, the shared roots ---------------------------------
-exports="EXPORT { Export_Id = 1; Path = \"$build/testroot\"; Pseudo = /arch; Access_Type = RW; FSAL { Name = VFS; } }"
-if [ -f "$build/debroot/etc/os-release" ]; then
-	exports="$exports
-EXPORT { Export_Id = 3; Path = \"$build/debroot\"; Pseudo = /debian; Access_Type = RW; FSAL { Name = VFS; } }"
-fi
-# As qemu/servers.sh: graceless, short leases, numeric owners (no idmapper in
-# the clients), attributes revalidated on every access.
-cat >"$st/ganesha.conf" <<EOF
-# written by qemu/room.sh
-NFS_CORE_PARAM { Protocols = 4; NFS_Port = 2049; Bind_addr = $SRV; Enable_NLM = false; Enable_RQUOTA = false; Enable_UDP = false; }
-NFSV4 { Graceless = true; Lease_Lifetime = 10; RecoveryBackend = fs; RecoveryRoot = "$st/recovery"; Only_Numeric_Owners = true; }
-NFS_KRB5 { Active_krb5 = false; }
-EXPORT_DEFAULTS { SecType = sys; Squash = No_Root_Squash; Transports = TCP; Protocols = 4; Attr_Expiration_Time = 0; }
-$exports
-EOF
-: >"$logdir/ganesha.log"
-in_ns ganesha.nfsd -f "$st/ganesha.conf" -L "$logdir/ganesha.log" -p "$st/ganesha.pid" -N NIV_EVENT
-ganesha=$(pid_of_file "$st/ganesha.pid") || { echo "room.sh: ganesha did not start; $logdir/ganesha.log:" >&2; tail -n 20 "$logdir/ganesha.log" >&2; exit 1; }
-for ((i = 0; i < 150; i++)); do
-	in_ns ss -Hltn "sport = :2049" | grep -q . && break
-	kill -0 "$ganesha" 2>/dev/null || break
-	sleep 0.1
-done
-in_ns ss -Hltn "sport = :2049" | grep -q . || {
-	echo "room.sh: ganesha is not listening on $SRV:2049; $logdir/ganesha.log:" >&2
-	tail -n 20 "$logdir/ganesha.log" >&2
-	exit 1
-}
+# lib.sh's configuration (graceless, short leases, numeric owners, attributes
+# revalidated on every access) bound to the bridge.
+exports=("$build/testroot=/arch")
+[ -f "$build/debroot/etc/os-release" ] && exports+=("$build/debroot=/debian")
+lab_ganesha_start "$logdir" 4 "$SRV" 0 "${exports[@]}" || exit 1
 
 # --- the guests, all at once ---------------------------------------------------------
 mac_of() { printf '52:54:00:03:00:%02x' "$1"; }
@@ -181,11 +125,9 @@ start=$(date +%s.%N)
 for ((k = 1; k <= guests; k++)); do
 	log="$logdir/guest-$k.log"
 	: >"$log"
+	lab_qemu virtio-net-pci "$(mac_of "$k")" "tap,id=n0,ifname=tap$k,script=no,downscript=no" "$mem"
 	# nsenter execs QEMU (no --pid), so $! is QEMU itself.
-	nsenter --target "$holder" --net -- qemu-system-x86_64 -accel tcg -m "$mem" -smp 1 \
-		-display none -monitor none -no-reboot -serial "file:$log" \
-		-netdev "tap,id=n0,ifname=tap$k,script=no,downscript=no" \
-		-device "virtio-net-pci,netdev=n0,mac=$(mac_of "$k")" \
+	nsenter --target "$(cat "$LAB_NS")" --net -- "${LAB_QEMU[@]}" -display none -monitor none -serial "file:$log" \
 		-kernel "$kernel" -initrd "$initrd" -append "console=ttyS0 no_timer_check ${append//%i/$k}" \
 		</dev/null >"$log.qemu" 2>&1 &
 	qpid[$k]=$!
