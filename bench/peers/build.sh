@@ -65,6 +65,16 @@ stage_modules() { # stagedir module-names...
 	done <"$stage/etc/modules.list"
 }
 
+# A staged peer's last steps: the NIC drivers and NFS_MODULE with their
+# dependencies, the archive (zstd -19), its stamp; the stage is removed.
+pack_peer() { # stagedir out.img stamp nfs-module
+	local rc=0
+	stage_modules "$1" virtio_pci virtio_net e1000 e1000e "$4" &&
+		pack "$1" "$2" zstd -q -19 -T0 && echo "$3" >"$2.stamp" || rc=$?
+	rm -rf "$1"
+	return $rc
+}
+
 build_busybox() {
 	local img="$out/busybox.img" st
 	st=$(stamp_of busybox "$ver" "$top/qemu/mkinitramfs.sh" "$top/qemu/baseline/busybox-init.sh")
@@ -91,11 +101,7 @@ build_klibc() {
 		install -m 0755 "/usr/lib/klibc/bin/$b" "$stage/bin/$b"
 	done
 	install -m 0755 "$here/klibc-init.sh" "$stage/init"
-	stage_modules "$stage" virtio_pci virtio_net e1000 e1000e nfsv3 &&
-		pack "$stage" "$img" zstd -q -19 -T0 && echo "$st" >"$img.stamp"
-	local rc=$?
-	rm -rf "$stage"
-	return $rc
+	pack_peer "$stage" "$img" "$st" nfsv3
 }
 
 build_floor() {
@@ -105,12 +111,11 @@ build_floor() {
 	fresh "$img" "$st" && return 0
 	stage=$(mktemp -d "$out/stage.XXXXXX")
 	mkdir -p "$stage"/{dev,proc,sys}
-	musl-gcc -static -Os -s -Wall -o "$stage/init" "$here/floor.c" &&
-		stage_modules "$stage" virtio_pci virtio_net e1000 e1000e nfsv4 &&
-		pack "$stage" "$img" zstd -q -19 -T0 && echo "$st" >"$img.stamp"
-	local rc=$?
-	rm -rf "$stage"
-	return $rc
+	if ! musl-gcc -static -Os -s -Wall -o "$stage/init" "$here/floor.c"; then
+		rm -rf "$stage"
+		return 1
+	fi
+	pack_peer "$stage" "$img" "$st" nfsv4
 }
 
 build_dracut() {
