@@ -44,6 +44,10 @@
 #   own_nbd_server PORT         a private nbd-server on PORT (servers.sh
 #                               nbd-extra) that the test may take away;
 #                               stopped when the test exits
+#   nbd_outage NAME PORT CMDLINE
+#                               boot_bg NAME on own_nbd_server PORT (LOG, a
+#                               300 s timeout), stop that server once the
+#                               root's testloop= has done 5 rounds
 #   report_io_gap LOG           longest pause between two testloop= rounds
 #   assert_io_intact N          in $LOG: testloop= ran N rounds without an
 #                               error, the file read back intact, power-off,
@@ -362,6 +366,18 @@ live_server() { # PORT [DIR]
 	done
 	cat "$T_LOGDIR/lighttpd-$port".{out,err} >&2 2>/dev/null || true
 	fail "lighttpd did not listen on 127.0.0.1:$port in the lab netns"
+}
+
+nbd_outage() { # NAME PORT CMDLINE: a background guest (LOG) on its own
+	# nbd-server at PORT, which is stopped once the root's I/O loop (testloop=)
+	# has done 5 rounds
+	own_nbd_server "$2"
+	BOOT_TIMEOUT=300
+	LOG=$(bg_log "$1")
+	boot_bg "$1" "$3"
+	wait_log 'TESTLOOP 5 ok' 200 "$LOG"
+	"$TOP/qemu/servers.sh" pause "nbd-$2"
+	echo "nbd-server on port $2 stopped at $(date +%T.%N)"
 }
 
 report_io_gap() { # LOG: from the test root's `TESTLOOP I ok uptime=T` lines

@@ -9,13 +9,7 @@
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 use_init netroot
 port=10812
-own_nbd_server "$port"
-BOOT_TIMEOUT=300
-LOG=$(bg_log giveup)
-boot_bg giveup "ip=dhcp root=nbd:$SRV:$port/arch:btrfs rw testloop=120 netroot.nbd.give-up=10"
-wait_log 'TESTLOOP 5 ok' 200 "$LOG"
-"$TOP/qemu/servers.sh" pause "nbd-$port"
-echo "nbd-server on port $port stopped for good at $(date +%T.%N)"
+nbd_outage giveup "$port" "ip=dhcp root=nbd:$SRV:$port/arch:btrfs rw testloop=120 netroot.nbd.give-up=10"
 boot_wait giveup || fail "the guest did not power off (boot.sh exit $?)"
 assert_log_has "$ROOT_OK"
 assert_log_has "connection to nbd server 10\.0\.2\.2:$port lost; reconnecting \(I/O waits, fails after 10 s\)"

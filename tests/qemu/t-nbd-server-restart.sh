@@ -12,13 +12,7 @@
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 use_init netroot
 port=10811
-own_nbd_server "$port"
-BOOT_TIMEOUT=300
-LOG=$(bg_log restart)
-boot_bg restart "ip=dhcp root=nbd:$SRV:$port/arch:btrfs rw testloop=30"
-wait_log 'TESTLOOP 5 ok' 200 "$LOG"
-"$TOP/qemu/servers.sh" pause "nbd-$port"
-echo "nbd-server on port $port stopped at $(date +%T.%N)"
+nbd_outage restart "$port" "ip=dhcp root=nbd:$SRV:$port/arch:btrfs rw testloop=30"
 sleep 8
 "$TOP/qemu/servers.sh" resume "nbd-$port"
 echo "nbd-server on port $port started again at $(date +%T.%N)"
