@@ -211,6 +211,13 @@ cat >"$root/usr/local/sbin/netroot-check" <<-'EOF'
 		say "poweroff"
 	}
 	check 2>&1 | out
+	# netroot.check.cut: the root's server is gone when the poweroff starts
+	# (the boot link is set down just before): the machine must still stop.
+	if grep -q 'netroot\.check\.cut' /proc/cmdline; then
+		systemctl --version >/dev/null
+		echo "NETROOT-CHECK cut" | out
+		ip link set dev eth0 down
+	fi
 	systemctl --no-block poweroff
 EOF
 chmod 0755 "$root/usr/local/sbin/netroot-check"

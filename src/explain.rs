@@ -463,6 +463,10 @@ pub fn plan_json_with(cfg: &BootConfig, facts: &MachineFacts) -> Value {
         ("debug", Value::Bool(cfg.options.debug)),
         ("shell", Value::Bool(cfg.options.shell)),
         ("renew", cfg.options.renew.map_or(Value::Null, Value::Bool)),
+        (
+            "shutdown_timeout",
+            Value::Int(i64::try_from(cfg.options.shutdown_timeout.as_secs()).unwrap_or(i64::MAX)),
+        ),
         ("quiet", Value::Bool(cfg.quiet)),
         (
             "panic",
@@ -901,7 +905,11 @@ pub fn plan_text_with(cfg: &BootConfig, facts: &MachineFacts) -> String {
             None => "  DHCP lease: renewed after the switch by a resident @netroot-dhcp unless the root enables systemd-networkd (netroot.renew= to force)\n",
         });
     }
-    out.push_str("  at shutdown: /run/initramfs/shutdown (netroot) unmounts the root, detaches NBD, powers off\n");
+    let _ = writeln!(
+        out,
+        "  at shutdown: /run/initramfs/shutdown (netroot) unmounts the root, detaches NBD, powers off; under systemd the machine stops within {} s even if the server is gone (netroot.shutdown.timeout)",
+        cfg.options.shutdown_timeout.as_secs()
+    );
     let _ = write!(out, "  init: {}", cfg.init_path());
     if cfg.init.is_none() {
         out.push_str(" (default)");

@@ -117,7 +117,7 @@ fn seed_line_json_exactly() {
             r#""options":[],"#,
             r#""port":null,"export":null,"fstype":null,"flags":null,"read_only":true,"give_up":null,"url":null,"sha256":null},"#,
             r#""init":null,"init_path":"/sbin/init","init_args":[],"state":[],"overlay":null,"syslog":null,"timeout":90,"#,
-            r#""debug":false,"shell":false,"renew":null,"quiet":false,"panic":null,"#,
+            r#""debug":false,"shell":false,"renew":null,"shutdown_timeout":120,"quiet":false,"panic":null,"#,
             r#""on_failure":{"action":"retry","after":null},"#,
             r#""identity":{"node_name":{"source":"dhcp","value":null},"#,
             r#""nfs4_unique_id":{"source":"dmi-or-mac","value":null},"#,

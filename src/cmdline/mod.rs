@@ -211,6 +211,10 @@ pub struct Options {
     /// client's time limit), counted from the moment DHCP starts. None:
     /// what is left of `timeout`.
     pub timeout_dhcp: Option<Duration>,
+    /// `netroot.shutdown.timeout=SECONDS`: once systemd starts a poweroff
+    /// or reboot, the machine stops after at most this long even if the
+    /// network root no longer answers (the shutdown watchdog).
+    pub shutdown_timeout: Duration,
 }
 
 /// Default for `netroot.timeout`.
@@ -232,9 +236,18 @@ impl Default for Options {
             syslog: None,
             timeout_carrier: None,
             timeout_dhcp: None,
+            shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
         }
     }
 }
+
+/// Default for `netroot.shutdown.timeout`: systemd gives a unit that does
+/// not stop 90 s (DefaultTimeoutStopSec) and then kills it; with the root's
+/// server gone that can happen to several units one after the other, and
+/// systemd-shutdown's own unmount loop may then block on the dead mount.
+/// 120 s leaves a healthy shutdown, which takes seconds, all the room it
+/// needs and bounds a sick one.
+pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Everything netroot takes from the command line.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -523,6 +536,9 @@ pub fn parse_tokens(tokens: &tokenize::Tokens) -> Result<BootConfig, Error> {
             ("netroot.debug", v) => cfg.options.debug = parse_bool(key, v)?,
             ("netroot.shell", v) => cfg.options.shell = parse_bool(key, v)?,
             ("netroot.renew", v) => cfg.options.renew = Some(parse_bool(key, v)?),
+            ("netroot.shutdown.timeout", Some(v)) => {
+                cfg.options.shutdown_timeout = parse_secs(key, v, 86_400)?
+            }
             ("netroot.state", Some(v)) => parse_state(v, &mut cfg.options.state)?,
             ("netroot.syslog", Some(v)) => cfg.options.syslog = parse_syslog(key, v)?,
             ("netroot.overlay", v) => {
