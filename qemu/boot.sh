@@ -20,6 +20,8 @@
 #   --uefi            OVMF firmware (/usr/share/ovmf/OVMF.fd)
 #   --mem MB          default 768
 #   --host-net        do not enter the lab's network namespace (see servers.sh)
+#   --monitor SOCK    also a QEMU human monitor on the unix socket SOCK, e.g.
+#                     to press the power button: echo system_powerdown
 # Exit: 0 powered off or marker seen; 124 timeout; 1 QEMU failed to start.
 # The last line printed is `boot: <reason> after <seconds> s, log <file>`.
 set -euo pipefail
@@ -30,7 +32,7 @@ build="$LAB_BUILD"
 
 append="" initrd="$build/initramfs.img" kernel="$build/vmlinuz" log="$build/lab/boot.log"
 timeout=120 expect="" model=virtio-net-pci nic2=0 netopts="" mac=52:54:00:12:34:56
-pxe_dir="" pxe_file="" uefi=0 mem=768 hostnet=0
+pxe_dir="" pxe_file="" uefi=0 mem=768 hostnet=0 monitor=""
 extra=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -48,6 +50,7 @@ while [ $# -gt 0 ]; do
 	--uefi) uefi=1; shift ;;
 	--mem) mem=$2; shift 2 ;;
 	--host-net) hostnet=1; shift ;;
+	--monitor) monitor=$2; shift 2 ;;
 	--) shift; extra=("$@"); break ;;
 	-h | --help) sed -n '2,26p' "${BASH_SOURCE[0]}"; exit 0 ;;
 	*) echo "boot.sh: unknown argument: $1" >&2; exit 2 ;;
@@ -64,6 +67,7 @@ lab_qemu "$model" "$mac" "$nd" "$mem"
 if [ "$nic2" = 1 ]; then
 	LAB_QEMU+=(-netdev "user,id=n1" -device "$model,netdev=n1,mac=52:54:00:12:34:57")
 fi
+[ -n "$monitor" ] && LAB_QEMU+=(-monitor "unix:$monitor,server,nowait")
 [ "$uefi" = 1 ] && LAB_QEMU+=(-bios /usr/share/ovmf/OVMF.fd)
 if [ -n "$pxe_dir" ]; then
 	LAB_QEMU+=(-boot n)

@@ -127,6 +127,7 @@ pub(crate) fn pid1() -> i32 {
     let mut args = vec![init.clone()];
     args.extend(cfg.init_args.iter().cloned());
     crate::net::dhcp::resident::start_before_switch(&cfg, &net, net_start, target);
+    crate::watchdog::start_before_switch(&cfg);
     crate::timeline::begin("switch");
     info!("switching to the root, exec {init} at {:.2} s", uptime());
     crate::log::restore_ratelimit(ratelimit);

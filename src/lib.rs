@@ -32,6 +32,7 @@ pub mod syslog;
 pub mod timeline;
 pub(crate) mod util;
 pub mod watch;
+pub(crate) mod watchdog;
 
 /// The crate-private parsers of inputs from outside, for the fuzz targets
 /// (fuzz/, built with `--features fuzzing`); not part of the API.

@@ -251,7 +251,7 @@ pub fn install_cli(args: &[String]) -> i32 {
 
 /// Run `f` in a worker thread and wait for it at most `budget`. None when it
 /// overran (the thread is left behind: the machine is about to stop).
-fn within<T: Send + 'static>(
+pub(crate) fn within<T: Send + 'static>(
     budget: Duration,
     f: impl FnOnce() -> T + Send + 'static,
 ) -> Option<T> {

@@ -215,6 +215,9 @@ pub struct Options {
     /// or reboot, the machine stops after at most this long even if the
     /// network root no longer answers (the shutdown watchdog).
     pub shutdown_timeout: Duration,
+    /// `netroot.watchdog=`: start the resident `@netroot-watchdog` that
+    /// bounds a poweroff begun by the power button (default on).
+    pub watchdog: bool,
 }
 
 /// Default for `netroot.timeout`.
@@ -237,6 +240,7 @@ impl Default for Options {
             timeout_carrier: None,
             timeout_dhcp: None,
             shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
+            watchdog: true,
         }
     }
 }
@@ -535,6 +539,7 @@ pub fn parse_tokens(tokens: &tokenize::Tokens) -> Result<BootConfig, Error> {
             }
             ("netroot.debug", v) => cfg.options.debug = parse_bool(key, v)?,
             ("netroot.shell", v) => cfg.options.shell = parse_bool(key, v)?,
+            ("netroot.watchdog", v) => cfg.options.watchdog = parse_bool(key, v)?,
             ("netroot.renew", v) => cfg.options.renew = Some(parse_bool(key, v)?),
             ("netroot.shutdown.timeout", Some(v)) => {
                 cfg.options.shutdown_timeout = parse_secs(key, v, 86_400)?

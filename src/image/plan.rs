@@ -106,9 +106,14 @@ pub struct Selection {
 /// The names of `set` plus `add` (always required).
 pub fn selection(set: Set, add: &[String], host: &Host) -> Selection {
     let own = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    // Optional too: the shutdown watchdog's power button (taken where the
+    // kernel has them as modules: built in, they need nothing).
     let mut s = Selection {
         required: own(ROOT_MODULES),
-        optional: own(NETDEV_MODULES),
+        optional: own(NETDEV_MODULES)
+            .into_iter()
+            .chain(own(crate::watchdog::MODULES))
+            .collect(),
         ..Selection::default()
     };
     match set {
