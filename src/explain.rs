@@ -905,11 +905,16 @@ pub fn plan_text_with(cfg: &BootConfig, facts: &MachineFacts) -> String {
             None => "  DHCP lease: renewed after the switch by a resident @netroot-dhcp unless the root enables systemd-networkd (netroot.renew= to force)\n",
         });
     }
-    let _ = writeln!(
-        out,
-        "  at shutdown: /run/initramfs/shutdown (netroot) unmounts the root, detaches NBD, powers off; under systemd the machine stops within {} s even if the server is gone (netroot.shutdown.timeout)",
-        cfg.options.shutdown_timeout.as_secs()
-    );
+    out.push_str("  at shutdown: /run/initramfs/shutdown (netroot) unmounts the root, detaches NBD, powers off");
+    if cfg.options.watchdog {
+        let _ = writeln!(
+            out,
+            "; after the power button the machine is off within {} s even if the server is gone (@netroot-watchdog, netroot.shutdown.timeout + 5 s)",
+            cfg.options.shutdown_timeout.as_secs() + crate::shutdown::STEP_BUDGET.as_secs()
+        );
+    } else {
+        out.push_str("; no power-button watchdog (netroot.watchdog=0)\n");
+    }
     let _ = write!(out, "  init: {}", cfg.init_path());
     if cfg.init.is_none() {
         out.push_str(" (default)");

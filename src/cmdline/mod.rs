@@ -211,9 +211,10 @@ pub struct Options {
     /// client's time limit), counted from the moment DHCP starts. None:
     /// what is left of `timeout`.
     pub timeout_dhcp: Option<Duration>,
-    /// `netroot.shutdown.timeout=SECONDS`: once systemd starts a poweroff
-    /// or reboot, the machine stops after at most this long even if the
-    /// network root no longer answers (the shutdown watchdog).
+    /// `netroot.shutdown.timeout=SECONDS`: once the power button is
+    /// pressed, the shutdown watchdog (`@netroot-watchdog`) gives systemd's
+    /// own shutdown this long, then syncs and powers off, even if the
+    /// network root no longer answers.
     pub shutdown_timeout: Duration,
     /// `netroot.watchdog=`: start the resident `@netroot-watchdog` that
     /// bounds a poweroff begun by the power button (default on).
