@@ -29,17 +29,29 @@ while ! grep -aq 'NETROOT-CHECK cut' "$LOG" 2>/dev/null; do
 done
 # Let the link go down, then press the button.
 sleep 2
+# The monitor drops a command still unread when the client hangs up: wait
+# for the prompt that follows the command's echo before closing.
 python3 - "$mon/sock" <<'PY'
-import socket, sys
+import socket, sys, time
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.connect(sys.argv[1])
+s.settimeout(10)
 s.sendall(b"system_powerdown\n")
-s.settimeout(2)
-try:
-    s.recv(4096)
-except OSError:
-    pass
+got, end = b"", time.time() + 10
+while time.time() < end:
+    try:
+        chunk = s.recv(4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    got += chunk
+    tail = got.split(b"system_powerdown", 1)
+    if len(tail) == 2 and b"(qemu)" in tail[1]:
+        break
 s.close()
+if b"system_powerdown" not in got:
+    sys.exit("monitor: no echo of system_powerdown: %r" % got[-200:])
 PY
 pressed=$(date +%s)
 echo "power button pressed (system_powerdown)"
