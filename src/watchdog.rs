@@ -195,7 +195,10 @@ pub fn start_before_switch(cfg: &crate::cmdline::BootConfig) {
         kmsg: kmsg.as_ref().map_or(-1, |k| k.as_raw_fd()),
         devs: devs.iter().map(|d| d.as_raw_fd()).collect(),
     };
-    let spawned = std::process::Command::new("/proc/self/exe")
+    // From the copy in /run/initramfs, not /proc/self/exe: a resident that
+    // maps the initramfs's /init keeps that deleted file's pages in RAM for
+    // the life of the system (shutdown::resident_exe).
+    let spawned = std::process::Command::new(crate::shutdown::resident_exe())
         .arg0(ARGV0)
         .args(args.to_argv())
         .stdin(Stdio::null())
