@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# parallel: yes
 # init: netroot. `make demo WATCH=1` without tmux (DEMO_TMUX=0): the demo
 # (driven as tests/qemu/t-demo-nfs4.sh drives it) gives the client
 # netroot.syslog=10.0.0.1:5514 and runs `netroot watch` in the background;

@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# parallel: yes
 # init: netroot. netroot.syslog= with a missing export and panic=5: the guest
 # sends its failure report (MSGID failure: the error in the structured data,
 # the command line and the last messages in MSG) before it reboots, and

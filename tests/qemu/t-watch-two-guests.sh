@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# parallel: yes
 # init: netroot. Two guests boot at once with netroot.syslog=: one
 # `netroot watch --json` shows both (told apart by MAC, both are 10.0.2.15
 # behind slirp) reaching "switched", with their boot times.
