@@ -126,6 +126,10 @@ EOF
 cat >"$root/etc/fstab" <<-'EOF'
 	# written by qemu/mkdebroot.sh: the root file system is mounted over the
 	# network by netroot before systemd starts, so it has no line here.
+	# Each client its own /tmp: on the shared root, every boot's
+	# systemd-tmpfiles would empty the /tmp of all the others (tmp.conf's
+	# `D /tmp`), services' PrivateTmp= directories included.
+	tmpfs /tmp tmpfs mode=1777,nosuid,nodev,size=25% 0 0
 EOF
 # `uninitialized`, not an id baked into a root that many clients share:
 # netroot gives each client its own (derived from its DMI UUID or MAC) and
@@ -203,6 +207,10 @@ cat >"$root/usr/local/sbin/netroot-check" <<-'EOF'
 			[ "$i" = lo ] || networkctl status --no-pager -n 0 "$i" 2>&1 | sed "s/^/NETROOT-CHECK status $i /"
 		done
 		systemctl --failed --no-legend --plain | sed 's/^/NETROOT-CHECK failed /'
+		# why they failed, for the test's log
+		for u in $(systemctl --failed --no-legend --plain | cut -d' ' -f1); do
+			journalctl -b -u "$u" -n 15 --no-pager 2>&1 | sed "s/^/NETROOT-CHECK journal $u /"
+		done
 		if [ -n "$token" ]; then
 			echo "netroot-check $token $(uname -r) uptime $(cut -d' ' -f1 /proc/uptime)" >"/var/tmp/netroot-$token"
 			sync
