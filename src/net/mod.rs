@@ -8,6 +8,7 @@
 pub(crate) mod apply;
 pub mod dhcp;
 pub(crate) mod handover;
+pub mod ipv6;
 pub(crate) mod link;
 pub(crate) mod netdev;
 pub mod rtnl_wire;
@@ -93,6 +94,9 @@ pub struct Outcome {
     /// The lease (a static `ip=` is filled into one too), completed with
     /// the classful netmask and broadcast when they were missing.
     pub lease: Lease,
+    /// The IPv6 configuration, when the command line asked for one
+    /// (`ip=...:dhcp6|auto6|either6`, a static `ip=[addr]...`).
+    pub lease6: Option<ipv6::Lease6>,
     /// From the start of [`bring_up`] to the files being written.
     pub elapsed: Duration,
     /// Files written.
@@ -473,6 +477,7 @@ pub fn bring_up(cfg: &BootConfig, env: &Env) -> Result<Outcome, Error> {
         mac,
         proto,
         lease,
+        lease6: None,
         elapsed,
         files,
     })
