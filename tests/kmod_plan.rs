@@ -181,24 +181,30 @@ fn loader_respects_deps_and_overlaps_independent_modules() {
     assert_eq!(log.len(), plan.modules.len() * 2);
 }
 
+/// btrfs over libcrc32c, whose soft dependency `crc32c` is an alias of two
+/// modules (crc32c_intel, which fails under TCG, and crc32c_generic).
+fn btrfs_crc32c_tree(name: &str) -> PathBuf {
+    let dir = tmpdir(name);
+    let files = [
+        (
+            "modules.dep",
+            "k/libcrc32c.ko:\nk/crc32c_intel.ko:\nk/crc32c_generic.ko:\nk/btrfs.ko: k/libcrc32c.ko\n",
+        ),
+        (
+            "modules.alias",
+            "alias crc32c crc32c_intel\nalias crc32c crc32c_generic\n",
+        ),
+        ("modules.softdep", "softdep libcrc32c pre: crc32c\n"),
+    ];
+    for (file, text) in files {
+        std::fs::write(dir.join(file), text).unwrap();
+    }
+    dir
+}
+
 #[test]
 fn soft_dependency_failure_does_not_block() {
-    let dir = tmpdir("softdep");
-    std::fs::write(
-        dir.join("modules.dep"),
-        "k/libcrc32c.ko:\nk/crc32c_intel.ko:\nk/crc32c_generic.ko:\nk/btrfs.ko: k/libcrc32c.ko\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("modules.alias"),
-        "alias crc32c crc32c_intel\nalias crc32c crc32c_generic\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("modules.softdep"),
-        "softdep libcrc32c pre: crc32c\n",
-    )
-    .unwrap();
+    let dir = btrfs_crc32c_tree("softdep");
     let p = Tree::open(&dir).unwrap().plan(&["btrfs"], &[]).unwrap();
     assert_eq!(p.modules.len(), 4, "{:?}", p.names());
     let lib = &p.modules[pos(&p, "libcrc32c")];
@@ -228,22 +234,7 @@ fn wait_all_waits_past_a_failure() {
     // crc32c_intel fails at once (no SSE4.2 under TCG) while btrfs is still
     // loading: wait_all must not return before btrfs is in, or the mount
     // that follows finds no btrfs.
-    let dir = tmpdir("waitall");
-    std::fs::write(
-        dir.join("modules.dep"),
-        "k/libcrc32c.ko:\nk/crc32c_intel.ko:\nk/crc32c_generic.ko:\nk/btrfs.ko: k/libcrc32c.ko\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("modules.alias"),
-        "alias crc32c crc32c_intel\nalias crc32c crc32c_generic\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("modules.softdep"),
-        "softdep libcrc32c pre: crc32c\n",
-    )
-    .unwrap();
+    let dir = btrfs_crc32c_tree("waitall");
     let p = Tree::open(&dir).unwrap().plan(&["btrfs"], &[]).unwrap();
     let load = |m: &Module| -> Result<(), String> {
         match m.name.as_str() {
