@@ -4,11 +4,17 @@
 # NFSv4 at Pseudo /debian) and the same tree as a btrfs image,
 # build/debroot-btrfs.img (NBD export "debian", mount with compress=lzo).
 #
-# Usage: qemu/mkdebroot.sh [--force] [--reset]
+# Usage: qemu/mkdebroot.sh [--force] [--reset] [--clean]
 #   --force   debootstrap again (the downloaded .debs are kept in
 #             build/debroot-debs/, so this needs no network the second time)
 #   --reset   keep the debootstrap result, redo the configuration below and
 #             the btrfs image (also done whenever this script changed)
+#   --clean   only undo what booted clients wrote into build/debroot (the
+#             configuration below does it too): what build/debroot.list (the
+#             tree as configured) does not name goes, /etc/machine-id is
+#             `uninitialized` again, the login records are emptied. No client
+#             may be running: qemu/servers.sh runs it before ganesha exports
+#             the tree, tests/qemu/run.sh after its servers stopped
 # Env: DEBIAN_MIRROR  default: the Debian mirror of this machine's apt sources
 #                     (/etc/apt/sources.list{,.d/*}), else deb.debian.org
 #
@@ -35,21 +41,23 @@
 # "mkdebroot:" summary line it prints (time, download size, tree and image size).
 set -euo pipefail
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-top=$(dirname "$here")
-build="$top/build"
+# shellcheck source=qemu/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+build="$LAB_BUILD"
 root="$build/debroot"
 img="$build/debroot-btrfs.img"
 debs="$build/debroot-debs"
 stamp="$build/debroot.stamp"
 base_stamp="$build/debroot.base-stamp"
+list="$build/debroot.list"
 
-force=0 reset=0
+force=0 reset=0 clean=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--force) force=1 ;;
 	--reset) reset=1 ;;
-	-h | --help) sed -n '2,31p' "${BASH_SOURCE[0]}"; exit 0 ;;
+	--clean) clean=1 ;;
+	-h | --help) sed -n '2,37p' "${BASH_SOURCE[0]}"; exit 0 ;;
 	*) echo "mkdebroot: unknown argument: $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -74,11 +82,30 @@ mirror() {
 	echo "${m:-http://deb.debian.org/debian}"
 }
 
+undo_boots() { # what booted clients wrote into the shared root
+	# `uninitialized`, not an id baked into a root that many clients share:
+	# netroot gives each client its own (derived from its DMI UUID or MAC) and
+	# bind-mounts it over this file, so systemd uses it and never writes it here.
+	echo uninitialized >"$root/etc/machine-id"
+	rm -f "$root/var/lib/dbus/machine-id" "$root/var/lib/systemd/random-seed" "$root"/var/tmp/netroot-* \
+		"$root/root/.bash_history"
+	rm -rf "$root"/var/tmp/systemd-private-*
+	# Hidden under each client's tmpfs /tmp (fstab below): from boots before it.
+	find "$root/tmp" -mindepth 1 -delete
+	for f in var/log/wtmp var/log/btmp var/log/lastlog; do
+		[ -f "$root/$f" ] && : >"$root/$f"
+	done
+	[ ! -s "$list" ] || lab_root_clean mkdebroot "$root" "$list"
+}
+
 sum=$(sha256sum "${BASH_SOURCE[0]}" | cut -d' ' -f1)
 base_key="$suite $packages"
-if [ "$force" = 0 ] && [ "$reset" = 0 ] && [ -f "$root/etc/os-release" ] && [ -s "$img" ] &&
+if [ "$force" = 0 ] && [ "$reset" = 0 ] && [ -f "$root/etc/os-release" ] && [ -s "$img" ] && [ -s "$list" ] &&
 	[ "$(cat "$base_stamp" 2>/dev/null)" = "$base_key" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$sum" ]; then
+	[ "$clean" = 0 ] || undo_boots
 	exit 0
+elif [ "$clean" = 1 ]; then
+	exit 0 # nothing built to clean (make build/debroot.stamp builds it)
 fi
 
 [ "$(id -u)" = 0 ] || { echo "mkdebroot: needs root (debootstrap, chroot)" >&2; exit 1; }
@@ -131,16 +158,8 @@ cat >"$root/etc/fstab" <<-'EOF'
 	# `D /tmp`), services' PrivateTmp= directories included.
 	tmpfs /tmp tmpfs mode=1777,nosuid,nodev,size=25% 0 0
 EOF
-# `uninitialized`, not an id baked into a root that many clients share:
-# netroot gives each client its own (derived from its DMI UUID or MAC) and
-# bind-mounts it over this file, so systemd uses it and never writes it here.
-echo uninitialized >"$root/etc/machine-id"
-rm -f "$root/var/lib/dbus/machine-id" "$root/var/lib/systemd/random-seed" "$root"/var/tmp/netroot-* \
-	"$root/root/.bash_history"
-rm -rf "$root"/var/tmp/systemd-private-*
-for f in var/log/wtmp var/log/btmp var/log/lastlog; do
-	[ -f "$root/$f" ] && : >"$root/$f"
-done
+rm -f "$list"
+undo_boots
 # apt's caches and package lists are half the tree (~100 MiB); `apt update`
 # on the client brings the lists back.
 rm -rf "$root"/var/cache/apt/*.bin "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
@@ -263,6 +282,7 @@ size_mib=$(((kib * 2 / 1024 + 256 + 63) / 64 * 64))
 rm -f "$img"
 truncate -s "${size_mib}M" "$img"
 mkfs.btrfs -q -L netroot-debian --rootdir "$root" "$img" >/dev/null
+lab_root_list "$root" >"$list"
 echo "$sum" >"$stamp"
 
 echo "mkdebroot: build/debroot ($(du -sh "$root" | cut -f1), $(find "$root" -xdev | wc -l) files, $(in_root dpkg-query -W | wc -l) packages)," \

@@ -3,8 +3,14 @@
 # prints a marker, the network state and the mounts, then powers off) and the
 # same tree as a btrfs image, build/testroot-btrfs.img, for the NBD export.
 #
-# Usage: qemu/mkroot.sh [--force]
+# Usage: qemu/mkroot.sh [--force|--clean]
 # Cached: rebuilt only when missing, when this script changed, or with --force.
+# --clean: take out of build/testroot what clients wrote there (it is exported
+# read-write: testwrite=, testloop=, testio=, testshutdown= below): all that
+# build/testroot.list (the tree as built) does not name; a file of the tree's
+# own that a client changed makes it build again. No client may be running:
+# qemu/servers.sh runs it before ganesha exports the tree, tests/qemu/run.sh
+# after its servers stopped.
 #
 # Its /etc/machine-id holds `uninitialized` (a root built for many clients).
 # Root init prints `TEST-ROOT identity nodename=... nfs4_unique_id=...
@@ -34,28 +40,34 @@
 set -euo pipefail
 
 case "${1:-}" in
--h | --help) sed -n '2,33p' "${BASH_SOURCE[0]}"; exit 0 ;;
-"" | --force) ;;
+-h | --help) sed -n '2,39p' "${BASH_SOURCE[0]}"; exit 0 ;;
+"" | --force | --clean) ;;
 *) echo "mkroot: unknown argument: $1" >&2; exit 2 ;;
 esac
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-top=$(dirname "$here")
-build="$top/build"
+# shellcheck source=qemu/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+build="$LAB_BUILD"
 root="$build/testroot"
 img="$build/testroot-btrfs.img"
 stamp="$build/testroot.stamp"
+list="$build/testroot.list"
 
 sum=$(sha256sum "${BASH_SOURCE[0]}" | cut -d' ' -f1)
-if [ "${1:-}" != --force ] && [ -x "$root/sbin/init" ] && [ -s "$img" ] &&
+if [ "${1:-}" != --force ] && [ -x "$root/sbin/init" ] && [ -s "$img" ] && [ -s "$list" ] &&
 	[ "$(cat "$stamp" 2>/dev/null)" = "$sum" ]; then
-	exit 0
+	[ "${1:-}" = --clean ] || exit 0
+	lab_root_clean mkroot "$root" "$list"
+	[ -n "$LAB_ROOT_CHANGED" ] || exit 0
+	echo "mkroot: clients changed the tree's own files ($(echo "$LAB_ROOT_CHANGED" | head -n 5 | tr '\n' ' ')): building it again"
+elif [ "${1:-}" = --clean ]; then
+	exit 0 # nothing built to clean (make build/testroot.stamp builds it)
 fi
 
 bb=$(command -v busybox) || { echo "mkroot: busybox not found (busybox-static)" >&2; exit 1; }
 file -L "$bb" | grep -q 'statically linked' || { echo "mkroot: $bb is not static (busybox-static)" >&2; exit 1; }
 
-rm -rf "$root" "$build/lab/srv"
+rm -rf "$root" "$list" "$build/lab/srv"
 mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,run,tmp,root,var/log,var/spool/cups,usr/bin,usr/sbin}
 chmod 1777 "$root/tmp"
 install -m 0755 "$bb" "$root/bin/busybox"
@@ -240,5 +252,6 @@ chmod 0755 "$root/sbin/init"
 rm -f "$img"
 truncate -s 128M "$img"
 mkfs.btrfs -q -M -L netroot-test --rootdir "$root" "$img" >/dev/null
+lab_root_list "$root" >"$list"
 echo "$sum" >"$stamp"
 echo "mkroot: $root ($(du -sh "$root" | cut -f1)), $img ($(du -h "$img" | cut -f1) used of 128M)"

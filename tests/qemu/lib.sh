@@ -59,6 +59,13 @@
 #                               netroot.check=$token: sets token and written
 #                               (the file the guest writes on the server,
 #                               removed when the test exits)
+#   at_exit CMD                 run the shell line CMD when the test exits
+#                               (the last given first; one EXIT trap for all)
+#   guest_files PATTERN...      files the test's guests write into a shared
+#                               root, as globs under build/ (quoted:
+#                               'testroot/host-x-*'): removed now and again
+#                               when the test exits, so no later test lists
+#                               them (run.sh names what is left after a run)
 #   live_images                 build/lab/live/: the test root as root.squashfs
 #                               and root.erofs, big.squashfs (the root plus 8 MiB
 #                               of random data); rebuilt when build/testroot changes
@@ -98,6 +105,32 @@ export SRV=10.0.2.2
 fail() {
 	echo "FAIL: $*" >&2
 	exit 1
+}
+
+AT_EXIT=()
+run_at_exit() {
+	local i
+	for ((i = ${#AT_EXIT[@]} - 1; i >= 0; i--)); do
+		eval "${AT_EXIT[i]}" || true
+	done
+}
+at_exit() { # CMD
+	local c
+	for c in "${AT_EXIT[@]}"; do [ "$c" != "$1" ] || return 0; done
+	AT_EXIT+=("$1")
+	trap run_at_exit EXIT
+}
+
+GUEST_FILES=()
+remove_guest_files() {
+	local p
+	# shellcheck disable=SC2086 # the patterns are globs
+	for p in "${GUEST_FILES[@]}"; do (cd "$BUILD" && rm -rf -- $p); done
+}
+guest_files() { # PATTERN...
+	GUEST_FILES+=("$@")
+	remove_guest_files
+	at_exit remove_guest_files
 }
 
 skip() {
@@ -309,8 +342,7 @@ wait_log() { # REGEX SECONDS LOG
 
 own_nbd_server() { # PORT
 	"$TOP/qemu/servers.sh" nbd-extra "$1"
-	# shellcheck disable=SC2064 # the port is fixed now
-	trap "'$TOP/qemu/servers.sh' pause 'nbd-$1' || true" EXIT
+	at_exit "'$TOP/qemu/servers.sh' pause 'nbd-$1'"
 }
 
 in_lab() {
@@ -358,7 +390,7 @@ live_server() { # PORT [DIR]
 	EOF
 	in_lab lighttpd -D -f "$conf" </dev/null >"$T_LOGDIR/lighttpd-$port.out" 2>&1 &
 	LIVE_PIDS+=($!)
-	trap live_stop EXIT
+	at_exit live_stop
 	local i
 	for ((i = 0; i < 50; i++)); do
 		in_lab bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null && return 0
@@ -419,9 +451,9 @@ assert_no_panic() { # in $LOG (LOG=file assert_no_panic for another log)
 debian_check_token() { # PREFIX
 	[ -f "$BUILD/debroot/etc/os-release" ] || fail "no $BUILD/debroot (run.sh builds it with qemu/mkdebroot.sh)"
 	token=$1-$$-$RANDOM
+	# shellcheck disable=SC2034 # for the test that calls it
 	written="$BUILD/debroot/var/tmp/netroot-$token"
-	# shellcheck disable=SC2064 # the path is fixed now
-	trap "rm -f '$written'" EXIT
+	guest_files "debroot/var/tmp/netroot-$token"
 }
 
 root_uptime() { # LOG

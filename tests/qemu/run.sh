@@ -111,6 +111,10 @@ cleanup() {
 	# (setsid below), so this reaches its boot.sh, which stops its QEMU.
 	for n in "${!pid_of[@]}"; do kill -TERM -- "-${pid_of[$n]}" 2>/dev/null || true; done
 	"$TOP/qemu/servers.sh" stop || true
+	# What a test's guests wrote into the shared roots and the test did not
+	# take away (each should: lib.sh guest_files) goes now, and is named.
+	"$TOP/qemu/mkroot.sh" --clean || true
+	"$TOP/qemu/mkdebroot.sh" --clean || true
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

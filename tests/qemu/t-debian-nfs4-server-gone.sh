@@ -12,14 +12,11 @@
 # shellcheck source=tests/qemu/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 use_init netroot
-root="$BUILD/debroot"
-[ -f "$root/etc/os-release" ] || fail "no $root (run.sh builds it with qemu/mkdebroot.sh)"
 BOOT_TIMEOUT=${BOOT_TIMEOUT_GONE:-240}
 timeout=20 margin=15
-token=gone-$$-$RANDOM
-written="$root/var/tmp/netroot-$token"
+debian_check_token gone
 mon=$(mktemp -d /tmp/netroot-mon.XXXXXX)
-trap 'rm -f "$written"; rm -rf "$mon"' EXIT
+at_exit "rm -rf '$mon'"
 boot "ip=dhcp root=/dev/nfs nfsroot=$SRV:/debian rw netroot.check=$token netroot.check.cut netroot.shutdown.timeout=$timeout" \
 	"$LOG" --monitor "$mon/sock" &
 qemu=$!

@@ -22,11 +22,8 @@
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 use_init netroot
 root="$BUILD/debroot"
-[ -f "$root/etc/os-release" ] || fail "no $root (run.sh builds it with qemu/mkdebroot.sh)"
 BOOT_TIMEOUT=150
-token=nfs4-$$-$RANDOM
-written="$root/var/tmp/netroot-$token"
-trap 'rm -f "$written"' EXIT
+debian_check_token nfs4
 boot_expect "ip=dhcp root=/dev/nfs nfsroot=$SRV:/debian rw netroot.check=$token" \
 	"netroot: mounted $SRV:/debian \(NFS 4" \
 	"NETROOT-CHECK begin token=$token" \

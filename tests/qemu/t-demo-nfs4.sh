@@ -22,7 +22,7 @@ mkfifo "$fifo"
 exec 3<>"$fifo"
 script -qfec "$TOP/qemu/demo.sh --root $root ${DEMO_ARGS:-}" "$ts" <&3 >/dev/null 2>&1 &
 spid=$!
-trap 'kill "$spid" 2>/dev/null || true' EXIT
+at_exit "kill $spid 2>/dev/null"
 
 wait_for() { # REGEX SECONDS
 	local i

@@ -13,6 +13,7 @@
 # shellcheck source=tests/qemu/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 BOOT_TIMEOUT=150
+guest_files testroot/host-dracut testroot/host-dracut-systemd
 
 dracut_boot() { # FLAVOUR (use_init's) MARKER (of that /init)
 	use_init "$1"

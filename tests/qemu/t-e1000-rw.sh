@@ -5,8 +5,7 @@
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 use_init
 f="$BUILD/testroot/host-e1000-$INIT"
-rm -f "$f"
-trap 'rm -f "$f"' EXIT
+guest_files "testroot/host-e1000-$INIT"
 BOOT_ARGS=(--e1000)
 boot_expect "ip=dhcp nfsroot=$SRV:/arch rw testwrite=host-e1000-$INIT" \
 	"$ROOT_OK" \

@@ -9,7 +9,9 @@
 # shellcheck source=tests/qemu/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 use_init netroot
-trap '"$TOP/qemu/servers.sh" resume nfs || true' EXIT
+at_exit "'$TOP/qemu/servers.sh' resume nfs"
+# testloop= writes /host-testloop
+guest_files testroot/host-testloop
 BOOT_TIMEOUT=300
 LOG=$(bg_log restart)
 boot_bg restart "ip=dhcp nfsroot=$SRV:/arch rw testloop=30"

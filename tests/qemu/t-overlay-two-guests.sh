@@ -6,7 +6,7 @@
 # shellcheck source=tests/qemu/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 use_init netroot
-rm -f "$BUILD"/testroot/host-ovl-*
+guest_files 'testroot/host-ovl-*'
 two_guests "ip=dhcp nfsroot=$SRV:/arch netroot.overlay=tmpfs" /host-ovl
 for g in a b; do
 	assert_log_has " / overlay " "$(bg_log $g)"

@@ -20,7 +20,8 @@ token=room-$$-$RANDOM
 mid_before=$(cat "$root/etc/machine-id" 2>/dev/null || echo "(missing)")
 # Leave the root as it was, whatever the guests wrote (its machine-id too).
 cp -a "$root/etc/machine-id" "$T_LOGDIR/machine-id.before"
-trap 'rm -f "$root"/var/tmp/netroot-$token-*; cp -a "$T_LOGDIR/machine-id.before" "$root/etc/machine-id"' EXIT
+at_exit "cp -a '$T_LOGDIR/machine-id.before' '$root/etc/machine-id'"
+guest_files "debroot/var/tmp/netroot-$token-*"
 rc=0
 "$TOP/qemu/room.sh" --guests "$n" --initrd "$INITRD" --logdir "$T_LOGDIR" --timeout 300 \
 	--mark 'NETROOT-CHECK begin' \

@@ -17,8 +17,7 @@
 use_init netroot
 n=${ROOM_GUESTS:-4}
 io=20 min_ops=30
-rm -f "$BUILD"/testroot/tmp/io-*
-trap 'rm -f "$BUILD"/testroot/tmp/io-*' EXIT
+guest_files 'testroot/tmp/io-*'
 rc=0
 "$TOP/qemu/room.sh" --guests "$n" --initrd "$INITRD" --logdir "$T_LOGDIR" --timeout 300 \
 	--fail 'Kernel panic - not syncing|netroot: trying again' \

@@ -19,7 +19,8 @@
 # shellcheck source=tests/qemu/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 use_init netroot
-trap 'rm -f "$BUILD/testroot/root/testshutdown-unsynced"' EXIT
+# testshutdown=cut writes /root/testshutdown-unsynced
+guest_files testroot/root/testshutdown-unsynced
 
 LOG="$T_LOGDIR/boot-overlay.log"
 boot_expect "ip=dhcp root=/dev/nfs nfsroot=$SRV:/arch netroot.overlay=tmpfs testshutdown=up" \

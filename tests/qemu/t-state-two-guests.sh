@@ -6,7 +6,7 @@
 # shellcheck source=tests/qemu/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 use_init netroot
-rm -f "$BUILD"/testroot/var/log/host-*
+guest_files 'testroot/var/log/host-*'
 two_guests "ip=dhcp nfsroot=$SRV:/arch ro netroot.state=/var/log,/var/spool/cups" /var/log/host-state
 for g in a b; do
 	assert_log_has " /var/log tmpfs " "$(bg_log $g)"

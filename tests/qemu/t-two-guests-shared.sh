@@ -8,8 +8,7 @@
 # shellcheck source=tests/qemu/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 use_init
-rm -f "$BUILD"/testroot/host-shared-*
-trap 'rm -f "$BUILD"/testroot/host-shared-*' EXIT
+guest_files 'testroot/host-shared-*'
 two_guests "ip=dhcp nfsroot=$SRV:/arch rw" /host-shared
 LOG=$(bg_log a) assert_log_has '^OTHERS-AFTER-HOLD:.* /host-shared-b([^-a-z0-9]|$)'
 LOG=$(bg_log b) assert_log_has '^OTHERS-AFTER-HOLD:.* /host-shared-a([^-a-z0-9]|$)'

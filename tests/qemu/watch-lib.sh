@@ -15,10 +15,6 @@
 NETROOT_BIN="$TOP/target/x86_64-unknown-linux-musl/release/netroot"
 RELAY_PID="" WATCH_PID="" WATCH_PORT="" WATCH_OUT=""
 
-in_lab() {
-	nsenter --target "$(cat "$BUILD/lab/netns.pid")" --net -- "$@"
-}
-
 watch_stop() {
 	local p
 	for p in $RELAY_PID $WATCH_PID; do
@@ -40,7 +36,7 @@ watch_start() { # PORT [watch options]
 	in_lab "$NETROOT_BIN" watch --json --listen "127.0.0.1:$((WATCH_PORT + 1))" "$@" \
 		>"$WATCH_OUT" 2>"$WATCH_OUT.err" &
 	WATCH_PID=$!
-	trap watch_stop EXIT
+	at_exit watch_stop
 	for _ in $(seq 50); do
 		[ -e "$dg.ready" ] && return 0
 		sleep 0.1
