@@ -43,13 +43,9 @@ set -euo pipefail
 
 # shellcheck source=qemu/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-build="$LAB_BUILD"
-root="$build/debroot"
-img="$build/debroot-btrfs.img"
-debs="$build/debroot-debs"
-stamp="$build/debroot.stamp"
-base_stamp="$build/debroot.base-stamp"
-list="$build/debroot.list"
+build="$LAB_BUILD" root="$LAB_BUILD/debroot"
+# build/debroot-btrfs.img, build/debroot-debs/, build/debroot.stamp, ...
+img="$root-btrfs.img" debs="$root-debs" stamp="$root.stamp" base_stamp="$root.base-stamp" list="$root.list"
 
 force=0 reset=0 clean=0
 while [ $# -gt 0 ]; do

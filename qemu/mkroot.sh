@@ -47,11 +47,9 @@ esac
 
 # shellcheck source=qemu/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-build="$LAB_BUILD"
-root="$build/testroot"
-img="$build/testroot-btrfs.img"
-stamp="$build/testroot.stamp"
-list="$build/testroot.list"
+build="$LAB_BUILD" root="$LAB_BUILD/testroot"
+# build/testroot-btrfs.img, build/testroot.stamp, build/testroot.list
+img="$root-btrfs.img" stamp="$root.stamp" list="$root.list"
 
 sum=$(sha256sum "${BASH_SOURCE[0]}" | cut -d' ' -f1)
 if [ "${1:-}" != --force ] && [ -x "$root/sbin/init" ] && [ -s "$img" ] && [ -s "$list" ] &&

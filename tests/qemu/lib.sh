@@ -36,6 +36,19 @@
 #                               testhold=5; TWO_RC=1 if one did not power off
 #   assert_isolated G FILE      guest G's log: root up, wrote FILE-G, did not
 #                               see the other guest's file after the hold
+#   room_boot N [room.sh options]
+#                               qemu/room.sh: N guests of $INITRD at once on
+#                               its bridge (logs $T_LOGDIR/guest-K.log, 300 s,
+#                               a panic or a retry fails a guest); ROOM_RC
+#   room_passed                 fail unless room.sh exited 0 (call it after the
+#                               per-guest checks, which say more)
+#   assert_guest K REGEX... [-- REGEX...]
+#                               LOG=guest K's log: has each REGEX before --,
+#                               none after it, no panic
+#   assert_unique WHAT VALUE K  no guest before K had VALUE as its WHAT
+#   assert_machine_id K ID      ID is 32 hex digits, no other guest's
+#   log_word PREFIX [LOG]       the word after PREFIX (sed BRE) on the first
+#                               line that has it (carriage returns dropped)
 #   boot_bg NAME CMDLINE [boot.sh options] [-- QEMU-ARGS]
 #                               start a boot in the background (log: bg_log NAME)
 #   boot_wait NAME              wait for it; its status is returned
@@ -316,6 +329,50 @@ assert_isolated() { # G FILE
 	assert_log_has '^OTHERS-AFTER-HOLD:' "$log"
 	assert_log_lacks "^OTHERS.*$(basename "$2")-$other" "$log"
 	LOG=$log assert_no_panic
+}
+
+room_boot() { # N [room.sh options]
+	local n=$1
+	shift
+	ROOM_RC=0
+	"$TOP/qemu/room.sh" --guests "$n" --initrd "$INITRD" --logdir "$T_LOGDIR" --timeout 300 \
+		--fail 'Kernel panic - not syncing|netroot: trying again' "$@" || ROOM_RC=$?
+}
+
+room_passed() {
+	[ "$ROOM_RC" = 0 ] || fail "qemu/room.sh exit $ROOM_RC (a guest failed or did not power off in time: see the room: lines)"
+}
+
+assert_guest() { # K REGEX... [-- REGEX...]
+	local re has=1
+	LOG="$T_LOGDIR/guest-$1.log"
+	shift
+	for re in "$@"; do
+		if [ "$re" = -- ]; then
+			has=0
+		elif [ $has = 1 ]; then
+			assert_log_has "$re"
+		else
+			assert_log_lacks "$re"
+		fi
+	done
+	assert_no_panic
+}
+
+declare -A UNIQUE_OF=()
+assert_unique() { # WHAT VALUE K
+	local key="$1 $2"
+	[ -z "${UNIQUE_OF[$key]:-}" ] || fail "guests ${UNIQUE_OF[$key]} and $3 share the $1 $2"
+	UNIQUE_OF[$key]=$3
+}
+
+assert_machine_id() { # K ID
+	[[ $2 =~ ^[0-9a-f]{32}$ ]] || fail "guest $1: machine-id is '$2', not 32 hex digits"
+	assert_unique machine-id "$2" "$1"
+}
+
+log_word() { # PREFIX [LOG]
+	sed -n "s/\r//g; s/.*$1\([^ ]*\).*/\1/p" "${2:-$LOG}" | head -n 1
 }
 
 bg_log() { # NAME: the serial log of a background boot

@@ -122,10 +122,10 @@ trap 'exit 130' INT TERM
 
 # --- run -----------------------------------------------------------------------------
 passed=0 failed=0 skipped=0
-failures=()
+failures=() skips=()
 
 finish() { # test-name status
-	local name=$1 rc=$2 secs out="$BUILD/lab/tests/$1/output.txt"
+	local name=$1 rc=$2 secs why out="$BUILD/lab/tests/$1/output.txt"
 	secs=$(awk -v a="${start_of[$name]}" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 	case "$rc" in
 	0)
@@ -134,7 +134,9 @@ finish() { # test-name status
 		;;
 	77)
 		skipped=$((skipped + 1))
-		echo "SKIP $name: $(sed -n 's/^SKIP: //p' "$out" | head -n1)"
+		skips+=("$name")
+		why=$(sed -n 's/^SKIP: //p' "$out" | head -n1)
+		echo "SKIP $name: ${why:-no reason given (exit 77 without a SKIP: line; lib.sh skip() prints one)}"
 		;;
 	*)
 		failed=$((failed + 1))
@@ -184,7 +186,7 @@ run_all() { # JOBS RUN...
 run_all "$jobs" "${runs[@]}"
 run_all "$par_jobs" "${par_runs[@]}"
 
-[ "$skipped" -gt 0 ] && echo "$skipped skipped"
+[ "$skipped" -gt 0 ] && echo "$skipped skipped: ${skips[*]}"
 [ "$failed" -gt 0 ] && echo "failed: ${failures[*]}"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -23,7 +23,7 @@ UUID=5b0a1f2e-8c1d-4e6f-9a7b-3c2d1e0f9a8b
 line="ip=dhcp nfsroot=$SRV:/arch"
 
 ident() { # LOG KEY: a value of the test root's identity line
-	tr -d '\r' <"$1" | sed -n "s/.*TEST-ROOT identity .*$2=\([^ ]*\).*/\1/p" | head -n 1
+	log_word "TEST-ROOT identity .*$2=" "$1"
 }
 check() { # NAME MAC-or-UUID: the guest booted, its identity line is whole
 	local log

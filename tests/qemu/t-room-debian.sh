@@ -22,11 +22,8 @@ mid_before=$(cat "$root/etc/machine-id" 2>/dev/null || echo "(missing)")
 cp -a "$root/etc/machine-id" "$T_LOGDIR/machine-id.before"
 at_exit "cp -a '$T_LOGDIR/machine-id.before' '$root/etc/machine-id'"
 guest_files "debroot/var/tmp/netroot-$token-*"
-rc=0
-"$TOP/qemu/room.sh" --guests "$n" --initrd "$INITRD" --logdir "$T_LOGDIR" --timeout 300 \
-	--mark 'NETROOT-CHECK begin' \
-	--fail 'Kernel panic - not syncing|netroot: trying again' \
-	--append "ip=dhcp root=/dev/nfs nfsroot=10.0.3.1:/debian rw netroot.check=$token-%i" || rc=$?
+room_boot "$n" --mark 'NETROOT-CHECK begin' \
+	--append "ip=dhcp root=/dev/nfs nfsroot=10.0.3.1:/debian rw netroot.check=$token-%i"
 # The server named no client: no host name (option 12) in any answer to a
 # request that carried none. (dnsmasq echoes a name the client sends, cut at
 # the first dot, even with --dhcp-ignore-names: networkd's own requests.)
@@ -34,36 +31,31 @@ named=$(awk '/client provides name/ { own[$5] = 1 } / option: +12 / && !own[$5] 
 [ -z "$named" ] || fail "dnsmasq named a client that sent no name: $named"
 echo "ok: dnsmasq gave no host name to a client that sent none"
 
-declare -A seen_host=() seen_mid=()
 for ((k = 1; k <= n; k++)); do
-	LOG="$T_LOGDIR/guest-$k.log"
-	assert_log_has "NETROOT-CHECK begin token=$token-$k"
-	assert_log_has 'NETROOT-CHECK unit multi-user.target active'
-	assert_log_has 'NETROOT-CHECK unit systemd-networkd.service active'
-	assert_log_has 'NETROOT-CHECK networkctl +2 eth0 +ether +routable +configured'
-	assert_log_lacks '^NETROOT-CHECK failed '
-	assert_no_panic
+	assert_guest "$k" "NETROOT-CHECK begin token=$token-$k" \
+		'NETROOT-CHECK unit multi-user.target active' \
+		'NETROOT-CHECK unit systemd-networkd.service active' \
+		'NETROOT-CHECK networkctl +2 eth0 +ether +routable +configured' \
+		-- '^NETROOT-CHECK failed '
 	# networkd kept the address of netroot's lease
-	lease=$(sed -n 's/.*netroot: dhcp: eth0: bound to \([0-9.]*\).*/\1/p' "$LOG" | head -n 1)
+	lease=$(log_word 'netroot: dhcp: eth0: bound to ')
 	[ -n "$lease" ] || fail "guest $k: no 'dhcp: eth0: bound to' line from netroot"
 	assert_log_has "NETROOT-CHECK addr 2: eth0 +inet ${lease//./\\.}/24"
 	# (unanchored: the serial console's autologin shell may print first)
-	host=$(sed -n 's/.*NETROOT-CHECK hostname \([^ ]*\).*/\1/p' "$LOG" | tr -d '\r' | head -n 1)
+	host=$(log_word 'NETROOT-CHECK hostname ')
 	ctl=$(sed -n 's/.*NETROOT-CHECK hostnamectl \(.*\)/\1/p' "$LOG" | tr -d '\r' | head -n 1)
 	# `NETROOT-CHECK machine-id ID mount SOURCE` (qemu/mkdebroot.sh)
-	mid=$(sed -n 's/.*NETROOT-CHECK machine-id \([^ ]*\).*/\1/p' "$LOG" | tr -d '\r' | head -n 1)
+	mid=$(log_word 'NETROOT-CHECK machine-id ')
 	echo "guest $k: lease $lease, hostname '$host', hostnamectl '$ctl', machine-id '$mid'"
 	case "$host" in "" | "(none)" | localhost) fail "guest $k has no host name ('$host')" ;; esac
 	[ "$ctl" = "$host" ] || fail "guest $k: hostnamectl says '$ctl', hostname '$host'"
-	[[ $mid =~ ^[0-9a-f]{32}$ ]] || fail "guest $k: machine-id is '$mid', not 32 hex digits"
-	[ -z "${seen_host[$host]:-}" ] || fail "guests ${seen_host[$host]} and $k share the host name $host"
-	[ -z "${seen_mid[$mid]:-}" ] || fail "guests ${seen_mid[$mid]} and $k share the machine-id $mid"
-	seen_host[$host]=$k seen_mid[$mid]=$k
+	assert_machine_id "$k" "$mid"
+	assert_unique "host name" "$host" "$k"
 	f="$root/var/tmp/netroot-$token-$k"
 	grep -q "^netroot-check $token-$k " "$f" 2>/dev/null || fail "guest $k's file is not on the server: $f"
-	echo "guest $k: multi-user at guest uptime $(sed -n 's/.*NETROOT-CHECK begin .*uptime=\([0-9.]*\).*/\1/p' "$LOG" | head -n 1) s"
+	echo "guest $k: multi-user at guest uptime $(log_word 'NETROOT-CHECK begin .*uptime=') s"
 done
 mid_after=$(cat "$root/etc/machine-id" 2>/dev/null || echo "(missing)")
 [ "$mid_after" = "$mid_before" ] || fail "the shared root's /etc/machine-id changed: '$mid_before' -> '$mid_after'"
 echo "ok: the shared /etc/machine-id is unchanged ('$mid_before')"
-[ "$rc" = 0 ] || fail "qemu/room.sh exit $rc (a guest failed or did not power off in time: see the room: lines)"
+room_passed

@@ -18,10 +18,7 @@ use_init netroot
 n=${ROOM_GUESTS:-4}
 io=20 min_ops=30
 guest_files 'testroot/tmp/io-*'
-rc=0
-"$TOP/qemu/room.sh" --guests "$n" --initrd "$INITRD" --logdir "$T_LOGDIR" --timeout 300 \
-	--fail 'Kernel panic - not syncing|netroot: trying again' \
-	--append "ip=dhcp root=/dev/nfs nfsroot=10.0.3.1:/arch rw testio=$io" || rc=$?
+room_boot "$n" --append "ip=dhcp root=/dev/nfs nfsroot=10.0.3.1:/arch rw testio=$io"
 
 # The server sent no host name: the names come from the clients themselves.
 LOG="$T_LOGDIR/dnsmasq.log" assert_log_has 'DHCPACK\(br0\)'
@@ -30,41 +27,33 @@ LOG="$T_LOGDIR/dnsmasq.log" assert_log_lacks 'option: +12 '
 # NFS state recovery and errors, as the kernel's NFSv4 client logs them
 # (fs/nfs/nfs4state.c, nfs4proc.c): lost leases, reclaims, stale client ids.
 recovery='nfs4_reclaim_open_state|nfs4_reclaim_locks|state manager|NFS4ERR|check lease failed|Lock reclaim failed|lost lock|server .* not responding|reclaim|expired|I/O error|Input/output error'
-declare -A seen_node=() seen_uniq=() seen_mid=()
 for ((k = 1; k <= n; k++)); do
-	LOG="$T_LOGDIR/guest-$k.log"
-	assert_log_has "$ROOT_OK"
-	assert_log_has '^TEST-IO done '
-	assert_log_lacks '^TEST-IO error'
-	assert_log_lacks "$recovery"
-	assert_no_panic
+	assert_guest "$k" "$ROOT_OK" '^TEST-IO done ' -- '^TEST-IO error' "$recovery"
 	# The test root's `TEST-ROOT identity nodename=... nfs4_unique_id=...
 	# nfs_identifier=... machine_id=...` (qemu/mkroot.sh)
 	line=$(grep -m1 '^TEST-ROOT identity ' "$LOG" | tr -d '\r') || fail "guest $k printed no identity"
-	node=$(sed -n 's/.* nodename=\([^ ]*\).*/\1/p' <<<"$line")
-	uniq=$(sed -n 's/.* nfs4_unique_id=\([^ ]*\).*/\1/p' <<<"$line")
-	ident=$(sed -n 's/.* nfs_identifier=\([^ ]*\).*/\1/p' <<<"$line")
-	mid=$(sed -n 's/.* machine_id=\([^ ]*\).*/\1/p' <<<"$line")
+	node=$(log_word ' nodename=' <(echo "$line"))
+	uniq=$(log_word ' nfs4_unique_id=' <(echo "$line"))
+	ident=$(log_word ' nfs_identifier=' <(echo "$line"))
+	mid=$(log_word ' machine_id=' <(echo "$line"))
 	# The kernel takes the sysfs identifier first, else nfs4_unique_id.
 	case "$ident" in "" | "(null)") ident=$uniq ;; esac
 	echo "guest $k: node name $node, nfs4_unique_id '$uniq', uniquifier in use '$ident', machine-id '$mid'"
 	case "$node" in "" | "(none)") fail "guest $k runs without a node name ($line)" ;; esac
 	[ -n "$uniq" ] || fail "guest $k has no nfs4_unique_id ($line)"
 	[ -n "$ident" ] || fail "guest $k has no NFSv4 uniquifier ($line)"
-	[[ $mid =~ ^[0-9a-f]{32}$ ]] || fail "guest $k: machine-id is '$mid', not 32 hex digits"
-	[ -z "${seen_node[$node]:-}" ] || fail "guests ${seen_node[$node]} and $k share the node name $node"
-	[ -z "${seen_uniq[$ident]:-}" ] || fail "guests ${seen_uniq[$ident]} and $k share the NFSv4 uniquifier $ident"
-	[ -z "${seen_mid[$mid]:-}" ] || fail "guests ${seen_mid[$mid]} and $k share the machine-id $mid"
-	seen_node[$node]=$k seen_uniq[$ident]=$k seen_mid[$mid]=$k
+	assert_machine_id "$k" "$mid"
+	assert_unique "node name" "$node" "$k"
+	assert_unique "NFSv4 uniquifier" "$ident" "$k"
 	done_line=$(grep -m1 '^TEST-IO done ' "$LOG" | tr -d '\r')
-	ops=$(sed -n 's/.* ops=\([0-9]*\).*/\1/p' <<<"$done_line")
-	errors=$(sed -n 's/.* errors=\([0-9]*\).*/\1/p' <<<"$done_line")
-	held=$(sed -n 's/.* held=\([0-9]*\).*/\1/p' <<<"$done_line")
+	ops=$(log_word ' ops=' <(echo "$done_line"))
+	errors=$(log_word ' errors=' <(echo "$done_line"))
+	held=$(log_word ' held=' <(echo "$done_line"))
 	echo "guest $k: root init at $(root_uptime "$LOG") s, $done_line"
 	[ "$errors" = 0 ] || fail "guest $k: $errors I/O errors"
 	[ "$held" = "$ops" ] || fail "guest $k: the held file has $held lines for $ops operations"
 	[ "$ops" -ge "$min_ops" ] || fail "guest $k: only $ops operations in $io s (< $min_ops: stalled)"
 done
-[ "$rc" = 0 ] || fail "qemu/room.sh exit $rc (a guest failed or did not power off in time: see the room: lines)"
+room_passed
 # run.sh shows this one next to PASS: the slowest guest's root init.
 echo "root init started at guest uptime $(for ((k = 1; k <= n; k++)); do root_uptime "$T_LOGDIR/guest-$k.log"; done | sort -n | tail -n 1) s"

@@ -14,9 +14,7 @@ expect_reboot "ip=dhcp nfsroot=$SRV:/nonexistent netroot.timeout=10 panic=5 netr
 	'netroot: .*no such export'
 watch_wait 30
 syslog_check --msgid dhcp --msgid mount --failure 'no such export'
-final=$(watch_final)
-echo "final: $final"
-python3 - "$final" <<'PY' || fail "watch's final table is not one failed client with the error"
+watch_final_is "one failed client with the error" <<'PY'
 import json, sys
 [c] = json.loads(sys.argv[1])["clients"]
 assert c["state"] == "failed" and c["phase"] == "failure", c

@@ -19,9 +19,7 @@ assert_no_panic
 watch_wait 60
 syslog_check --msgid init --msgid modules --msgid carrier --msgid dhcp \
 	--msgid root-modules --msgid mount --msgid switch --msgid switched
-final=$(watch_final)
-echo "final: $final"
-python3 - "$final" <<'PY' || fail "watch's final table is not one switched client"
+watch_final_is "one switched client" <<'PY'
 import json, sys
 f = json.loads(sys.argv[1])
 [c] = f["clients"]

@@ -18,9 +18,7 @@ boot_wait b || rc=1
 for g in a b; do LOG=$(bg_log $g) assert_log_has "$ROOT_OK"; done
 watch_wait 60
 syslog_check --msgid switched
-final=$(watch_final)
-echo "final: $final"
-python3 - "$final" <<'PY' || fail "watch's final table is not two switched clients"
+watch_final_is "two switched clients" <<'PY'
 import json, sys
 rows = json.loads(sys.argv[1])["clients"]
 assert sorted(c["mac"] for c in rows) == ["52:54:00:12:34:56", "52:54:00:12:34:58"], rows

@@ -9,7 +9,9 @@
 #   watch_wait [SECONDS]  wait for watch to exit (it is given --clients or
 #                         --duration), then stop the relay
 #   syslog_check ARGS...  tests/qemu/syslog_relay.py check on the datagrams
-#   watch_final           the `final` event of watch's output
+#   watch_final_is WHAT   the python program on stdin gets watch's `final`
+#                         event (JSON) as sys.argv[1]; fail "watch's final
+#                         table is not WHAT" unless it exits 0
 : "${TOP:?run through tests/qemu/run.sh}"
 
 NETROOT_BIN="$TOP/target/x86_64-unknown-linux-musl/release/netroot"
@@ -65,6 +67,9 @@ syslog_check() { # ARGS for syslog_relay.py check
 		fail "the datagrams are not all valid RFC 5424 with what is expected"
 }
 
-watch_final() {
-	grep '"event":"final"' "$WATCH_OUT" | tail -n 1
+watch_final_is() { # WHAT
+	local final
+	final=$(grep '"event":"final"' "$WATCH_OUT" | tail -n 1)
+	echo "final: $final"
+	python3 - "$final" || fail "watch's final table is not $1"
 }
