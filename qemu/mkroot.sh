@@ -66,7 +66,9 @@ bb=$(command -v busybox) || { echo "mkroot: busybox not found (busybox-static)" 
 file -L "$bb" | grep -q 'statically linked' || { echo "mkroot: $bb is not static (busybox-static)" >&2; exit 1; }
 
 rm -rf "$root" "$list" "$build/lab/srv"
-mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,run,tmp,root,var/log,var/spool/cups,usr/bin,usr/sbin}
+# /mnt: systemd's switch-root (the dracut-systemd initramfs) moves the old
+# root there for a moment and makes the directory when the new root lacks it.
+mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,run,tmp,root,mnt,var/log,var/spool/cups,usr/bin,usr/sbin}
 chmod 1777 "$root/tmp"
 install -m 0755 "$bb" "$root/bin/busybox"
 for a in $("$bb" --list); do
