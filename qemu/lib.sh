@@ -10,16 +10,6 @@
 #   lab_make TARGET...        bring build/ inputs up to date with the Makefile
 #                             (Make decides what is stale: kernel, test root,
 #                             initramfs images, TFTP trees, Debian root)
-#   lab_root_list DIR         what a root tree holds, one line an entry (path,
-#                             type; size, mtime and link target of all but
-#                             directories), sorted: mkroot.sh and mkdebroot.sh
-#                             keep it as build/<root>.list when they build
-#   lab_root_clean WHO DIR LIST
-#                             remove from DIR what LIST does not name (what
-#                             clients wrote into a root shared read-write);
-#                             says what it removed (`WHO: removed ...`);
-#                             LAB_ROOT_CHANGED: the entries of LIST that are
-#                             gone or differ
 #   lab_alive PIDFILE         the pid in PIDFILE runs
 #   lab_stop PIDFILE          TERM it (and its children: nbd-server serves each
 #                             client from one), wait up to 5 s, KILL; remove PIDFILE
@@ -50,6 +40,16 @@
 #                             seconds pass; prints `boot: <reason> after <s> s,
 #                             log LOG`; returns 0 (exit or marker), 124
 #                             (timeout) or 1 (QEMU failed)
+#   lab_root_list DIR         what a root tree holds, one line an entry (path,
+#                             type; size, mtime and link target of all but
+#                             directories), sorted: mkroot.sh and mkdebroot.sh
+#                             keep it as build/<root>.list when they build
+#   lab_root_clean WHO DIR LIST
+#                             remove from DIR what LIST does not name (what
+#                             clients wrote into a root shared read-write);
+#                             says what it removed (`WHO: removed ...`);
+#                             LAB_ROOT_CHANGED: the entries of LIST that are
+#                             gone or differ
 
 LAB_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 LAB_BUILD="$LAB_TOP/build"
@@ -61,25 +61,6 @@ LAB_NFS_PORT=2049 LAB_MNT_PORT=20048 LAB_NBD_PORT=10809
 
 lab_make() {
 	make -s --no-print-directory -C "$LAB_TOP" "$@"
-}
-
-lab_root_list() { # DIR
-	(cd "$1" && find . -xdev -mindepth 1 \( -type d -printf '%P\td\n' \) -o -printf '%P\t%y\t%s\t%T@\t%l\n') |
-		LC_ALL=C sort
-}
-
-lab_root_clean() { # WHO DIR LIST
-	local who=$1 dir=$2 list=$3 now p n=0 shown=""
-	now=$(lab_root_list "$dir")
-	# Sorted, a directory comes before what it holds: rm -rf takes both.
-	while IFS= read -r p; do
-		[ -n "$p" ] || continue
-		rm -rf -- "${dir:?}/$p"
-		n=$((n + 1))
-		[ $n -le 5 ] && shown="$shown /$p"
-	done < <(LC_ALL=C comm -13 <(cut -f1 "$list") <(cut -f1 <<<"$now"))
-	[ $n = 0 ] || echo "$who: removed $n entries that clients left in ${dir#"$LAB_TOP"/}:$shown$([ $n -le 5 ] || echo ' ...')"
-	LAB_ROOT_CHANGED=$(LC_ALL=C comm -23 "$list" <(lab_root_list "$dir") | cut -f1)
 }
 
 lab_alive() { # PIDFILE
@@ -277,4 +258,23 @@ lab_qemu_run() { # LOG TIMEOUT EXPECT NSPID QEMU-ARGV...
 	rm -f "$log.qemu"
 	echo "boot: $reason after $(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s, log $log"
 	return "$rc"
+}
+
+lab_root_list() { # DIR
+	(cd "$1" && find . -xdev -mindepth 1 \( -type d -printf '%P\td\n' \) -o -printf '%P\t%y\t%s\t%T@\t%l\n') |
+		LC_ALL=C sort
+}
+
+lab_root_clean() { # WHO DIR LIST
+	local who=$1 dir=$2 list=$3 now p n=0 shown=""
+	now=$(lab_root_list "$dir")
+	# Sorted, a directory comes before what it holds: rm -rf takes both.
+	while IFS= read -r p; do
+		[ -n "$p" ] || continue
+		rm -rf -- "${dir:?}/$p"
+		n=$((n + 1))
+		if [ $n -le 5 ]; then shown="$shown /$p"; fi
+	done < <(LC_ALL=C comm -13 <(cut -f1 "$list") <(cut -f1 <<<"$now"))
+	[ $n = 0 ] || echo "$who: removed $n entries that clients left in ${dir#"$LAB_TOP"/}:$shown$([ $n -le 5 ] || echo ' ...')"
+	LAB_ROOT_CHANGED=$(LC_ALL=C comm -23 "$list" <(lab_root_list "$dir") | cut -f1)
 }
