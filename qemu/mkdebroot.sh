@@ -13,8 +13,8 @@
 #             configuration below does it too): what build/debroot.list (the
 #             tree as configured) does not name goes, /etc/machine-id is
 #             `uninitialized` again, the login records are emptied. No client
-#             may be running: qemu/servers.sh runs it before ganesha exports
-#             the tree, tests/qemu/run.sh after its servers stopped
+#             may be running: tests/qemu/run.sh runs it before it starts the
+#             servers and after it stopped them
 # Env: DEBIAN_MIRROR  default: the Debian mirror of this machine's apt sources
 #                     (/etc/apt/sources.list{,.d/*}), else deb.debian.org
 #

@@ -9,8 +9,8 @@
 # read-write: testwrite=, testloop=, testio=, testshutdown= below): all that
 # build/testroot.list (the tree as built) does not name; a file of the tree's
 # own that a client changed makes it build again. No client may be running:
-# qemu/servers.sh runs it before ganesha exports the tree, tests/qemu/run.sh
-# after its servers stopped.
+# tests/qemu/run.sh runs it before it starts the servers and after it stopped
+# them (bench/run.sh installs its /sbin/bench-init again at each run).
 #
 # Its /etc/machine-id holds `uninitialized` (a root built for many clients).
 # Root init prints `TEST-ROOT identity nodename=... nfs4_unique_id=...

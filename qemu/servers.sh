@@ -80,9 +80,8 @@ start_ganesha() {
 		stop_one ganesha
 	fi
 	[ -x "$build/testroot/sbin/init" ] || { echo "servers.sh: no build/testroot (run qemu/mkroot.sh)" >&2; return 1; }
-	# Clients of an earlier run may have left files behind.
-	"$LAB_TOP/qemu/mkroot.sh" --clean
-	"$LAB_TOP/qemu/mkdebroot.sh" --clean
+	# A client from an earlier run may have left files behind.
+	rm -f "$build"/testroot/host-* "$build"/testroot/var/log/host-*
 	mkdir -p "$lab/srv"
 	# Per-client root for nfsroot=<server>:/srv/%s (the kernel's nfsroot.rst:
 	# %s is the client's IP address); slirp's first lease is 10.0.2.15.

@@ -104,6 +104,14 @@ mkdir -p "$BUILD/lab"
 make -s --no-print-directory -C "$TOP" "${targets[@]}"
 
 # --- servers -----------------------------------------------------------------------
+# What guests wrote into the shared roots (build/testroot, build/debroot) and
+# their test did not take away (each should: lib.sh guest_files) goes, and is
+# named; before the servers start (an earlier run, a manual boot) and after
+# they stopped.
+clean_roots() {
+	"$TOP/qemu/mkroot.sh" --clean
+	"$TOP/qemu/mkdebroot.sh" --clean
+}
 declare -A pid_of=() start_of=()
 cleanup() {
 	local n
@@ -111,13 +119,11 @@ cleanup() {
 	# (setsid below), so this reaches its boot.sh, which stops its QEMU.
 	for n in "${!pid_of[@]}"; do kill -TERM -- "-${pid_of[$n]}" 2>/dev/null || true; done
 	"$TOP/qemu/servers.sh" stop || true
-	# What a test's guests wrote into the shared roots and the test did not
-	# take away (each should: lib.sh guest_files) goes now, and is named.
-	"$TOP/qemu/mkroot.sh" --clean || true
-	"$TOP/qemu/mkdebroot.sh" --clean || true
+	clean_roots || true
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+clean_roots
 "$TOP/qemu/servers.sh" start
 
 # --- run -----------------------------------------------------------------------------
