@@ -15,6 +15,9 @@
 #   --net OPTS        extra -netdev user options, e.g.
 #                     net=10.0.0.0/24,host=10.0.0.1,dhcpstart=10.0.0.128
 #   --mac MAC         first NIC's MAC (default 52:54:00:12:34:56)
+#   --netdev OPTS     the first NIC's backend instead of slirp: a whole -netdev
+#                     argument with id=n0 (e.g. dgram,id=n0,local.type=unix,...);
+#                     --net and --pxe then do not apply
 #   --pxe DIR FILE    network boot: slirp tftp=DIR,bootfile=FILE and -boot n
 #                     (no -kernel/-initrd/-append)
 #   --uefi            OVMF firmware (/usr/share/ovmf/OVMF.fd)
@@ -32,7 +35,7 @@ build="$LAB_BUILD"
 
 append="" initrd="$build/initramfs.img" kernel="$build/vmlinuz" log="$build/lab/boot.log"
 timeout=120 expect="" model=virtio-net-pci nic2=0 netopts="" mac=52:54:00:12:34:56
-pxe_dir="" pxe_file="" uefi=0 mem=768 hostnet=0 monitor=""
+pxe_dir="" pxe_file="" uefi=0 mem=768 hostnet=0 monitor="" netdev=""
 extra=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -46,13 +49,14 @@ while [ $# -gt 0 ]; do
 	--nic2) nic2=1; shift ;;
 	--net) netopts=$2; shift 2 ;;
 	--mac) mac=$2; shift 2 ;;
+	--netdev) netdev=$2; shift 2 ;;
 	--pxe) pxe_dir=$2; pxe_file=$3; shift 3 ;;
 	--uefi) uefi=1; shift ;;
 	--mem) mem=$2; shift 2 ;;
 	--host-net) hostnet=1; shift ;;
 	--monitor) monitor=$2; shift 2 ;;
 	--) shift; extra=("$@"); break ;;
-	-h | --help) sed -n '2,26p' "${BASH_SOURCE[0]}"; exit 0 ;;
+	-h | --help) sed -n '2,29p' "${BASH_SOURCE[0]}"; exit 0 ;;
 	*) echo "boot.sh: unknown argument: $1" >&2; exit 2 ;;
 	esac
 done
@@ -62,6 +66,13 @@ nd="user,id=n0"
 if [ -n "$pxe_dir" ]; then
 	[ -d "$pxe_dir" ] || { echo "boot.sh: no TFTP root $pxe_dir" >&2; exit 1; }
 	nd="$nd,tftp=$(cd "$pxe_dir" && pwd),bootfile=$pxe_file"
+fi
+if [ -n "$netdev" ]; then
+	if [ -n "$pxe_dir" ] || [ -n "$netopts" ]; then
+		echo "boot.sh: --netdev replaces slirp: no --net or --pxe with it" >&2
+		exit 2
+	fi
+	nd=$netdev
 fi
 lab_qemu "$model" "$mac" "$nd" "$mem"
 if [ "$nic2" = 1 ]; then

@@ -19,6 +19,8 @@
 #                               initramfs-tools: built by tests/dracut/build.sh
 #                               and tests/initramfs-tools/build.sh)
 #   BOOT_ARGS=(...)             extra qemu/boot.sh options for the next boots
+#   QEMU_ARGS=(...)             extra QEMU arguments for the next boots (after
+#                               boot.sh's `--`; not for pxe_expect)
 #   boot_expect CMDLINE [REGEX...]
 #                               boot to power-off (or BOOT_TIMEOUT), then
 #                               assert each REGEX is in the serial log
@@ -105,6 +107,7 @@ INIT=""
 INITRD=""
 TFTP=""
 BOOT_ARGS=()
+QEMU_ARGS=()
 FRAMEWORK_ARGS=()
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-90}
 LOG="$T_LOGDIR/boot.log"
@@ -245,13 +248,17 @@ build_framework_image() { # FRAMEWORK INPUT...: $INITRD with
 }
 
 boot() { # CMDLINE LOG [boot.sh options]
-	local cmdline=$1 log=$2
+	local cmdline=$1 log=$2 q=()
 	shift 2
 	[ -n "$INITRD" ] || fail "use_init first"
-	echo "boot: ${BOOT_ARGS[*]} --append \"$cmdline\" $* (log $log)"
+	# QEMU_ARGS go last, after the `--` the options may already end with.
+	if [ ${#QEMU_ARGS[@]} -gt 0 ]; then
+		case " $* " in *" -- "*) q=("${QEMU_ARGS[@]}") ;; *) q=(-- "${QEMU_ARGS[@]}") ;; esac
+	fi
+	echo "boot: ${BOOT_ARGS[*]} --append \"$cmdline\" $* ${q[*]} (log $log)"
 	# --append before the options: they may end with `-- QEMU-ARGS`.
 	"$TOP/qemu/boot.sh" --initrd "$INITRD" --log "$log" --timeout "$BOOT_TIMEOUT" \
-		"${BOOT_ARGS[@]}" --append "$cmdline" "$@"
+		"${BOOT_ARGS[@]}" --append "$cmdline" "$@" "${q[@]}"
 }
 
 boot_expect() { # CMDLINE [REGEX...]
