@@ -67,6 +67,9 @@ if [ -n "$pxe_dir" ]; then
 	[ -d "$pxe_dir" ] || { echo "boot.sh: no TFTP root $pxe_dir" >&2; exit 1; }
 	nd="$nd,tftp=$(cd "$pxe_dir" && pwd),bootfile=$pxe_file"
 fi
+lab_number boot.sh --timeout "$timeout" 1 86400
+lab_number boot.sh --mem "$mem" 64 65536
+
 if [ -n "$netdev" ]; then
 	if [ -n "$pxe_dir" ] || [ -n "$netopts" ]; then
 		echo "boot.sh: --netdev replaces slirp: no --net or --pxe with it" >&2

@@ -10,6 +10,10 @@
 #   lab_make TARGET...        bring build/ inputs up to date with the Makefile
 #                             (Make decides what is stale: kernel, test root,
 #                             initramfs images, TFTP trees, Debian root)
+#   lab_number SCRIPT OPTION VALUE MIN MAX
+#                             exit 2 with `SCRIPT: OPTION wants a number from
+#                             MIN to MAX, not 'VALUE'` unless it is one (the
+#                             scripts' numeric options)
 #   lab_alive PIDFILE         the pid in PIDFILE runs
 #   lab_stop PIDFILE          TERM it (and its children: nbd-server serves each
 #                             client from one), wait up to 5 s, KILL; remove PIDFILE
@@ -61,6 +65,15 @@ LAB_NFS_PORT=2049 LAB_MNT_PORT=20048 LAB_NBD_PORT=10809
 
 lab_make() {
 	make -s --no-print-directory -C "$LAB_TOP" "$@"
+}
+
+lab_number() { # SCRIPT OPTION VALUE MIN MAX
+	case "$3" in
+	'' | *[!0-9]* | 0?*) ;;
+	*) [ "${#3}" -le 9 ] && [ "$3" -ge "$4" ] && [ "$3" -le "$5" ] && return 0 ;;
+	esac
+	echo "$1: $2 wants a number from $4 to $5, not '$3'" >&2
+	exit 2
 }
 
 lab_alive() { # PIDFILE

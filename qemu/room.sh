@@ -36,6 +36,7 @@
 #                     kernel panic); its status is then "failed: <the line>"
 #   --timeout SEC     wall timeout for the whole room (default 240)
 #   --mem MB          guest memory (default 512)
+#   -- QEMU-ARGS      extra QEMU arguments for every guest (as boot.sh's)
 # Output: one line per guest `room: guest K MAC: <how it ended>, mark at W s,
 # end at E s (wall)`, then `room: N guests, M powered off, all marks within W s`;
 # the same per guest in DIR/room.tsv (guest, mac, log, status, mark_wall_s,
@@ -51,6 +52,7 @@ build="$LAB_BUILD"
 guests=4 append="" initrd="$build/initramfs.img" kernel="$build/vmlinuz"
 logdir="$build/lab/room" mark='NETROOT-TEST-ROOT-OK' timeout=240 mem=512
 failre='Kernel panic - not syncing'
+extra=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--guests) guests=$2; shift 2 ;;
@@ -62,12 +64,14 @@ while [ $# -gt 0 ]; do
 	--fail) failre=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
-	-h | --help) sed -n '2,44p' "${BASH_SOURCE[0]}"; exit 0 ;;
+	--) shift; extra=("$@"); break ;;
+	-h | --help) sed -n '2,45p' "${BASH_SOURCE[0]}"; exit 0 ;;
 	*) echo "room.sh: unknown argument: $1" >&2; exit 2 ;;
 	esac
 done
-case "$guests" in '' | *[!0-9]*) echo "room.sh: --guests wants a number, not '$guests'" >&2; exit 2 ;; esac
-if [ "$guests" -lt 1 ] || [ "$guests" -gt 99 ]; then echo "room.sh: --guests must be 1..99" >&2; exit 2; fi
+lab_number room.sh --guests "$guests" 1 99
+lab_number room.sh --timeout "$timeout" 1 86400
+lab_number room.sh --mem "$mem" 64 65536
 for f in "$initrd" "$kernel"; do
 	[ -s "$f" ] || { echo "room.sh: no $f" >&2; exit 1; }
 done
@@ -128,7 +132,7 @@ for ((k = 1; k <= guests; k++)); do
 	lab_qemu virtio-net-pci "$(mac_of "$k")" "tap,id=n0,ifname=tap$k,script=no,downscript=no" "$mem"
 	# nsenter execs QEMU (no --pid), so $! is QEMU itself.
 	nsenter --target "$(cat "$LAB_NS")" --net -- "${LAB_QEMU[@]}" -display none -monitor none -serial "file:$log" \
-		-kernel "$kernel" -initrd "$initrd" -append "console=ttyS0 no_timer_check ${append//%i/$k}" \
+		-kernel "$kernel" -initrd "$initrd" -append "console=ttyS0 no_timer_check ${append//%i/$k}" "${extra[@]}" \
 		</dev/null >"$log.qemu" 2>&1 &
 	qpid[$k]=$!
 done
