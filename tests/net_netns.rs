@@ -122,12 +122,18 @@ impl Lab {
     /// A veth pair: `cif` (with `mac`) in `client`, `sif` (up, with
     /// `cidr`) in `server`.
     fn veth(&self, client: &str, cif: &str, mac: &str, server: &str, sif: &str, cidr: &str) {
-        sh(&[
-            "ip", "-n", client, "link", "add", cif, "address", mac, "type", "veth", "peer", "name",
-            sif, "netns", server,
-        ]);
-        sh(&["ip", "-n", server, "addr", "add", cidr, "dev", sif]);
-        sh(&["ip", "-n", server, "link", "set", sif, "up"]);
+        veth_pair(client, cif, mac, server, sif);
+        serve_on(server, sif, cidr);
+    }
+
+    /// The usual segment: a client namespace and a server namespace joined
+    /// by one wire, `eth0` (MAC0) in the client, `srv0` (up, with
+    /// `server_cidr`) in the server; returns (client, server).
+    fn wire(&mut self, server_cidr: &str) -> (String, String) {
+        let c = self.ns("c");
+        let s = self.ns("s");
+        self.veth(&c, "eth0", MAC0, &s, "srv0", server_cidr);
+        (c, s)
     }
 
     /// Start dnsmasq in `ns` on `iface`, after `delay`; returns its log.
@@ -264,6 +270,31 @@ impl Drop for Lab {
     }
 }
 
+/// A veth pair without addresses: `cif` (with `mac`) in `client`, its peer
+/// `sif` (down) in `server`.
+fn veth_pair(client: &str, cif: &str, mac: &str, server: &str, sif: &str) {
+    sh(&[
+        "ip", "-n", client, "link", "add", cif, "address", mac, "type", "veth", "peer", "name",
+        sif, "netns", server,
+    ]);
+}
+
+/// `cidr` on `dev` in `ns`, and `dev` up: the server's end of a segment.
+fn serve_on(ns: &str, dev: &str, cidr: &str) {
+    sh(&["ip", "-n", ns, "addr", "add", cidr, "dev", dev]);
+    sh(&["ip", "-n", ns, "link", "set", dev, "up"]);
+}
+
+/// Whether `ip ARGS` works (probing for a kernel driver with a throwaway
+/// link); prints why the test is skipped when it does not.
+fn kernel_has(args: &[&str], what: &str) -> bool {
+    if sh_ok(args) {
+        return true;
+    }
+    eprintln!("SKIP: this kernel has no {what}");
+    false
+}
+
 /// Poll `path` until it contains `needle` (test harness only: the code
 /// under test never sleeps in a loop).
 fn wait_for(path: &Path, needle: &str, timeout: Duration) {
@@ -338,9 +369,7 @@ fn basic_dnsmasq_opts(rapid: bool) -> Vec<&'static str> {
 #[test]
 fn basic_lease_files() {
     let mut lab = lab_or_skip!("basic");
-    let c = lab.ns("c");
-    let s = lab.ns("s");
-    lab.veth(&c, "eth0", MAC0, &s, "srv0", "10.77.1.1/24");
+    let (c, s) = lab.wire("10.77.1.1/24");
     let log = lab.dnsmasq(&s, "srv0", &basic_dnsmasq_opts(false), None);
     lab.wire_up(&c, "eth0", &s, "srv0");
     let run = lab.netroot(&c, "ip=dhcp netroot.timeout=20");
@@ -393,9 +422,7 @@ fn basic_lease_files() {
 #[test]
 fn rapid_commit_one_exchange() {
     let mut lab = lab_or_skip!("rapid");
-    let c = lab.ns("c");
-    let s = lab.ns("s");
-    lab.veth(&c, "eth0", MAC0, &s, "srv0", "10.77.1.1/24");
+    let (c, s) = lab.wire("10.77.1.1/24");
     let log = lab.dnsmasq(&s, "srv0", &basic_dnsmasq_opts(true), None);
     lab.wire_up(&c, "eth0", &s, "srv0");
     let run = lab.netroot(&c, "ip=::::::dhcp netroot.timeout=20");
@@ -416,9 +443,7 @@ fn rapid_commit_one_exchange() {
 #[test]
 fn classless_routes() {
     let mut lab = lab_or_skip!("classless");
-    let c = lab.ns("c");
-    let s = lab.ns("s");
-    lab.veth(&c, "eth0", MAC0, &s, "srv0", "10.77.1.1/24");
+    let (c, s) = lab.wire("10.77.1.1/24");
     lab.dnsmasq(
         &s,
         "srv0",
@@ -561,10 +586,7 @@ fn cold_link_first_discover_answered() {
     ] {
         sh(&[&["ip", "-n", &s][..], args].concat());
     }
-    sh(&[
-        "ip", "-n", &c, "link", "add", "eth0", "address", MAC0, "type", "veth", "peer", "name",
-        "srv0", "netns", &s,
-    ]);
+    veth_pair(&c, "eth0", MAC0, &s, "srv0");
     sh(&["ip", "-n", &s, "link", "set", "srv0", "master", "br0", "up"]);
     let log = lab.dnsmasq(&s, "br0", &basic_dnsmasq_opts(true), None);
     for boot in 1..=3 {
@@ -613,9 +635,7 @@ fn cold_link_first_discover_answered() {
 #[test]
 fn late_server() {
     let mut lab = lab_or_skip!("late");
-    let c = lab.ns("c");
-    let s = lab.ns("s");
-    lab.veth(&c, "eth0", MAC0, &s, "srv0", "10.77.1.1/24");
+    let (c, s) = lab.wire("10.77.1.1/24");
     lab.dnsmasq(&s, "srv0", &basic_dnsmasq_opts(false), Some(10));
     let run = lab.netroot(&c, "ip=dhcp netroot.timeout=40");
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -633,9 +653,7 @@ fn late_server() {
 #[test]
 fn no_server_fails_clearly_within_timeout() {
     let mut lab = lab_or_skip!("noserver");
-    let c = lab.ns("c");
-    let s = lab.ns("s");
-    lab.veth(&c, "eth0", MAC0, &s, "srv0", "10.77.1.1/24");
+    let (c, _s) = lab.wire("10.77.1.1/24");
     let run = lab.netroot(&c, "ip=dhcp netroot.timeout=5");
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("eth0"), "{}", run.stderr);
@@ -655,21 +673,8 @@ fn interface_appears_late() {
     let (c2, s2) = (c.clone(), s.clone());
     let maker = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(700));
-        sh(&[
-            "ip", "-n", &c2, "link", "add", "eth0", "address", MAC0, "type", "veth", "peer",
-            "name", "srv0", "netns", &s2,
-        ]);
-        sh(&[
-            "ip",
-            "-n",
-            &s2,
-            "addr",
-            "add",
-            "10.77.1.1/24",
-            "dev",
-            "srv0",
-        ]);
-        sh(&["ip", "-n", &s2, "link", "set", "srv0", "up"]);
+        veth_pair(&c2, "eth0", MAC0, &s2, "srv0");
+        serve_on(&s2, "srv0", "10.77.1.1/24");
     });
     let run = lab.netroot(
         &c,
@@ -695,9 +700,7 @@ fn interface_appears_late() {
 #[test]
 fn late_carrier_binds_soon_after() {
     let mut lab = lab_or_skip!("latecarrier");
-    let c = lab.ns("c");
-    let s = lab.ns("s");
-    lab.veth(&c, "eth0", MAC0, &s, "srv0", "10.77.1.1/24");
+    let (c, s) = lab.wire("10.77.1.1/24");
     lab.dnsmasq(&s, "srv0", &basic_dnsmasq_opts(true), None);
     sh(&["ip", "-n", &s, "link", "set", "srv0", "down"]);
     let s2 = s.clone();
@@ -739,9 +742,7 @@ fn late_carrier_binds_soon_after() {
 #[test]
 fn carrier_flap_restarts_dhcp_schedule() {
     let mut lab = lab_or_skip!("flap");
-    let c = lab.ns("c");
-    let s = lab.ns("s");
-    lab.veth(&c, "eth0", MAC0, &s, "srv0", "10.77.1.1/24");
+    let (c, s) = lab.wire("10.77.1.1/24");
     lab.wire_up(&c, "eth0", &s, "srv0");
     let s2 = s.clone();
     let flap = std::thread::spawn(move || {
@@ -781,10 +782,7 @@ fn spanning_tree_port_forwards_late() {
     let mut lab = lab_or_skip!("stp");
     let c = lab.ns("c");
     let s = lab.ns("s");
-    sh(&[
-        "ip", "-n", &c, "link", "add", "eth0", "address", MAC0, "type", "veth", "peer", "name",
-        "srv0", "netns", &s,
-    ]);
+    veth_pair(&c, "eth0", MAC0, &s, "srv0");
     sh(&[
         "ip",
         "-n",
@@ -799,8 +797,7 @@ fn spanning_tree_port_forwards_late() {
         "forward_delay",
         "700",
     ]);
-    sh(&["ip", "-n", &s, "addr", "add", "10.77.1.1/24", "dev", "br0"]);
-    sh(&["ip", "-n", &s, "link", "set", "br0", "up"]);
+    serve_on(&s, "br0", "10.77.1.1/24");
     lab.dnsmasq(&s, "br0", &basic_dnsmasq_opts(true), None);
     sh(&["ip", "-n", &s, "link", "set", "srv0", "master", "br0", "up"]);
     let s2 = s.clone();
@@ -843,27 +840,14 @@ fn spanning_tree_port_forwards_late() {
 #[test]
 fn vlan_on_veth() {
     let mut lab = lab_or_skip!("vlan", "ping");
-    let c = lab.ns("c");
-    let s = lab.ns("s");
-    lab.veth(&c, "eth0", MAC0, &s, "srv0", "10.77.9.1/24");
+    let (c, s) = lab.wire("10.77.9.1/24");
     let vlan = [
         "ip", "-n", &s, "link", "add", "link", "srv0", "name", "srv0.5", "type", "vlan", "id", "5",
     ];
-    if !sh_ok(&vlan) {
-        eprintln!("SKIP vlan: this kernel has no 802.1Q (8021q) driver");
+    if !kernel_has(&vlan, "802.1Q (8021q) driver") {
         return;
     }
-    sh(&[
-        "ip",
-        "-n",
-        &s,
-        "addr",
-        "add",
-        "10.77.1.1/24",
-        "dev",
-        "srv0.5",
-    ]);
-    sh(&["ip", "-n", &s, "link", "set", "srv0.5", "up"]);
+    serve_on(&s, "srv0.5", "10.77.1.1/24");
     lab.dnsmasq(&s, "srv0.5", &basic_dnsmasq_opts(true), None);
     let run = lab.netroot(&c, "vlan=vlan5:eth0 ip=dhcp netroot.timeout=20");
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -888,17 +872,13 @@ fn vlan_on_veth() {
 /// Two veths whose server ends are ports of one bridge (two switch ports).
 fn two_wires(lab: &Lab, c: &str, s: &str) {
     for (cif, mac, sif) in [("eth0", MAC0, "srv0"), ("eth1", MAC1, "srv1")] {
-        sh(&[
-            "ip", "-n", c, "link", "add", cif, "address", mac, "type", "veth", "peer", "name", sif,
-            "netns", s,
-        ]);
+        veth_pair(c, cif, mac, s, sif);
     }
     sh(&["ip", "-n", s, "link", "add", "br0", "type", "bridge"]);
-    sh(&["ip", "-n", s, "addr", "add", "10.77.1.1/24", "dev", "br0"]);
     for dev in ["srv0", "srv1"] {
         sh(&["ip", "-n", s, "link", "set", dev, "master", "br0", "up"]);
     }
-    sh(&["ip", "-n", s, "link", "set", "br0", "up"]);
+    serve_on(s, "br0", "10.77.1.1/24");
     let _ = lab;
 }
 
@@ -909,8 +889,10 @@ fn active_backup_bond_survives_a_dead_member() {
     let mut lab = lab_or_skip!("bond", "ping");
     let c = lab.ns("c");
     let s = lab.ns("s");
-    if !sh_ok(&["ip", "-n", &s, "link", "add", "probe0", "type", "bond"]) {
-        eprintln!("SKIP bond: this kernel has no bonding driver");
+    if !kernel_has(
+        &["ip", "-n", &s, "link", "add", "probe0", "type", "bond"],
+        "bonding driver",
+    ) {
         return;
     }
     sh(&["ip", "-n", &s, "link", "del", "probe0"]);
@@ -978,9 +960,7 @@ fn active_backup_bond_survives_a_dead_member() {
 #[test]
 fn bridge_over_veth() {
     let mut lab = lab_or_skip!("bridge");
-    let c = lab.ns("c");
-    let s = lab.ns("s");
-    lab.veth(&c, "eth0", MAC0, &s, "srv0", "10.77.1.1/24");
+    let (c, s) = lab.wire("10.77.1.1/24");
     lab.dnsmasq(&s, "srv0", &basic_dnsmasq_opts(true), None);
     let run = lab.netroot(&c, "bridge=br0:eth0 ip=dhcp netroot.timeout=20");
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -1017,9 +997,7 @@ fn bridge_over_veth() {
 #[test]
 fn no_carrier_fails_clearly() {
     let mut lab = lab_or_skip!("nocarrier");
-    let c = lab.ns("c");
-    let s = lab.ns("s");
-    lab.veth(&c, "eth0", MAC0, &s, "srv0", "10.77.1.1/24");
+    let (c, s) = lab.wire("10.77.1.1/24");
     sh(&["ip", "-n", &s, "link", "set", "srv0", "down"]);
     // netroot.timeout alone, and dracut's rd.net.timeout.carrier= bounding
     // the carrier wait on its own.
@@ -1042,9 +1020,7 @@ fn no_carrier_fails_clearly() {
 #[test]
 fn static_ip_without_dhcp_traffic() {
     let mut lab = lab_or_skip!("static");
-    let c = lab.ns("c");
-    let s = lab.ns("s");
-    lab.veth(&c, "eth0", MAC0, &s, "srv0", "10.77.5.1/24");
+    let (c, s) = lab.wire("10.77.5.1/24");
     let log = lab.dnsmasq(
         &s,
         "srv0",
@@ -1100,9 +1076,7 @@ fn static_ip_without_dhcp_traffic() {
 #[test]
 fn hostile_server() {
     let mut lab = lab_or_skip!("hostile", "python3");
-    let c = lab.ns("c");
-    let s = lab.ns("s");
-    lab.veth(&c, "eth0", MAC0, &s, "srv0", "10.77.9.1/24");
+    let (c, s) = lab.wire("10.77.9.1/24");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/hostile_dhcp.py");
     let log = lab.dir.join("hostile.log");
     lab.spawn(
@@ -1247,9 +1221,7 @@ fn renewer(lab: &mut Lab, ns: &str, name: &str, args: &[String]) -> PathBuf {
 #[test]
 fn resident_renewer_keeps_a_short_lease() {
     let mut lab = lab_or_skip!("renew");
-    let c = lab.ns("c");
-    let s = lab.ns("s");
-    lab.veth(&c, "eth0", MAC0, &s, "srv0", "10.77.9.1/24");
+    let (c, s) = lab.wire("10.77.9.1/24");
     let log = lab.dnsmasq(
         &s,
         "srv0",
