@@ -72,6 +72,10 @@ for f in usr/bin/netroot lib/dracut/hooks/cmdline/20-netroot-cmdline.sh \
 		exit 1
 	}
 done
+# vlan=, bond=, bridge=: netroot's module adds their drivers.
+for m in 8021q bonding bridge; do
+	grep -Eq "/$m\.ko(\.[a-z]+)?\$" <<<"$listing" || { rm -f "$out.tmp"; echo "build.sh: the image lacks the $m module" >&2; exit 1; }
+done
 for f in sbin/nfsroot sbin/nbdroot sbin/ifup sbin/dhclient; do
 	if grep -Eq " (usr/)?$f\$" <<<"$listing"; then rm -f "$out.tmp"; echo "build.sh: the image has dracut's /$f" >&2; exit 1; fi
 done

@@ -86,6 +86,10 @@ listing=$(chroot "$root" lsinitramfs "/boot/initrd.img-$kver")
 for f in usr/bin/netroot scripts/netroot conf/conf.d/netroot; do
 	grep -qx "$f" <<<"$listing" || { echo "build.sh: the image lacks /$f" >&2; exit 1; }
 done
+# vlan=, bond=, bridge=: netroot's hook adds their drivers.
+for m in 8021q bonding bridge; do
+	grep -Eq "/$m\.ko(\.[a-z]+)?\$" <<<"$listing" || { echo "build.sh: the image lacks the $m module" >&2; exit 1; }
+done
 mkdir -p "$(dirname "$out")"
 cp "$img" "$out.tmp"
 mv "$out.tmp" "$out"

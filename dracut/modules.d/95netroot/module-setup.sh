@@ -21,8 +21,10 @@ depends() {
 # called by dracut
 installkernel() {
     # NFS (v4 first; v3 loads only on a fallback), NBD, overlay for
-    # netroot.overlay=tmpfs, AF_PACKET for DHCP when it is a module.
-    hostonly='' instmods nfsv4 nfsv3 nbd overlay af_packet virtio_pci
+    # netroot.overlay=tmpfs, AF_PACKET for DHCP when it is a module; the
+    # drivers of vlan=, bond=, bridge= (the image cannot know the command
+    # line; instmods skips the ones the kernel lacks).
+    hostonly='' instmods nfsv4 nfsv3 nbd overlay af_packet virtio_pci 8021q bonding bridge
 }
 
 # called by dracut
