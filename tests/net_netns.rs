@@ -136,6 +136,18 @@ impl Lab {
         (c, s)
     }
 
+    /// A client with two wires to two servers: `eth0` (MAC0) to `srv0`
+    /// (10.77.1.1/24) and `eth1` (MAC1) to `srv1` (10.77.2.1/24); returns
+    /// (client, server 0, server 1).
+    fn two_segments(&mut self) -> (String, String, String) {
+        let c = self.ns("c");
+        let s0 = self.ns("s0");
+        let s1 = self.ns("s1");
+        self.veth(&c, "eth0", MAC0, &s0, "srv0", "10.77.1.1/24");
+        self.veth(&c, "eth1", MAC1, &s1, "srv1", "10.77.2.1/24");
+        (c, s0, s1)
+    }
+
     /// Start dnsmasq in `ns` on `iface`, after `delay`; returns its log.
     fn dnsmasq(&mut self, ns: &str, iface: &str, extra: &[&str], delay: Option<u64>) -> PathBuf {
         let log = self.dir.join(format!("dnsmasq-{ns}-{iface}.log"));
@@ -497,11 +509,7 @@ fn classless_routes() {
 #[test]
 fn two_interfaces_one_server() {
     let mut lab = lab_or_skip!("two");
-    let c = lab.ns("c");
-    let s0 = lab.ns("s0");
-    let s1 = lab.ns("s1");
-    lab.veth(&c, "eth0", MAC0, &s0, "srv0", "10.77.1.1/24");
-    lab.veth(&c, "eth1", MAC1, &s1, "srv1", "10.77.2.1/24");
+    let (c, _s0, s1) = lab.two_segments();
     lab.dnsmasq(
         &s1,
         "srv1",
@@ -529,11 +537,7 @@ fn two_interfaces_one_server() {
 #[test]
 fn bootif_chooses_between_two_live_interfaces() {
     let mut lab = lab_or_skip!("bootif");
-    let c = lab.ns("c");
-    let s0 = lab.ns("s0");
-    let s1 = lab.ns("s1");
-    lab.veth(&c, "eth0", MAC0, &s0, "srv0", "10.77.1.1/24");
-    lab.veth(&c, "eth1", MAC1, &s1, "srv1", "10.77.2.1/24");
+    let (c, s0, s1) = lab.two_segments();
     let log0 = lab.dnsmasq(
         &s0,
         "srv0",
