@@ -104,7 +104,7 @@ fn read_net(cfg: &crate::cmdline::BootConfig, run_dir: &Path) -> Result<NetInfo,
             .as_str()
             .and_then(crate::cmdline::ip::parse_mac)
     });
-    Ok(NetInfo::new(cfg, proto, &lease, mac))
+    Ok(NetInfo::new(cfg, proto, &lease, None, mac))
 }
 
 #[cfg(test)]
