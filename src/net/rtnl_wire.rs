@@ -58,6 +58,8 @@ pub const RT_SCOPE_LINK: u8 = 253;
 pub const RT_TABLE_MAIN: u8 = 254;
 /// `RTPROT_BOOT`: route installed during boot (a static `ip=`).
 pub const RTPROT_BOOT: u8 = 3;
+/// `RTPROT_RA`: route learnt from a router advertisement.
+pub const RTPROT_RA: u8 = 9;
 /// `RTPROT_DHCP`: route installed by a DHCP client.
 pub const RTPROT_DHCP: u8 = 16;
 /// `RTNH_F_ONLINK`: the gateway is on the link even if no address's
