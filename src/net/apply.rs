@@ -499,6 +499,17 @@ impl Plan {
     }
 }
 
+/// Turn the kernel's handling of router advertisements off on `iface`
+/// (ip-sysctl.rst `accept_ra`), before the link goes up: with a static
+/// IPv6 address the command line is the whole configuration, and an RA
+/// would add a SLAAC address and routes beside it.
+pub fn refuse_ra(iface: &str) {
+    let knob = format!("/proc/sys/net/ipv6/conf/{iface}/accept_ra");
+    if let Err(e) = std::fs::write(&knob, "0") {
+        crate::warn!("{knob}: {e}");
+    }
+}
+
 /// Write `contents` to `path` atomically (temporary file + rename), so a
 /// reader never sees half a file.
 pub fn write_file(path: &Path, contents: &str) -> Result<(), Error> {
@@ -536,15 +547,6 @@ pub fn execute(
         }
     }
 
-    if plan.v6.as_ref().is_some_and(|v| v.mode == Mode6::Static) {
-        // A static address is the whole IPv6 configuration: router
-        // advertisements would add addresses and routes beside it (the
-        // kernel's own SLAAC) that the command line did not ask for.
-        let knob = format!("/proc/sys/net/ipv6/conf/{}/accept_ra", plan.iface);
-        if let Err(e) = std::fs::write(&knob, "0") {
-            crate::warn!("{knob}: {e}");
-        }
-    }
     for req in plan.requests() {
         let op = match req {
             Request::NewAddress { .. } => "add address",

@@ -379,6 +379,9 @@ pub fn bring_up(cfg: &BootConfig, env: &Env) -> Result<Outcome, Error> {
             l.mac.map(|m| crate::util::fmt_mac(&m)).unwrap_or_default(),
             l.driver.as_deref().unwrap_or("-")
         );
+        if matches!(ip6, Some((Mode6::Static, _))) {
+            apply::refuse_ra(&l.name);
+        }
         if l.up {
             usable.push(l);
             continue;
