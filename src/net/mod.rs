@@ -551,9 +551,6 @@ pub fn summary(o: &Outcome) -> String {
         }
         None => format!("{}: no IPv4", o.iface),
     };
-    for a in o.lease6.iter().flat_map(|l| &l.addrs) {
-        s.push_str(&format!(", {}/{}", a.addr, a.prefix_len));
-    }
     if let Some(srv) = o.lease.server_id {
         s.push_str(&format!(" from {srv}"));
     }
@@ -562,6 +559,9 @@ pub fn summary(o: &Outcome) -> String {
     }
     if o.lease.rapid_commit {
         s.push_str(", rapid commit");
+    }
+    for a in o.lease6.iter().flat_map(|l| &l.addrs) {
+        s.push_str(&format!(", {}/{}", a.addr, a.prefix_len));
     }
     s.push_str(&format!(", up in {:.3} s", o.elapsed.as_secs_f64()));
     s
