@@ -19,13 +19,17 @@ mkdir -p "$dir"
 LAB_NS="$dir/netns.pid"
 stop_v6lab() {
 	lab_stop "$dir/ganesha.pid"
+	lab_stop "$dir/rpcbind.pid"
 	lab_stop "$LAB_NS"
 }
 trap stop_v6lab EXIT
 # ganesha resolves Bind_addr with getaddrinfo, which gives no IPv6 address
 # until the namespace has one beyond ::1: fd00::99 on lo (never used).
 lab_netns_start v6lab "$dir/netns.log" 'ip addr add fd00::99/128 dev lo'
-lab_ganesha_start "$dir" 4 ::1 0 "$BUILD/testroot=/arch" ||
+# NFSv3 too (the second boot): ganesha registers with rpcbind, which the
+# kernel asks for the ports over IPv6 ([fec0::2]:111).
+lab_rpcbind_start "$dir"
+lab_ganesha_start "$dir" "3, 4" ::1 0 "$BUILD/testroot=/arch" ||
 	fail "ganesha did not start on ::1 (log $dir/ganesha.log)"
 in_ns_listening() { nsenter --target "$(cat "$LAB_NS")" --net -- ss -Hltn; }
 in_ns_listening | grep -q '\[::1\]:2049' || fail "ganesha does not listen on [::1]:2049"
@@ -49,3 +53,14 @@ assert_log_lacks 'inet 10\.'
 assert_log_lacks 'inet6 fec0::5054'
 assert_no_panic
 report_uptime
+
+# NFSv3 over IPv6: the mount protocol and NFS over tcp6, the ports from
+# rpcbind over IPv6.
+LOG="$T_LOGDIR/boot-nfs3.log"
+boot_expect "ip=[fec0::15]::[fec0::2]:64:node6:eth0:none nfsroot=[fec0::2]:/arch,vers=3" \
+	"$ROOT_OK" \
+	'^\[fec0::2\]:/arch / nfs .*vers=3.*proto=tcp6' \
+	'^\[fec0::2\]:/arch / nfs .*mountproto=tcp6' \
+	'^\[fec0::2\]:/arch / nfs .*addr=fec0::2'
+assert_log_lacks 'inet 10\.'
+assert_no_panic
