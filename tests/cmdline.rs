@@ -1569,6 +1569,24 @@ fn ipv6_servers_for_nfs_and_nbd() {
         let c = ok(&format!("root=/dev/nbd0 nbd_host={h} nbd_name=r"));
         assert_eq!(nbd(&c).server, Host::Addr6(a6("fd00::2")), "{h}");
     }
+    // netroot.syslog= with a bracketed IPv6 host, with and without a port.
+    let c = ok("netroot.syslog=[fd00::2]:5514");
+    assert_eq!(
+        c.options.syslog,
+        Some(netroot::cmdline::Syslog::Host {
+            host: Host::Addr6(a6("fd00::2")),
+            port: 5514
+        })
+    );
+    let c = ok("netroot.syslog=[fd00::2]");
+    assert!(matches!(
+        c.options.syslog,
+        Some(netroot::cmdline::Syslog::Host { port: 514, .. })
+    ));
+    assert_eq!(
+        err("netroot.syslog=[fd00::2]x"),
+        r#"netroot.syslog=: "x" is not a UDP port (1 to 65535)"#
+    );
     // Shown as written: in brackets.
     assert_eq!(Host::Addr6(a6("fd00::2")).to_string(), "[fd00::2]");
     // root=dhcp6: the root-path from DHCPv6, read like DHCP's.

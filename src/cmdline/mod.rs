@@ -161,7 +161,15 @@ impl std::fmt::Display for Syslog {
 
 /// `netroot.syslog=<host>[:<port>]`, `dhcp[:<port>]`, or `off`/`none`.
 fn parse_syslog(param: &str, value: &str) -> Result<Option<Syslog>, Error> {
-    let (host, port) = match value.rsplit_once(':') {
+    // A bracketed IPv6 host keeps its colons: `[2001:db8::1]:514`.
+    let split = match value.find(']') {
+        Some(i) if value.starts_with('[') => match &value[i + 1..] {
+            "" => None,
+            rest => Some((&value[..=i], rest.strip_prefix(':').unwrap_or(rest))),
+        },
+        _ => value.rsplit_once(':'),
+    };
+    let (host, port) = match split {
         Some((h, p)) => match p.parse::<u16>() {
             Ok(n) if n > 0 => (h, n),
             _ => return Err(value_err(param, p, "is not a UDP port (1 to 65535)")),
