@@ -20,6 +20,7 @@ LAB_NS="$dir/netns.pid"
 stop_v6lab() {
 	lab_stop "$dir/ganesha.pid"
 	lab_stop "$dir/rpcbind.pid"
+	lab_stop "$dir/nbd-server.pid"
 	lab_stop "$LAB_NS"
 }
 trap stop_v6lab EXIT
@@ -62,5 +63,19 @@ boot_expect "ip=[fec0::15]::[fec0::2]:64:node6:eth0:none nfsroot=[fec0::2]:/arch
 	'^\[fec0::2\]:/arch / nfs .*vers=3.*proto=tcp6' \
 	'^\[fec0::2\]:/arch / nfs .*mountproto=tcp6' \
 	'^\[fec0::2\]:/arch / nfs .*addr=fec0::2'
+assert_log_lacks 'inet 10\.'
+assert_no_panic
+
+# NBD over IPv6: dracut's root=nbd: with the bracketed server, an
+# nbd-server on ::1 serving the test root's btrfs image read-only.
+printf '[generic]\nlistenaddr = ::1\nport = %s\n[arch]\nexportname = %s\nreadonly = true\n' \
+	"$LAB_NBD_PORT" "$BUILD/testroot-btrfs.img" >"$dir/nbd-server.conf"
+lab_in_ns nbd-server -C "$dir/nbd-server.conf" -p "$dir/nbd-server.pid" >"$dir/nbd-server.log" 2>&1
+lab_wait_listen "$LAB_NBD_PORT" 10 "$dir/nbd-server.pid" nbd-server "$dir/nbd-server.log"
+LOG="$T_LOGDIR/boot-nbd.log"
+boot_expect "ip=[fec0::15]::[fec0::2]:64:node6:eth0:none root=nbd:[fec0::2]:$LAB_NBD_PORT/arch:btrfs" \
+	"$ROOT_OK" \
+	"netroot: nbd \[fec0::2\]:$LAB_NBD_PORT export \"arch\"" \
+	'^/dev/nbd0 / btrfs ro'
 assert_log_lacks 'inet 10\.'
 assert_no_panic
