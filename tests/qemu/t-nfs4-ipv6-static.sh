@@ -8,7 +8,9 @@
 # only have come over IPv6. The guest's console shows the mount (/proc/mounts
 # through the test root's init: addr= and clientaddr= the bare IPv6
 # addresses), that no IPv4 address was configured, and the IPv6 keys of the
-# hand-over file /run/net-eth0.conf.
+# hand-over file /run/net-eth0.conf. Two more boots on the same servers:
+# NFSv3 over IPv6 (rpcbind and the mount protocol over tcp6), and an NBD root
+# from an nbd-server on ::1 (root=nbd:[fec0::2]:...).
 # shellcheck source=tests/qemu/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source=qemu/lib.sh
