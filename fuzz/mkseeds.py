@@ -37,6 +37,9 @@ for i, line in enumerate([
     "ip=dhcp nbd_host=10.0.2.2 nbd_name=arch root=/dev/nbd0 rootfstype=btrfs rootflags=compress=lzo rw",
     "ip=dhcp nfsroot=10.0.2.2:/srv/%s netroot.overlay=tmpfs netroot.state=10.0.2.2:/state",
     "ip=eth0:dhcp ip=eth1:dhcp root=nfs4:10.0.2.2:/arch BOOTIF=01-52-54-00-12-34-56",
+    "ip=[fec0::15]::[fec0::2]:64:node6:eth0:none nfsroot=[fec0::2]:/arch",
+    "ip=eth0:dhcp,dhcp6 ip=eth0:auto6 root=nfs:[2001:db8::1]:/srv/%s:vers=3",
+    "ip=[2001:db8::10/64]:[2001:db8::2]:[2001:db8::1]::n:eth0:none:[2001:db8::53] root=nbd:[2001:db8::2]:10809/arch:btrfs",
 ]):
     seed("cmdline", "line%d" % i, line)
 
@@ -165,6 +168,9 @@ seed("kmod", "classes", b"\0".join([texts[0], texts[1] + classes, texts[2], text
 
 # --- net_json: the hand-over file the tests expect ---------------------------
 seed("net_json", "basic", fixture("net", "basic", "net.json"))
+seed("net_json", "ipv6", '{"proto":"static","address":null,"prefix_len":null,"dns":[],'
+     '"ipv6":{"mode":"static","addresses":[{"address":"2001:db8::10","prefix_len":64,'
+     '"source":"static"}],"gateway":"2001:db8::1","dns":["2001:db8::53"],"search":["lab.example"]}}')
 seed("net_json", "escapes", '{"proto":"dhcp","address":"10.0.2.15","hostname":"a\\"b\\u00e9\\n",'
      '"root_path":null,"dns":["10.0.2.3"],"routes":[{"destination":"0.0.0.0","prefix_len":0}]}')
 seed("net_json", "nested", "[" * 40 + "]" * 40)

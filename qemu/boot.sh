@@ -23,6 +23,8 @@
 #   --uefi            OVMF firmware (/usr/share/ovmf/OVMF.fd)
 #   --mem MB          default 768
 #   --host-net        do not enter the lab's network namespace (see servers.sh)
+#   --netns PIDFILE   enter the network namespace held by the pid in PIDFILE
+#                     instead of the lab's (a test's own servers)
 #   --monitor SOCK    also a QEMU human monitor on the unix socket SOCK, e.g.
 #                     to press the power button: echo system_powerdown
 # Exit: 0 powered off or marker seen; 124 timeout; 1 QEMU failed to start.
@@ -35,7 +37,7 @@ build="$LAB_BUILD"
 
 append="" initrd="$build/initramfs.img" kernel="$build/vmlinuz" log="$build/lab/boot.log"
 timeout=120 expect="" model=virtio-net-pci nic2=0 netopts="" mac=52:54:00:12:34:56
-pxe_dir="" pxe_file="" uefi=0 mem=768 hostnet=0 monitor="" netdev=""
+pxe_dir="" pxe_file="" uefi=0 mem=768 hostnet=0 monitor="" netdev="" netns=""
 extra=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -54,9 +56,10 @@ while [ $# -gt 0 ]; do
 	--uefi) uefi=1; shift ;;
 	--mem) mem=$2; shift 2 ;;
 	--host-net) hostnet=1; shift ;;
+	--netns) netns=$2; shift 2 ;;
 	--monitor) monitor=$2; shift 2 ;;
 	--) shift; extra=("$@"); break ;;
-	-h | --help) sed -n '2,29p' "${BASH_SOURCE[0]}"; exit 0 ;;
+	-h | --help) sed -n '2,31p' "${BASH_SOURCE[0]}"; exit 0 ;;
 	*) echo "boot.sh: unknown argument: $1" >&2; exit 2 ;;
 	esac
 done
@@ -92,7 +95,10 @@ else
 fi
 
 nspid=""
-if [ "$hostnet" = 0 ] && lab_alive "$build/lab/netns.pid"; then
+if [ -n "$netns" ]; then
+	lab_alive "$netns" || { echo "boot.sh: no network namespace holder in $netns" >&2; exit 1; }
+	nspid=$(cat "$netns")
+elif [ "$hostnet" = 0 ] && lab_alive "$build/lab/netns.pid"; then
 	nspid=$(cat "$build/lab/netns.pid")
 fi
 lab_qemu_run "$log" "$timeout" "$expect" "$nspid" "${LAB_QEMU[@]}" "${extra[@]}"

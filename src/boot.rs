@@ -110,7 +110,13 @@ pub(crate) fn pid1() -> i32 {
     if matches!(cfg.root, RootSpec::None) {
         halt(&BootError::Root(crate::root::Error::NoRoot));
     }
-    let info = crate::root::NetInfo::new(&cfg, net.proto, &net.lease, Some(net.mac));
+    let info = crate::root::NetInfo::new(
+        &cfg,
+        net.proto,
+        &net.lease,
+        net.lease6.as_ref(),
+        Some(net.mac),
+    );
     let target = Path::new(NEWROOT);
     // Before the mount: the NBD helpers it starts run from this copy
     // (shutdown::resident_exe), so that nothing keeps the initramfs's /init.

@@ -3,9 +3,9 @@
 //! in `cli::explain`).
 
 use std::fmt::Write as _;
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 
-use crate::cmdline::ip::{autoconf_name, classful_netmask};
+use crate::cmdline::ip::{autoconf_name, classful_netmask, mode6_name, Mode6};
 use crate::cmdline::root::{expand_percent_s, DEFAULT_NFS_PATH};
 use crate::cmdline::{
     Autoconf, BootConfig, IpParam, OnFailure, Overlay, RootSpec, Syslog, DEFAULT_TIMEOUT,
@@ -31,15 +31,31 @@ pub fn ip_mode(p: &IpParam) -> &'static str {
 /// `ip=` that configures something decides, as in `net::bring_up` (`None`
 /// when that one is DHCP, or none configures anything). With a static
 /// configuration no DHCP runs, so what DHCP would have said is known now.
-fn static_ip(cfg: &BootConfig) -> Option<(&IpParam, Ipv4Addr)> {
-    let p = cfg
+fn static_ip(cfg: &BootConfig) -> Option<(&IpParam, IpAddr)> {
+    let Some(p) = cfg
         .ip
         .iter()
-        .find(|p| p.uses_dhcp() || p.autoconf == Autoconf::Rarp || p.client.is_some())?;
+        .find(|p| p.uses_dhcp() || p.autoconf == Autoconf::Rarp || p.client.is_some())
+    else {
+        // IPv4 off: a static IPv6 address is the whole configuration.
+        return match cfg.ip6() {
+            Some((Mode6::Static, p)) => Some((p, IpAddr::V6(p.client6?.0))),
+            _ => None,
+        };
+    };
     if p.uses_dhcp() || p.autoconf == Autoconf::Rarp {
         return None;
     }
-    Some((p, p.client?))
+    Some((p, IpAddr::V4(p.client?)))
+}
+
+/// The server-ip field of the first `ip=` that has one (IPv6 in brackets).
+fn ip_server(cfg: &BootConfig) -> Option<String> {
+    cfg.ip.iter().find_map(|p| {
+        p.server
+            .map(|s| s.to_string())
+            .or(p.server6.map(|s| format!("[{s}]")))
+    })
 }
 
 /// The netmask a static `ip=` without one gets: the classful default.
@@ -60,7 +76,7 @@ fn static_nfs(cfg: &BootConfig, n: &crate::cmdline::NfsRoot) -> Option<(Option<S
         .server
         .as_ref()
         .map(|s| s.to_string())
-        .or_else(|| cfg.ip.iter().find_map(|p| p.server).map(|s| s.to_string()));
+        .or_else(|| ip_server(cfg));
     let path = n.path.as_deref().unwrap_or(DEFAULT_NFS_PATH);
     Some((server, expand_percent_s(path, client)))
 }
@@ -107,6 +123,30 @@ fn ip_json(p: &IpParam) -> Vec<(&'static str, Value)> {
             },
         ),
     ]
+}
+
+/// `net.ipv6`: the IPv6 half of the command line (the first `ip=` that
+/// configures IPv6), null when there is none.
+fn ipv6_json(cfg: &BootConfig) -> Value {
+    let Some((m, p)) = cfg.ip6() else {
+        return Value::Null;
+    };
+    let strs = |v: &[std::net::Ipv6Addr]| {
+        Value::Array(v.iter().map(|a| Value::Str(a.to_string())).collect())
+    };
+    Value::object([
+        ("mode", Value::Str(mode6_name(m).into())),
+        ("device", Value::opt_str(p.device.as_deref())),
+        ("address", Value::opt_str(p.client6.map(|(a, _)| a))),
+        (
+            "prefix_len",
+            p.client6
+                .map_or(Value::Null, |(_, l)| Value::Int(i64::from(l))),
+        ),
+        ("gateway", Value::opt_str(p.gateway6)),
+        ("server_ip", Value::opt_str(p.server6)),
+        ("dns", strs(&p.dns6)),
+    ])
 }
 
 /// What `netroot explain` can learn about the machine it runs on, for the
@@ -320,6 +360,7 @@ pub fn plan_json_with(cfg: &BootConfig, facts: &MachineFacts) -> Value {
         })
     };
     net.extend(netdevs_json(&cfg.netdevs));
+    net.push(("ipv6", ipv6_json(cfg)));
     net.push(("timeout_carrier", secs(cfg.options.timeout_carrier)));
     net.push(("timeout_dhcp", secs(cfg.options.timeout_dhcp)));
 
@@ -500,6 +541,9 @@ fn describe_ip(cfg: &BootConfig, p: &IpParam, out: &mut String) {
     let on = which_interface(cfg, p);
     let mut extra: Vec<String> = Vec::new();
     match ip_mode(p) {
+        "off" if p.has_v6() => {
+            let _ = writeln!(out, "  IPv4: not configured on {on}");
+        }
         "off" => {
             let _ = writeln!(
                 out,
@@ -566,6 +610,43 @@ fn describe_ip(cfg: &BootConfig, p: &IpParam, out: &mut String) {
     }
     for e in extra {
         let _ = writeln!(out, "    {e}");
+    }
+    describe_ip6(p, &on, out);
+}
+
+/// The IPv6 half of one `ip=`, in words.
+fn describe_ip6(p: &IpParam, on: &str, out: &mut String) {
+    let Some(m) = p.mode6 else { return };
+    match (m, p.client6) {
+        (Mode6::Static, Some((a, len))) => {
+            let _ = writeln!(out, "  IPv6: static address {a}/{len} on {on}");
+        }
+        (Mode6::Auto6, _) => {
+            let _ = writeln!(
+                out,
+                "  IPv6: autoconfiguration from router advertisements (auto6) on {on}"
+            );
+        }
+        (Mode6::Dhcp6, _) => {
+            let _ = writeln!(out, "  IPv6: DHCPv6 (dhcp6) on {on}");
+        }
+        (Mode6::Either6, _) => {
+            let _ = writeln!(
+                out,
+                "  IPv6: router advertisements, else DHCPv6 (either6) on {on}"
+            );
+        }
+        (Mode6::Static, None) => {}
+    }
+    if let Some(g) = p.gateway6 {
+        let _ = writeln!(out, "    IPv6 gateway {g}");
+    }
+    if let Some(s) = p.server6 {
+        let _ = writeln!(out, "    server-ip [{s}]");
+    }
+    if !p.dns6.is_empty() {
+        let list: Vec<String> = p.dns6.iter().map(|d| d.to_string()).collect();
+        let _ = writeln!(out, "    IPv6 DNS {}", list.join(", "));
     }
 }
 
@@ -671,7 +752,7 @@ fn wants_link(cfg: &BootConfig) -> bool {
     } else {
         cfg.ip
             .iter()
-            .any(|p| ip_mode(p) != "off" || p.client.is_some())
+            .any(|p| ip_mode(p) != "off" || p.client.is_some() || p.has_v6())
     }
 }
 
@@ -699,7 +780,9 @@ pub fn plan_text_with(cfg: &BootConfig, facts: &MachineFacts) -> String {
         for p in &cfg.ip {
             describe_ip(cfg, p, &mut out);
         }
-        if !matches!(cfg.root, RootSpec::None) && cfg.ip.iter().all(|p| ip_mode(p) == "off") {
+        if !matches!(cfg.root, RootSpec::None)
+            && cfg.ip.iter().all(|p| ip_mode(p) == "off" && !p.has_v6())
+        {
             out.push_str("  warning: the root is on the network but ip= turns the network off\n");
         }
     }
@@ -737,7 +820,7 @@ pub fn plan_text_with(cfg: &BootConfig, facts: &MachineFacts) -> String {
         }
         RootSpec::Nfs(n) => {
             out.push_str("  NFS\n");
-            let ip_server = cfg.ip.iter().find_map(|p| p.server);
+            let ip_server = ip_server(cfg);
             let fixed = static_nfs(cfg, n);
             match (&n.server, ip_server) {
                 (Some(s), _) => {

@@ -296,9 +296,13 @@ pub fn start_remote(cfg: &crate::cmdline::BootConfig, net: &crate::net::Outcome)
                 "netroot.syslog=dhcp: the DHCP server sent no log server (option 7)".to_string(),
             ),
         },
-        Some(Syslog::Host { host, port }) => crate::root::nfs::resolve(host, &l.dns)
-            .map(|a| (a, *port))
-            .map_err(|e| format!("netroot.syslog={host}: {e}")),
+        Some(Syslog::Host { host, port }) => match crate::root::nfs::resolve(host, &l.dns) {
+            Ok(std::net::IpAddr::V4(a)) => Ok((a, *port)),
+            Ok(std::net::IpAddr::V6(_)) => Err(format!(
+                "netroot.syslog={host}: the remote log is sent over IPv4 only"
+            )),
+            Err(e) => Err(format!("netroot.syslog={host}: {e}")),
+        },
     };
     let ident = Ident {
         mac: crate::util::fmt_mac(&net.mac),

@@ -4,10 +4,10 @@
 //! seed line, and malformed parameters with their exact error text.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
 
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
-use netroot::cmdline::ip::{self, Autoconf};
+use netroot::cmdline::ip::{self, Autoconf, Mode6};
 use netroot::cmdline::root::{self, DEFAULT_NFS_PATH, NBD_PORT};
 use netroot::cmdline::{
     merge_nfs, parse, tokenize, BootConfig, Error, Host, IpParam, NbdRoot, NfsRoot, NfsVersion,
@@ -251,6 +251,7 @@ fn nfsroot_rst_all_ten_fields() {
             ntp: Some(a("10.0.0.123")),
             mtu: None,
             mac: None,
+            ..IpParam::default()
         }
     );
 }
@@ -336,20 +337,8 @@ fn dracut_ip_lone_methods() {
         ("ip=any", Ok(Autoconf::Any)),
         ("ip=single-dhcp", Ok(Autoconf::Dhcp)),
         (
-            "ip=dhcp6",
-            Err("ip=: field 7 (autoconf) \"dhcp6\" is not supported by netroot (IPv4 only)"),
-        ),
-        (
-            "ip=auto6",
-            Err("ip=: field 7 (autoconf) \"auto6\" is not supported by netroot (IPv4 only)"),
-        ),
-        (
-            "ip=either6",
-            Err("ip=: field 7 (autoconf) \"either6\" is not supported by netroot (IPv4 only)"),
-        ),
-        (
             "ip=link6",
-            Err("ip=: field 7 (autoconf) \"link6\" is not supported by netroot (IPv4 only)"),
+            Err("ip=: field 7 (autoconf) \"link6\" is not supported by netroot (a link-local address alone cannot reach a root server off the link; use auto6 or a static [address])"),
         ),
     ] {
         match want {
@@ -379,9 +368,11 @@ fn dracut_ip_interface_forms() {
     let p = one_ip("ip=eth0:dhcp::52-54-00-AB-CD-EF");
     assert_eq!(p.mtu, None);
     assert_eq!(p.mac, Some([0x52, 0x54, 0, 0xab, 0xcd, 0xef]));
+    // auto6|dhcp6 on an interface: IPv6 only, IPv4 off.
+    let p = one_ip("ip=eth0:auto6");
     assert_eq!(
-        err("ip=eth0:auto6"),
-        "ip=: field 2 (autoconf) \"auto6\" is not supported by netroot (IPv4 only)"
+        (p.device.as_deref(), p.autoconf, p.mode6),
+        (Some("eth0"), Autoconf::Off, Some(Mode6::Auto6))
     );
 }
 
@@ -543,7 +534,7 @@ fn dracut_root_path_examples_merge() {
     // root-path=<server-ip>:<root-dir>[,<nfs-options>]
     // root-path=nfs:<server-ip>:<root-dir>[,<nfs-options>]
     // root-path=nfs4:<server-ip>:<root-dir>[,<nfs-options>]
-    let client = a("10.0.0.5");
+    let client = IpAddr::V4(a("10.0.0.5"));
     let cmd = NfsRoot::default();
     let r = merge_nfs(
         &cmd,
@@ -704,7 +695,7 @@ fn tokenizer_matches_the_kernel_on_common_spellings() {
 
 #[test]
 fn merge_precedence_defaults_dhcp_cmdline() {
-    let client = a("10.0.0.5");
+    let client = IpAddr::V4(a("10.0.0.5"));
     // Nothing at all: no server.
     assert_eq!(
         merge_nfs(&NfsRoot::default(), None, None, None, client),
@@ -719,7 +710,7 @@ fn merge_precedence_defaults_dhcp_cmdline() {
     let r = merge_nfs(
         &NfsRoot::default(),
         None,
-        Some(a("10.0.0.3")),
+        Some(IpAddr::V4(a("10.0.0.3"))),
         Some(a("10.0.0.2")),
         client,
     )
@@ -728,7 +719,7 @@ fn merge_precedence_defaults_dhcp_cmdline() {
     let r = merge_nfs(
         &NfsRoot::default(),
         Some("10.0.0.4:/rp"),
-        Some(a("10.0.0.3")),
+        Some(IpAddr::V4(a("10.0.0.3"))),
         Some(a("10.0.0.2")),
         client,
     )
@@ -800,11 +791,17 @@ fn merge_precedence_defaults_dhcp_cmdline() {
 
 #[test]
 fn merge_rejects_bad_root_paths() {
-    let client = a("10.0.0.5");
+    let client = IpAddr::V4(a("10.0.0.5"));
     let e = |rp: &str| {
-        merge_nfs(&NfsRoot::default(), Some(rp), None, Some(client), client)
-            .unwrap_err()
-            .to_string()
+        merge_nfs(
+            &NfsRoot::default(),
+            Some(rp),
+            None,
+            Some(a("10.0.0.5")),
+            client,
+        )
+        .unwrap_err()
+        .to_string()
     };
     assert_eq!(
         e("nbd:10.0.0.1:10809"),
@@ -816,7 +813,7 @@ fn merge_rejects_bad_root_paths() {
     );
     assert_eq!(
         e("bad!host:/x"),
-        "DHCP root-path (option 17) \"bad!host:/x\" has server-ip \"bad!host\" that is not an IPv4 address or host name"
+        "DHCP root-path (option 17) \"bad!host:/x\" has server-ip \"bad!host\" that is not an IPv4 address, a bracketed IPv6 address or a host name"
     );
 }
 
@@ -859,11 +856,11 @@ fn malformed_parameters_name_the_parameter_field_and_value() {
         ),
         (
             "ip=dhpc",
-            r#"ip=: "dhpc" is not an autoconf method (off, none, on, any, dhcp, bootp, both, static, all) nor an IPv4 address"#,
+            r#"ip=: "dhpc" is not an autoconf method (off, none, on, any, dhcp, bootp, both, static, all, dhcp6, auto6, either6) nor an IPv4 address"#,
         ),
         (
             "ip=:::::eth0:dhcpx",
-            r#"ip=: field 7 (autoconf) "dhcpx" is not an autoconf method (off, none, on, any, dhcp, bootp, both, static, all)"#,
+            r#"ip=: field 7 (autoconf) "dhcpx" is not an autoconf method (off, none, on, any, dhcp, bootp, both, static, all, dhcp6, auto6, either6)"#,
         ),
         (
             "ip=rarp",
@@ -890,8 +887,40 @@ fn malformed_parameters_name_the_parameter_field_and_value() {
             r#"ip=: "10.0.0.2::::::off:1500:52:54:00" has 11 fields; at most 10 (<client-ip>:...:<ntp0-ip>) or 14 (...:<autoconf>:<mtu>:<macaddr>)"#,
         ),
         (
-            "ip=[2001:db8::2]:::64::eth0:none",
-            r#"ip=: "[2001:db8::2]:::64::eth0:none" has an IPv6 address; netroot configures IPv4 only"#,
+            "ip=[2001:db8::zz]:::64::eth0:none",
+            r#"ip=: field 1 (client-ip) "[2001:db8::zz]" is not an IPv6 address"#,
+        ),
+        (
+            "ip=[2001:db8::2]:::129::eth0:none",
+            r#"ip=: field 4 (netmask) "129" is not an IPv6 prefix length (1 to 128)"#,
+        ),
+        (
+            "ip=[2001:db8::2/64]:::48::eth0:none",
+            r#"ip=: "[2001:db8::2/64]:::48::eth0:none" gives two prefix lengths (64 in the brackets, 48 in field 4)"#,
+        ),
+        (
+            "ip=[2001:db8::2]::10.0.0.1:64::eth0:none",
+            r#"ip=: "[2001:db8::2]::10.0.0.1:64::eth0:none" mixes an IPv4 and an IPv6 address in client-ip and gw-ip (give one ip= per family)"#,
+        ),
+        (
+            "ip=[2001:db8::2]:::64::eth0:dhcp6",
+            r#"ip=: "[2001:db8::2]:::64::eth0:dhcp6" gives a static IPv6 address and the IPv6 method dhcp6; give one"#,
+        ),
+        (
+            "ip=[2001:db8::2:::64::eth0:none",
+            r#"ip=: "[2001:db8::2:::64::eth0:none" has a '[' without its ']'"#,
+        ),
+        (
+            "ip=2001:db8::2",
+            r#"ip=: "2001:db8::2" is an IPv6 address without brackets (write [addr]::[gateway]:<prefix>:<hostname>:<interface>:none)"#,
+        ),
+        (
+            "ip=eth0:dhcp6,auto6",
+            r#"ip=: field 2 (autoconf) "dhcp6,auto6" names two IPv6 methods (dhcp6 and auto6); give one"#,
+        ),
+        (
+            "ip=10.0.0.2::::::off:[fe80::1%eth0]",
+            r#"ip=: field 8 (dns0-ip) "[fe80::1%eth0]" is not an IPv6 address"#,
         ),
         (
             "ip=:::::a-very-long-interface-name:dhcp",
@@ -919,11 +948,11 @@ fn malformed_parameters_name_the_parameter_field_and_value() {
         ),
         (
             "nfsroot=bad!host:/x",
-            r#"nfsroot=: field 1 (server-ip) "bad!host" is not an IPv4 address or host name"#,
+            r#"nfsroot=: field 1 (server-ip) "bad!host" is not an IPv4 address, a bracketed IPv6 address or a host name"#,
         ),
         (
             "nfsroot=10.0.0.256:/x",
-            r#"nfsroot=: field 1 (server-ip) "10.0.0.256" is not an IPv4 address or host name"#,
+            r#"nfsroot=: field 1 (server-ip) "10.0.0.256" is not an IPv4 address, a bracketed IPv6 address or a host name"#,
         ),
         (
             "root=nbd:10.0.0.1",
@@ -939,11 +968,19 @@ fn malformed_parameters_name_the_parameter_field_and_value() {
         ),
         (
             "root=nbd::10809",
-            r#"root=: field 1 (server) "" is not an IPv4 address or host name"#,
+            r#"root=: field 1 (server) "" is not an IPv4 address, a bracketed IPv6 address or a host name"#,
         ),
         (
-            "netroot=nbd:[fe80::1]:10809",
-            r#"netroot=: field 1 (server) "[fe80" is an IPv6 address; netroot connects over IPv4 only"#,
+            "netroot=nbd:[fe80::zz]:10809",
+            r#"netroot=: field 1 (server) "[fe80::zz]" is not an IPv4 address, a bracketed IPv6 address or a host name"#,
+        ),
+        (
+            "nfsroot=[2001:db8::1:/srv",
+            r#"nfsroot=: field 1 (server-ip) "[2001:db8::1:/srv" is not an IPv4 address, a bracketed IPv6 address or a host name"#,
+        ),
+        (
+            "root=nfs4:[2001:db8::1]:srv",
+            r#"root=: field 1 (server) "[2001" is not an IPv4 address, a bracketed IPv6 address or a host name"#,
         ),
         (
             "root=nfs:10.0.0.1:x",
@@ -954,16 +991,12 @@ fn malformed_parameters_name_the_parameter_field_and_value() {
             r#"root=: "nfs4:10.0.0.1:/x:vers=3" asks for nfs4 but its options say NFS version 3"#,
         ),
         (
-            "root=dhcp6",
-            r#"root=: "dhcp6" is not supported by netroot (IPv4 only)"#,
-        ),
-        (
             "netroot=iscsi:10.0.0.1::::iqn.2009-06.dracut:target0",
             r#"netroot=: "iscsi:10.0.0.1::::iqn.2009-06.dracut:target0" is not supported by netroot (nfs:, nfs4:, nbd:, live:, dhcp)"#,
         ),
         (
             "nbd_host=bad!host",
-            r#"nbd_host=: "bad!host" is not an IPv4 address or host name"#,
+            r#"nbd_host=: "bad!host" is not an IPv4 address, a bracketed IPv6 address or a host name"#,
         ),
         (
             "nbd_port=70000",
@@ -1032,7 +1065,7 @@ fn malformed_parameters_name_the_parameter_field_and_value() {
         ),
         (
             "netroot.syslog=log/host",
-            r#"netroot.syslog=: "log/host" is not an IPv4 address or host name"#,
+            r#"netroot.syslog=: "log/host" is not an IPv4 address, a bracketed IPv6 address or a host name"#,
         ),
         (
             "netroot.syslog=dhcp:x",
@@ -1390,4 +1423,172 @@ fn live_roots() {
     };
     assert_eq!((l.url.port, l.url.path.as_str()), (80, "/r.erofs"));
     assert!(c.wants_network());
+}
+
+// ------------------------------------------------------------------ IPv6
+
+fn a6(s: &str) -> std::net::Ipv6Addr {
+    s.parse().unwrap()
+}
+
+#[test]
+fn ipv6_methods_alone_on_an_interface_and_in_dracut_lists() {
+    // dracut.cmdline(7): ip={dhcp|on|any|dhcp6|auto6|either6|...}
+    for (line, m) in [
+        ("ip=dhcp6", Mode6::Dhcp6),
+        ("ip=auto6", Mode6::Auto6),
+        ("ip=either6", Mode6::Either6),
+    ] {
+        let p = one_ip(line);
+        assert_eq!(
+            (p.autoconf, p.mode6, p.device),
+            (Autoconf::Off, Some(m), None)
+        );
+        assert!(ok(line).wants_network(), "{line}");
+    }
+    // ip=<interface>:dhcp6 with dracut's MTU field.
+    let p = one_ip("ip=eth0:dhcp6:9000");
+    assert_eq!((p.mode6, p.mtu), (Some(Mode6::Dhcp6), Some(9000)));
+    // dracut's ifup runs each word of a comma list: both families.
+    let p = one_ip("ip=eth0:dhcp,dhcp6");
+    assert_eq!((p.autoconf, p.mode6), (Autoconf::Dhcp, Some(Mode6::Dhcp6)));
+    let p = one_ip("ip=any,auto6");
+    assert_eq!((p.autoconf, p.mode6), (Autoconf::Any, Some(Mode6::Auto6)));
+    assert_eq!(p.to_string(), "any,auto6");
+    // The kernel's dhcp,<type>,<value> is not a list.
+    let p = one_ip("ip=dhcp,1,node-a");
+    assert_eq!((p.client_id, p.mode6), (Some((1, "node-a".into())), None));
+}
+
+#[test]
+fn ipv6_dual_stack_with_one_ip_per_family() {
+    // dracut: ip= "can be specified multiple times".
+    let c = ok("ip=eth0:dhcp ip=eth0:dhcp6");
+    assert_eq!(c.ip.len(), 2);
+    assert_eq!(c.ip[0].autoconf, Autoconf::Dhcp);
+    assert_eq!(
+        c.ip6().map(|(m, p)| (m, p.device.clone())),
+        Some((Mode6::Dhcp6, Some("eth0".into())))
+    );
+    // A later one of the same family replaces the earlier.
+    let c = ok("ip=eth0:dhcp6 ip=eth0:auto6 ip=eth0:dhcp");
+    assert_eq!(c.ip.len(), 2);
+    assert_eq!(c.ip6().map(|(m, _)| m), Some(Mode6::Auto6));
+    let c = ok("ip=eth0:dhcp ip=eth0:off");
+    assert_eq!(c.ip.len(), 1);
+    assert_eq!(c.ip[0].autoconf, Autoconf::Off);
+}
+
+#[test]
+fn ipv6_static_forms() {
+    // dracut.cmdline(7): "If you want do define a IPv6 address, put it in
+    // brackets"; the netmask field is a prefix length.
+    let p = one_ip("ip=[2001:db8::10]::[2001:db8::1]:64:node7:eth0:none");
+    assert_eq!(p.client6, Some((a6("2001:db8::10"), 64)));
+    assert_eq!(p.gateway6, Some(a6("2001:db8::1")));
+    assert_eq!((p.client, p.gateway, p.netmask), (None, None, None));
+    assert_eq!((p.autoconf, p.mode6), (Autoconf::Off, Some(Mode6::Static)));
+    assert_eq!(p.hostname.as_deref(), Some("node7"));
+    assert_eq!(p.device.as_deref(), Some("eth0"));
+    assert_eq!(
+        p.to_string(),
+        "[2001:db8::10]::[2001:db8::1]:64:node7:eth0:off"
+    );
+    // <client>:[<peer>]:<gw>: the peer is the kernel's server-ip field.
+    let p = one_ip("ip=[fd00::15]:[fd00::2]:[fd00::1]:48::eth0:none:[fd00::53]:10.0.0.53");
+    assert_eq!(p.client6, Some((a6("fd00::15"), 48)));
+    assert_eq!(p.server6, Some(a6("fd00::2")));
+    assert_eq!(p.dns6, vec![a6("fd00::53")]);
+    assert_eq!(p.dns, vec![a("10.0.0.53")]);
+    // The prefix in the brackets; without one dracut assumes /64.
+    assert_eq!(
+        one_ip("ip=[fd00::15/56]::::::none").client6,
+        Some((a6("fd00::15"), 56))
+    );
+    assert_eq!(one_ip("ip=[fd00::15]").client6, Some((a6("fd00::15"), 64)));
+    // A static IPv6 address beside IPv4 DHCP.
+    let p = one_ip("ip=[fd00::15]:::64::eth0:dhcp");
+    assert_eq!((p.autoconf, p.mode6), (Autoconf::Dhcp, Some(Mode6::Static)));
+    assert!(ok("ip=[fd00::15]:::64::eth0:none").wants_network());
+}
+
+#[test]
+fn ipv6_servers_for_nfs_and_nbd() {
+    let v6 = |s: &str| Some(Host::Addr6(a6(s)));
+    // nfsroot.rst's form with a bracketed server.
+    let c = ok("root=/dev/nfs nfsroot=[2001:db8::1]:/srv/root,vers=4.2,tcp");
+    assert_eq!(nfs(&c).server, v6("2001:db8::1"));
+    assert_eq!(nfs(&c).path.as_deref(), Some("/srv/root"));
+    assert_eq!(nfs(&c).version, Some(NfsVersion::V4_2));
+    // dracut: root=nfs4:[<server-ip>]:<root-dir>[:<nfs-options>], nfs:,
+    // and the bare <server-ip>:<root-dir>.
+    for line in [
+        "root=nfs4:[2001:db8::1]:/srv/root:noatime",
+        "root=nfs:[2001:db8::1]:/srv/root:noatime",
+        "root=[2001:db8::1]:/srv/root:noatime",
+        "netroot=nfs4:[2001:db8::1]:/srv/root,noatime",
+    ] {
+        let c = ok(line);
+        assert_eq!(nfs(&c).server, v6("2001:db8::1"), "{line}");
+        assert_eq!(nfs(&c).path.as_deref(), Some("/srv/root"), "{line}");
+        assert_eq!(nfs(&c).options, vec!["noatime"], "{line}");
+    }
+    // The DHCP root-path with a bracketed server.
+    let r = merge_nfs(
+        &NfsRoot::default(),
+        Some("[fd00::2]:/srv/%s,vers=3"),
+        None,
+        None,
+        IpAddr::V6(a6("fd00::15")),
+    )
+    .unwrap();
+    assert_eq!(r.server, Host::Addr6(a6("fd00::2")));
+    assert_eq!(r.path, "/srv/fd00::15");
+    assert_eq!(r.version, Some(NfsVersion::V3));
+    // The server-ip field of ip= as the last resort.
+    let r = merge_nfs(
+        &NfsRoot::default(),
+        None,
+        Some(IpAddr::V6(a6("fd00::2"))),
+        None,
+        IpAddr::V6(a6("fd00::15")),
+    )
+    .unwrap();
+    assert_eq!(r.server, Host::Addr6(a6("fd00::2")));
+    // NBD: dracut's nbd:<server>:<port/exportname>, the server in brackets.
+    let c = ok("root=nbd:[2001:db8::1]:10809/root:btrfs:compress=lzo");
+    let n = nbd(&c);
+    assert_eq!(n.server, Host::Addr6(a6("2001:db8::1")));
+    assert_eq!((n.port, n.export.as_str()), (10809, "root"));
+    assert_eq!(n.fstype.as_deref(), Some("btrfs"));
+    assert_eq!(n.flags.as_deref(), Some("compress=lzo"));
+    let c = ok("root=nbd:[fd00::2]:arch");
+    assert_eq!((nbd(&c).port, nbd(&c).export.as_str()), (NBD_PORT, "arch"));
+    // mkinitcpio-nbd's nbd_host= holds the host alone: brackets optional.
+    for h in ["fd00::2", "[fd00::2]"] {
+        let c = ok(&format!("root=/dev/nbd0 nbd_host={h} nbd_name=r"));
+        assert_eq!(nbd(&c).server, Host::Addr6(a6("fd00::2")), "{h}");
+    }
+    // netroot.syslog= with a bracketed IPv6 host, with and without a port.
+    let c = ok("netroot.syslog=[fd00::2]:5514");
+    assert_eq!(
+        c.options.syslog,
+        Some(netroot::cmdline::Syslog::Host {
+            host: Host::Addr6(a6("fd00::2")),
+            port: 5514
+        })
+    );
+    let c = ok("netroot.syslog=[fd00::2]");
+    assert!(matches!(
+        c.options.syslog,
+        Some(netroot::cmdline::Syslog::Host { port: 514, .. })
+    ));
+    assert_eq!(
+        err("netroot.syslog=[fd00::2]x"),
+        r#"netroot.syslog=: "x" is not a UDP port (1 to 65535)"#
+    );
+    // Shown as written: in brackets.
+    assert_eq!(Host::Addr6(a6("fd00::2")).to_string(), "[fd00::2]");
+    // root=dhcp6: the root-path from DHCPv6, read like DHCP's.
+    assert_eq!(ok("root=dhcp6").root, RootSpec::Nfs(NfsRoot::default()));
 }

@@ -112,7 +112,7 @@ fn seed_line_json_exactly() {
             r#""device":"eth0","client_ip":null,"server_ip":null,"gateway":null,"netmask":null,"#,
             r#""netmask_default":null,"hostname":null,"#,
             r#""nis_domain":null,"dns":[],"ntp":null,"mtu":null,"mac":null,"client_id":null}],"#,
-            r#""vlans":[],"bonds":[],"bridges":[],"ifnames":[],"timeout_carrier":null,"timeout_dhcp":null},"#,
+            r#""vlans":[],"bonds":[],"bridges":[],"ifnames":[],"ipv6":null,"timeout_carrier":null,"timeout_dhcp":null},"#,
             r#""root":{"kind":"nfs","server":"10.0.0.1","path":"/arch","mount_path":null,"nfs_version":null,"#,
             r#""options":[],"#,
             r#""port":null,"export":null,"fstype":null,"flags":null,"read_only":true,"give_up":null,"url":null,"sha256":null},"#,
@@ -327,4 +327,56 @@ fn dracut_virtual_links_in_json_and_text() {
     ] {
         assert!(text.contains(want), "{want:?} in\n{text}");
     }
+}
+
+#[test]
+fn ipv6_static_plan() {
+    let line = "ip=[2001:db8::10]::[2001:db8::1]:64:node6:eth0:none nfsroot=[2001:db8::2]:/srv/%s";
+    let p = plan(line);
+    assert_eq!(get(&p, "net.ipv6.mode"), &s("static"));
+    assert_eq!(get(&p, "net.ipv6.device"), &s("eth0"));
+    assert_eq!(get(&p, "net.ipv6.address"), &s("2001:db8::10"));
+    assert_eq!(get(&p, "net.ipv6.prefix_len"), &Value::Int(64));
+    assert_eq!(get(&p, "net.ipv6.gateway"), &s("2001:db8::1"));
+    assert_eq!(get(&p, "net.ipv6.server_ip"), &Value::Null);
+    // The IPv4 keys keep their shape: IPv4 is off.
+    assert_eq!(get(&p, "net.mode"), &s("off"));
+    assert_eq!(get(&p, "net.client_ip"), &Value::Null);
+    assert_eq!(get(&p, "root.server"), &s("[2001:db8::2]"));
+    assert_eq!(get(&p, "root.mount_path"), &s("/srv/2001:db8::10"));
+    let t = plan_text(&parse(line).unwrap());
+    assert!(
+        t.contains("  IPv4: not configured on interface eth0\n"),
+        "{t}"
+    );
+    assert!(t.contains("  IPv6: static address 2001:db8::10/64 on interface eth0\n    IPv6 gateway 2001:db8::1\n"), "{t}");
+    assert!(t.contains("  server: [2001:db8::2]\n"), "{t}");
+    assert!(
+        t.contains("  path: /srv/2001:db8::10 (/srv/%s, %s = the client's IP address)\n"),
+        "{t}"
+    );
+    assert!(!t.contains("warning"), "{t}");
+}
+
+#[test]
+fn ipv6_dynamic_and_dual_stack_plans() {
+    let line = "ip=eth0:dhcp ip=eth0:dhcp6 root=nfs4:[fd00::2]:/arch";
+    let p = plan(line);
+    assert_eq!(get(&p, "net.mode"), &s("dhcp"));
+    assert_eq!(get(&p, "net.ipv6.mode"), &s("dhcp6"));
+    assert_eq!(get(&p, "net.ipv6.address"), &Value::Null);
+    assert_eq!(get(&p, "root.server"), &s("[fd00::2]"));
+    let t = plan_text(&parse(line).unwrap());
+    assert!(t.contains("  DHCP on interface eth0\n"), "{t}");
+    assert!(
+        t.contains("  IPv6: DHCPv6 (dhcp6) on interface eth0\n"),
+        "{t}"
+    );
+    let t = plan_text(&parse("ip=auto6 root=nbd:[fd00::2]:10809/arch").unwrap());
+    assert!(
+        t.contains("IPv6: autoconfiguration from router advertisements (auto6)"),
+        "{t}"
+    );
+    assert!(t.contains("[fd00::2]"), "{t}");
+    assert_eq!(get(&plan("ip=dhcp nfsroot=/x"), "net.ipv6"), &Value::Null);
 }

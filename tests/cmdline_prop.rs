@@ -2,9 +2,9 @@
 //! and an `ip=` value formatted back with `Display` parses to the same value.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
 
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use netroot::cmdline::ip::{self, Autoconf};
+use netroot::cmdline::ip::{self, Autoconf, Mode6};
 use netroot::cmdline::{parse, root, tokenize, IpParam, NfsRoot};
 use proptest::prelude::*;
 
@@ -28,6 +28,12 @@ fn cmdline_text() -> impl Strategy<Value = String> {
                 Just("netroot.state=".to_string()),
                 Just("netroot.timeout=".to_string()),
                 Just("dhcp".to_string()),
+                Just("dhcp6".to_string()),
+                Just("[".to_string()),
+                Just("]".to_string()),
+                Just("[2001:db8::1]".to_string()),
+                Just("root=nbd:[fd00::2]:".to_string()),
+                Just("nfsroot=[".to_string()),
                 Just(" -- ".to_string()),
                 Just("\"".to_string()),
                 Just(" ".to_string()),
@@ -69,8 +75,21 @@ fn ip_field() -> impl Strategy<Value = String> {
             Just("all"),
             Just("rarp"),
             Just("dhcp6"),
+            Just("auto6"),
+            Just("either6"),
+            Just("link6"),
+            Just("dhcp,dhcp6"),
+            Just("any,auto6"),
+            Just("dhcp6,auto6"),
+            Just("dhcp,,dhcp6"),
         ]
         .prop_map(str::to_string),
+        // IPv6 in brackets, with and without a prefix length, and broken.
+        any::<u128>().prop_map(|a| format!("[{}]", Ipv6Addr::from(a))),
+        (any::<u128>(), 0u32..=130).prop_map(|(a, n)| format!("[{}/{n}]", Ipv6Addr::from(a))),
+        r"\[[0-9a-fz:]{0,12}\]?",
+        any::<u16>().prop_map(|a| format!("[2001:db8::{a:x}]")),
+        Just("[::]".to_string()),
         (any::<u8>(), "[a-z0-9-]{0,8}").prop_map(|(t, v)| format!("dhcp,{t},{v}")),
         (0u32..=70000).prop_map(|m| m.to_string()),
         "[0-9a-fA-F]{2}(-[0-9a-fA-F]{2}){5}",
@@ -94,8 +113,77 @@ fn opt_addr() -> impl Strategy<Value = Option<Ipv4Addr>> {
     )
 }
 
-/// IpParam values of the shapes the parser produces.
+fn v6() -> impl Strategy<Value = Ipv6Addr> {
+    any::<u128>()
+        .prop_filter("unset", |a| *a != 0)
+        .prop_map(Ipv6Addr::from)
+}
+
+/// A server of either family.
+fn server() -> impl Strategy<Value = Option<IpAddr>> {
+    proptest::option::of(prop_oneof![
+        any::<u32>()
+            .prop_filter("unset", |a| *a != 0)
+            .prop_map(|a| IpAddr::V4(a.into())),
+        v6().prop_map(IpAddr::V6),
+    ])
+}
+
+fn dynamic6() -> impl Strategy<Value = Option<Mode6>> {
+    proptest::option::of(prop_oneof![
+        Just(Mode6::Auto6),
+        Just(Mode6::Dhcp6),
+        Just(Mode6::Either6)
+    ])
+}
+
+/// IpParam values of the shapes the parser produces: IPv4 (with or
+/// without a dynamic IPv6 method beside it) and static IPv6.
 fn ip_param() -> impl Strategy<Value = IpParam> {
+    prop_oneof![
+        (ip_param4(), dynamic6(), server()).prop_map(|(mut p, m, srv)| {
+            if p.client_id.is_none() {
+                p.mode6 = m;
+            }
+            if let Some(IpAddr::V6(a)) = srv {
+                p.server = None;
+                p.server6 = Some(a);
+            }
+            p
+        }),
+        (
+            ip_param4(),
+            (v6(), 1u8..=128),
+            server(),
+            proptest::option::of(v6()),
+            proptest::collection::vec(v6(), 0..=2),
+        )
+            .prop_map(|(mut p, client6, srv, gw, dns6)| {
+                p.client = None;
+                p.netmask = None;
+                p.gateway = None;
+                p.gateway6 = gw;
+                p.client6 = Some(client6);
+                p.mode6 = Some(Mode6::Static);
+                (p.server, p.server6) = match srv {
+                    Some(IpAddr::V4(a)) => (Some(a), None),
+                    Some(IpAddr::V6(a)) => (None, Some(a)),
+                    None => (None, None),
+                };
+                if p.autoconf == Autoconf::Static {
+                    p.autoconf = Autoconf::Off;
+                }
+                if p.mtu.is_none() && p.mac.is_none() {
+                    p.dns.truncate(2 - dns6.len());
+                    p.dns6 = dns6;
+                }
+                p
+            }),
+    ]
+}
+
+/// IPv4 IpParam values of the shapes the parser produces.
+fn ip_param4() -> impl Strategy<Value = IpParam> {
     let autoconf = prop_oneof![
         Just(Autoconf::Off),
         Just(Autoconf::Any),
@@ -158,6 +246,7 @@ fn ip_param() -> impl Strategy<Value = IpParam> {
                     ntp,
                     mtu,
                     mac,
+                    ..IpParam::default()
                 }
             },
         )
@@ -212,7 +301,8 @@ proptest! {
         let _ = root::parse_dracut_nfs("root", &s);
         let _ = root::parse_dracut_nbd("root", &s);
         let _ = root::parse_root_path(&s);
-        let _ = root::merge_nfs(&NfsRoot::default(), Some(&s), None, Some(Ipv4Addr::LOCALHOST), Ipv4Addr::LOCALHOST);
+        let _ = root::merge_nfs(&NfsRoot::default(), Some(&s), None, Some(Ipv4Addr::LOCALHOST), IpAddr::V4(Ipv4Addr::LOCALHOST));
+        let _ = root::merge_nfs(&NfsRoot::default(), Some(&s), Some(IpAddr::V6(Ipv6Addr::LOCALHOST)), None, IpAddr::V6(Ipv6Addr::LOCALHOST));
     }
 
     #[test]

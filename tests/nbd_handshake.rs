@@ -5,7 +5,7 @@
 
 use netroot::root::nbd::{self, handshake};
 use proptest::prelude::*;
-use std::net::{Ipv4Addr, TcpListener};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, TcpListener};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -35,8 +35,8 @@ fn nbd_server() -> Option<PathBuf> {
     .find(|p| p.exists())
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
+fn free_port(listen: IpAddr) -> u16 {
+    TcpListener::bind((listen, 0))
         .unwrap()
         .local_addr()
         .unwrap()
@@ -46,6 +46,11 @@ fn free_port() -> u16 {
 /// Start nbd-server with a temp config: export `root` (1 MiB, btrfs magic
 /// planted so the probe can be checked on the served bytes) and `odd`.
 fn start(tag: &str) -> Option<Server> {
+    start_on(tag, IpAddr::V4(Ipv4Addr::LOCALHOST))
+}
+
+/// [`start`] listening on `listen` (an IPv6 address too).
+fn start_on(tag: &str, listen: IpAddr) -> Option<Server> {
     let Some(bin) = nbd_server() else {
         eprintln!("skipped: nbd-server not installed");
         return None;
@@ -56,9 +61,9 @@ fn start(tag: &str) -> Option<Server> {
     let mut img = vec![0u8; 1 << 20];
     img[0x10040..0x10048].copy_from_slice(b"_BHRfS_M");
     std::fs::write(dir.join("root.img"), &img).unwrap();
-    let port = free_port();
+    let port = free_port(listen);
     let cfg = format!(
-        "[generic]\nlistenaddr = 127.0.0.1\nport = {port}\n\n[root]\nexportname = {}\nreadonly = true\n",
+        "[generic]\nlistenaddr = {listen}\nport = {port}\n\n[root]\nexportname = {}\nreadonly = true\n",
         dir.join("root.img").display()
     );
     std::fs::write(dir.join("config"), cfg).unwrap();
@@ -109,6 +114,23 @@ fn handshake_with_real_nbd_server() {
     assert_eq!(&rep[16..], b"_BHRfS_M");
 }
 
+/// `root=nbd:[::1]:<port>/root`: the connect and handshake over IPv6.
+#[test]
+fn handshake_over_ipv6() {
+    let Some(s) = start_on("v6", IpAddr::V6(Ipv6Addr::LOCALHOST)) else {
+        return;
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let spec =
+        netroot::cmdline::root::parse_dracut_nbd("root", &format!("nbd:[::1]:{}/root", s.port))
+            .unwrap();
+    let server = spec.server.addr().unwrap();
+    assert!(server.is_ipv6());
+    let (stream, e) = nbd::connect(server, spec.port, &spec.export, deadline).unwrap();
+    assert_eq!(e.size, 1 << 20);
+    assert!(stream.peer_addr().unwrap().is_ipv6());
+}
+
 #[test]
 fn unknown_export_is_named() {
     let Some(s) = start("unknown") else { return };
@@ -133,7 +155,7 @@ fn unknown_export_is_named() {
 
 #[test]
 fn server_down_is_a_clear_timeout() {
-    let port = free_port(); // nobody listens here
+    let port = free_port(IpAddr::V4(Ipv4Addr::LOCALHOST)); // nobody listens here
     let t0 = Instant::now();
     let e = nbd::connect(
         Ipv4Addr::LOCALHOST,

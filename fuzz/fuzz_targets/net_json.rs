@@ -7,7 +7,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use netroot::fuzzing::read_net_json;
+use netroot::fuzzing::{read_net_json, read_net_json6};
 use netroot::json::{self, Value};
 
 fuzz_target!(|data: &[u8]| {
@@ -17,6 +17,7 @@ fuzz_target!(|data: &[u8]| {
     if let Ok((_, lease)) = read_net_json(text) {
         std::hint::black_box(lease);
     }
+    std::hint::black_box(read_net_json6(text));
     if let Ok(v) = json::parse(text) {
         let shown = v.render();
         assert_eq!(

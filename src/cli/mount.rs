@@ -95,7 +95,8 @@ fn read_net(cfg: &crate::cmdline::BootConfig, run_dir: &Path) -> Result<NetInfo,
     })?;
     let (proto, lease) =
         handover::read_json(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-    if lease.addr.is_none() {
+    let lease6 = handover::read_json6(&text);
+    if lease.addr.is_none() && !lease6.as_ref().is_some_and(|l| !l.addrs.is_empty()) {
         return Err(format!("{}: no address", path.display()));
     }
     // The boot interface's MAC, for the per-machine identity (root::identity).
@@ -104,7 +105,7 @@ fn read_net(cfg: &crate::cmdline::BootConfig, run_dir: &Path) -> Result<NetInfo,
             .as_str()
             .and_then(crate::cmdline::ip::parse_mac)
     });
-    Ok(NetInfo::new(cfg, proto, &lease, mac))
+    Ok(NetInfo::new(cfg, proto, &lease, lease6.as_ref(), mac))
 }
 
 #[cfg(test)]

@@ -14,12 +14,21 @@
 //!   a bare number, a name server when it is an address);
 //! - dracut's `<interface>:<autoconf>[:[<mtu>][:<macaddr>]]`.
 //!
+//! IPv6, as dracut.cmdline(7) writes it: the methods `dhcp6`, `auto6` and
+//! `either6` (alone, after an interface, or in a comma list with an IPv4
+//! method: `ip=eth0:dhcp,dhcp6`, which dracut's ifup runs one after the
+//! other), and IPv6 addresses in brackets so that their colons do not split
+//! the fields: `ip=[2001:db8::10]::[2001:db8::1]:64:node:eth0:none`, where
+//! the netmask field holds a prefix length (dracut's parse-ip-opts accepts
+//! one up to 128 for an IPv6 address; without it dracut's ifup assumes /64).
+//!
 //! The MAC address may be written with colons (dracut) or dashes.
 
 use std::fmt;
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::Error;
+pub use crate::net::ipv6::Mode6;
 
 /// The `<autoconf>` field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +78,19 @@ pub struct IpParam {
     pub mtu: Option<u16>,
     /// dracut's `:<macaddr>` (select or set the interface's MAC).
     pub mac: Option<[u8; 6]>,
+    /// The IPv6 method: `dhcp6`, `auto6`, `either6`, or
+    /// [`Mode6::Static`] when field 1 is a bracketed IPv6 address. None:
+    /// no IPv6 configuration from this parameter.
+    pub mode6: Option<Mode6>,
+    /// Field 1 as `[addr]` (or `[addr/len]`), with its prefix length (field
+    /// 4, else the one in the brackets, else 64).
+    pub client6: Option<(Ipv6Addr, u8)>,
+    /// Field 2 as `[addr]`: the NFS server (dracut: the peer).
+    pub server6: Option<Ipv6Addr>,
+    /// Field 3 as `[addr]`: the default router.
+    pub gateway6: Option<Ipv6Addr>,
+    /// Fields 8 and 9 written as `[addr]`: IPv6 name servers.
+    pub dns6: Vec<Ipv6Addr>,
 }
 
 impl Default for IpParam {
@@ -87,6 +109,11 @@ impl Default for IpParam {
             ntp: None,
             mtu: None,
             mac: None,
+            mode6: None,
+            client6: None,
+            server6: None,
+            gateway6: None,
+            dns6: Vec::new(),
         }
     }
 }
@@ -98,6 +125,28 @@ impl IpParam {
             self.autoconf,
             Autoconf::Any | Autoconf::Dhcp | Autoconf::Bootp
         )
+    }
+
+    /// Whether this parameter says something about IPv4: a method other
+    /// than `off`, an IPv4 address, or nothing about IPv6 either (`ip=off`
+    /// turns the IPv4 configuration off).
+    pub fn has_v4(&self) -> bool {
+        self.autoconf != Autoconf::Off || self.client.is_some() || self.mode6.is_none()
+    }
+
+    /// Whether this parameter configures IPv6.
+    pub fn has_v6(&self) -> bool {
+        self.mode6.is_some()
+    }
+}
+
+/// The IPv6 method word as dracut writes it (`static` for an address).
+pub fn mode6_name(m: Mode6) -> &'static str {
+    match m {
+        Mode6::Auto6 => "auto6",
+        Mode6::Dhcp6 => "dhcp6",
+        Mode6::Either6 => "either6",
+        Mode6::Static => "static",
     }
 }
 
@@ -137,7 +186,8 @@ pub const MAX_IFNAME: usize = 15;
 pub const MAX_CLIENT_ID: usize = 251;
 
 /// The values the `<autoconf>` field accepts, for error messages.
-const AUTOCONF_VALUES: &str = "off, none, on, any, dhcp, bootp, both, static, all";
+const AUTOCONF_VALUES: &str =
+    "off, none, on, any, dhcp, bootp, both, static, all, dhcp6, auto6, either6";
 
 fn field_err(param: &str, index: usize, field: &'static str, value: &str, reason: &str) -> Error {
     Error::Field {
@@ -272,13 +322,19 @@ fn parse_u8_base0(s: &str) -> Option<u8> {
     u8::from_str_radix(digits, radix).ok()
 }
 
-/// What an autoconf word asks for, with the DHCP client identifier of
-/// `dhcp,<client-id-type>,<client-id-value>`.
-type Method = (Autoconf, Option<(u8, String)>);
+/// What an autoconf word asks for: the IPv4 method, the DHCP client
+/// identifier of `dhcp,<client-id-type>,<client-id-value>`, and the IPv6
+/// method.
+type Method = (Autoconf, Option<(u8, String)>, Option<Mode6>);
 
-/// Whether a word is meant as an autoconf method (including ones netroot
-/// refuses, so that they get a precise error rather than a wrong guess).
+/// Whether a word (or dracut's comma list of words, `dhcp,dhcp6`) is meant
+/// as an autoconf method (including ones netroot refuses, so that they get
+/// a precise error rather than a wrong guess).
 fn is_method_word(s: &str) -> bool {
+    s.starts_with("dhcp,") || s.split(',').all(is_one_method_word)
+}
+
+fn is_one_method_word(s: &str) -> bool {
     matches!(
         s,
         "off"
@@ -298,11 +354,59 @@ fn is_method_word(s: &str) -> bool {
             | "either6"
             | "link6"
             | "ibft"
-    ) || s.starts_with("dhcp,")
+    )
 }
 
-/// Parse a non-empty autoconf word (field 7, or a lone value).
+/// Parse a non-empty autoconf field (field 7, or a lone value): one word,
+/// the kernel's `dhcp,<type>,<value>`, or dracut's comma list of at most
+/// one IPv4 and one IPv6 method (ifup.sh runs each word of the list).
 fn parse_method(param: &str, index: usize, value: &str) -> Result<Method, Error> {
+    let field = FIELDS[6];
+    let err = |reason: &str| field_err(param, index, field, value, reason);
+    let is_list = value.contains(',')
+        && !(value.starts_with("dhcp,")
+            && value
+                .split(',')
+                .nth(1)
+                .is_some_and(|w| !is_one_method_word(w)));
+    if !is_list {
+        return parse_one_method(param, index, value);
+    }
+    let mut v4: Option<(Autoconf, &str)> = None;
+    let mut v6: Option<(Mode6, &str)> = None;
+    for word in value.split(',') {
+        if word.is_empty() {
+            return Err(err("has an empty method in its comma list"));
+        }
+        let (a, _, m6) = parse_one_method(param, index, word)?;
+        match m6 {
+            Some(m) => {
+                if let Some((_, old)) = v6 {
+                    return Err(err(&format!(
+                        "names two IPv6 methods ({old} and {word}); give one"
+                    )));
+                }
+                v6 = Some((m, word));
+            }
+            None => {
+                if let Some((_, old)) = v4 {
+                    return Err(err(&format!(
+                        "names two IPv4 methods ({old} and {word}); give one"
+                    )));
+                }
+                v4 = Some((a, word));
+            }
+        }
+    }
+    Ok((
+        v4.map_or(Autoconf::Off, |(a, _)| a),
+        None,
+        v6.map(|(m, _)| m),
+    ))
+}
+
+/// One autoconf word (or `dhcp,<type>,<value>`).
+fn parse_one_method(param: &str, index: usize, value: &str) -> Result<Method, Error> {
     let field = FIELDS[6];
     let err = |reason: &str| field_err(param, index, field, value, reason);
     let autoconf = match value {
@@ -320,8 +424,15 @@ fn parse_method(param: &str, index: usize, value: &str) -> Result<Method, Error>
                 "is not supported by netroot (use dhcp or a static address)",
             ))
         }
-        "dhcp6" | "auto6" | "either6" | "link6" => {
-            return Err(err("is not supported by netroot (IPv4 only)"))
+        // dracut.cmdline(7): dhcp6 "IPv6 DHCP", auto6 "IPv6
+        // autoconfiguration", either6 "if auto6 fails, then dhcp6".
+        "dhcp6" => return Ok((Autoconf::Off, None, Some(Mode6::Dhcp6))),
+        "auto6" => return Ok((Autoconf::Off, None, Some(Mode6::Auto6))),
+        "either6" => return Ok((Autoconf::Off, None, Some(Mode6::Either6))),
+        "link6" => {
+            return Err(err(
+                "is not supported by netroot (a link-local address alone cannot reach a root server off the link; use auto6 or a static [address])",
+            ))
         }
         "ibft" => return Err(err("is not supported by netroot (no iBFT)")),
         _ => {
@@ -342,14 +453,14 @@ fn parse_method(param: &str, index: usize, value: &str) -> Result<Method, Error>
                         "has a client-id value that is empty or longer than 251 bytes",
                     ));
                 }
-                return Ok((Autoconf::Dhcp, Some((ty, id.to_string()))));
+                return Ok((Autoconf::Dhcp, Some((ty, id.to_string())), None));
             }
             return Err(err(&format!(
                 "is not an autoconf method ({AUTOCONF_VALUES})"
             )));
         }
     };
-    Ok((autoconf, None))
+    Ok((autoconf, None, None))
 }
 
 /// A MAC address as `aa:bb:cc:dd:ee:ff` or `aa-bb-cc-dd-ee-ff`, any case.
@@ -415,6 +526,106 @@ fn parse_mac_fields(param: &str, index: usize, fields: &[&str]) -> Result<Option
     }
 }
 
+/// An address field: unset, IPv4, or a bracketed IPv6 address with the
+/// prefix length written inside the brackets (`[2001:db8::1/64]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AddrField {
+    Unset,
+    V4(Ipv4Addr),
+    V6(Ipv6Addr, Option<u8>),
+}
+
+/// A bracketed IPv6 address `[addr]` or `[addr/len]` (dracut.cmdline(7):
+/// "If you want do define a IPv6 address, put it in brackets"). Returns
+/// None when `s` is not bracketed, and the reason when the inside is bad.
+pub fn parse_bracketed_v6(s: &str) -> Option<Result<(Ipv6Addr, Option<u8>), &'static str>> {
+    let inner = s.strip_prefix('[')?;
+    let Some(inner) = inner.strip_suffix(']') else {
+        return Some(Err("has a '[' without its ']'"));
+    };
+    let (addr, len) = match inner.split_once('/') {
+        Some((a, l)) => (a, Some(l)),
+        None => (inner, None),
+    };
+    let Ok(addr) = addr.parse::<Ipv6Addr>() else {
+        return Some(Err("is not an IPv6 address"));
+    };
+    let len = match len {
+        None => None,
+        Some(l) => match l.parse::<u8>() {
+            Ok(n) if (1..=128).contains(&n) && l.bytes().all(|b| b.is_ascii_digit()) => Some(n),
+            _ => return Some(Err("has a prefix length that is not 1 to 128")),
+        },
+    };
+    Some(Ok((addr, len)))
+}
+
+/// An optional address field of either family: empty, `0.0.0.0` and `[::]`
+/// mean unset.
+fn addr_field(param: &str, index: usize, value: &str) -> Result<AddrField, Error> {
+    let field = FIELDS[index - 1];
+    if let Some(r) = parse_bracketed_v6(value) {
+        let (a, len) = r.map_err(|reason| field_err(param, index, field, value, reason))?;
+        if len.is_some() && index != 1 {
+            return Err(field_err(
+                param,
+                index,
+                field,
+                value,
+                "has a prefix length; only the client address (field 1) takes one",
+            ));
+        }
+        if a.is_unspecified() {
+            return Ok(AddrField::Unset);
+        }
+        return Ok(AddrField::V6(a, len));
+    }
+    if value.contains(['[', ']']) {
+        return Err(field_err(
+            param,
+            index,
+            field,
+            value,
+            "is not a bracketed IPv6 address ([2001:db8::1])",
+        ));
+    }
+    Ok(opt_addr(param, index, value)?.map_or(AddrField::Unset, AddrField::V4))
+}
+
+/// Split an `ip=` value on the colons outside brackets.
+fn split_fields<'a>(param: &str, value: &'a str) -> Result<Vec<&'a str>, Error> {
+    let mut fields = Vec::new();
+    let mut inside = false;
+    let mut start = 0;
+    for (i, c) in value.char_indices() {
+        match c {
+            '[' if !inside => inside = true,
+            ']' if inside => inside = false,
+            '[' | ']' => {
+                return Err(Error::Value {
+                    param: param.to_string(),
+                    value: value.to_string(),
+                    reason: "has unbalanced brackets".to_string(),
+                })
+            }
+            ':' if !inside => {
+                fields.push(&value[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if inside {
+        return Err(Error::Value {
+            param: param.to_string(),
+            value: value.to_string(),
+            reason: "has a '[' without its ']'".to_string(),
+        });
+    }
+    fields.push(&value[start..]);
+    Ok(fields)
+}
+
 /// Parse the value of one `ip=` (or `nfsaddrs=`, named by `param`).
 pub fn parse(param: &str, value: &str) -> Result<IpParam, Error> {
     let value_err = |reason: &str| Error::Value {
@@ -422,11 +633,6 @@ pub fn parse(param: &str, value: &str) -> Result<IpParam, Error> {
         value: value.to_string(),
         reason: reason.to_string(),
     };
-    if value.contains('[') {
-        return Err(value_err(
-            "has an IPv6 address; netroot configures IPv4 only",
-        ));
-    }
     // The kernel tries the whole value as an autoconf word first, so
     // `dhcp,<type>,<value>` may carry colons in its value.
     if value.is_empty() {
@@ -435,12 +641,18 @@ pub fn parse(param: &str, value: &str) -> Result<IpParam, Error> {
             ..IpParam::default()
         });
     }
+    if value.parse::<Ipv6Addr>().is_ok() {
+        return Err(value_err(
+            "is an IPv6 address without brackets (write [addr]::[gateway]:<prefix>:<hostname>:<interface>:none)",
+        ));
+    }
     if !value.contains(':') || value.starts_with("dhcp,") {
         if is_method_word(value) {
-            let (autoconf, client_id) = parse_method(param, 7, value)?;
+            let (autoconf, client_id, mode6) = parse_method(param, 7, value)?;
             return Ok(IpParam {
                 autoconf,
                 client_id,
+                mode6,
                 ..IpParam::default()
             });
         }
@@ -451,18 +663,22 @@ pub fn parse(param: &str, value: &str) -> Result<IpParam, Error> {
         }
         // A lone address: the client-ip field alone.
     }
-    let fields: Vec<&str> = value.split(':').collect();
+    let fields = split_fields(param, value)?;
     let n = fields.len();
 
     // dracut: <interface>:<autoconf>[:[<mtu>][:<macaddr>]]
-    if n >= 2 && is_method_word(fields[1]) && parse_ipv4(fields[0]).is_none() {
+    if n >= 2
+        && is_method_word(fields[1])
+        && parse_ipv4(fields[0]).is_none()
+        && !fields[0].starts_with('[')
+    {
         if !matches!(n, 2..=4 | 9) {
             return Err(value_err(&format!(
                 "has {n} fields; <interface>:<autoconf>[:<mtu>[:<macaddr>]] takes 2 to 4"
             )));
         }
         let device = parse_device(param, 1, "interface", fields[0])?;
-        let (autoconf, client_id) = parse_method(param, 2, fields[1])?;
+        let (autoconf, client_id, mode6) = parse_method(param, 2, fields[1])?;
         let mtu = parse_mtu(param, 3, fields.get(2).copied().unwrap_or(""))?;
         let mac = parse_mac_fields(param, 4, fields.get(3..).unwrap_or(&[]))?;
         return Ok(IpParam {
@@ -471,6 +687,7 @@ pub fn parse(param: &str, value: &str) -> Result<IpParam, Error> {
             client_id,
             mtu,
             mac,
+            mode6,
             ..IpParam::default()
         });
     }
@@ -483,48 +700,119 @@ pub fn parse(param: &str, value: &str) -> Result<IpParam, Error> {
         )));
     }
     let f = |i: usize| fields.get(i - 1).copied().unwrap_or("");
-    let client = opt_addr(param, 1, f(1))?;
-    let server = opt_addr(param, 2, f(2))?;
-    let gateway = opt_addr(param, 3, f(3))?;
-    let netmask = opt_addr(param, 4, f(4))?;
-    if let Some(m) = netmask {
-        if !is_contiguous_netmask(m) {
+    let client_f = addr_field(param, 1, f(1))?;
+    let server_f = addr_field(param, 2, f(2))?;
+    let gateway_f = addr_field(param, 3, f(3))?;
+    let mut p = IpParam::default();
+    match server_f {
+        AddrField::V4(a) => p.server = Some(a),
+        AddrField::V6(a, _) => p.server6 = Some(a),
+        AddrField::Unset => {}
+    }
+    match (client_f, gateway_f) {
+        (AddrField::V4(_), AddrField::V6(..)) | (AddrField::V6(..), AddrField::V4(_)) => {
+            return Err(value_err(
+                "mixes an IPv4 and an IPv6 address in client-ip and gw-ip (give one ip= per family)",
+            ))
+        }
+        _ => {}
+    }
+    match gateway_f {
+        AddrField::V4(a) => p.gateway = Some(a),
+        AddrField::V6(a, _) => p.gateway6 = Some(a),
+        AddrField::Unset => {}
+    }
+    let is_v6 = matches!(client_f, AddrField::V6(..))
+        || (matches!(client_f, AddrField::Unset) && p.gateway6.is_some());
+    if is_v6 {
+        // Field 4 is a prefix length (dracut's parse-ip-opts: "The mask
+        // is already a prefix length").
+        let plen = match f(4) {
+            "" => None,
+            t => match t.parse::<u8>() {
+                Ok(n) if (1..=128).contains(&n) && t.bytes().all(|b| b.is_ascii_digit()) => Some(n),
+                _ => {
+                    return Err(field_err(
+                        param,
+                        4,
+                        FIELDS[3],
+                        t,
+                        "is not an IPv6 prefix length (1 to 128)",
+                    ))
+                }
+            },
+        };
+        if let AddrField::V6(a, inner) = client_f {
+            if let (Some(x), Some(y)) = (inner, plen) {
+                if x != y {
+                    return Err(value_err(&format!(
+                        "gives two prefix lengths ({x} in the brackets, {y} in field 4)"
+                    )));
+                }
+            }
+            // dracut's ifup: "Always assume /64 prefix for IPv6".
+            p.client6 = Some((a, inner.or(plen).unwrap_or(64)));
+        } else if plen.is_some() {
             return Err(field_err(
                 param,
                 4,
                 FIELDS[3],
                 f(4),
-                "is not a contiguous netmask",
+                "is a prefix length without an IPv6 client address",
             ));
         }
+    } else {
+        if let AddrField::V4(a) = client_f {
+            p.client = Some(a);
+        }
+        p.netmask = opt_addr(param, 4, f(4))?;
+        if let Some(m) = p.netmask {
+            if !is_contiguous_netmask(m) {
+                return Err(field_err(
+                    param,
+                    4,
+                    FIELDS[3],
+                    f(4),
+                    "is not a contiguous netmask",
+                ));
+            }
+        }
     }
-    let (hostname, nis_domain) = parse_hostname(param, f(5))?;
-    let device = parse_device(param, 6, FIELDS[5], f(6))?;
-    let (autoconf, client_id) = if f(7).is_empty() {
+    (p.hostname, p.nis_domain) = parse_hostname(param, f(5))?;
+    p.device = parse_device(param, 6, FIELDS[5], f(6))?;
+    let (autoconf, client_id, mode6) = if f(7).is_empty() {
         // An empty autoconf field defaults to "any", but the kernel only
         // autoconfigures when information is missing: a given client
         // address means the values given are used as they are.
-        let a = if client.is_some() {
+        let a = if p.client.is_some() {
             Autoconf::Static
+        } else if p.client6.is_some() {
+            Autoconf::Off
         } else {
             Autoconf::Any
         };
-        (a, None)
+        (a, None, None)
     } else {
         parse_method(param, 7, f(7))?
     };
-    let mut p = IpParam {
-        client,
-        server,
-        gateway,
-        netmask,
-        hostname,
-        nis_domain,
-        device,
-        autoconf,
-        client_id,
-        ..IpParam::default()
-    };
+    p.autoconf = autoconf;
+    p.client_id = client_id;
+    if p.client6.is_some() {
+        if let Some(m) = mode6 {
+            return Err(Error::Conflict(format!(
+                "{param}=: \"{value}\" gives a static IPv6 address and the IPv6 method {}; give one",
+                mode6_name(m)
+            )));
+        }
+        // none/off/static name the static address; an IPv4 method
+        // (dhcp, any...) runs beside it.
+        if p.autoconf == Autoconf::Static {
+            p.autoconf = Autoconf::Off;
+        }
+        p.mode6 = Some(Mode6::Static);
+    } else {
+        p.mode6 = mode6;
+    }
     if n <= 7 {
         return Ok(p);
     }
@@ -548,20 +836,29 @@ pub fn parse(param: &str, value: &str) -> Result<IpParam, Error> {
             "has {n} fields; at most 10 (<client-ip>:...:<ntp0-ip>)"
         )));
     }
-    p.dns = [opt_addr(param, 8, f(8))?, opt_addr(param, 9, f(9))?]
-        .into_iter()
-        .flatten()
-        .collect();
+    for i in [8, 9] {
+        match addr_field(param, i, f(i))? {
+            AddrField::V4(a) => p.dns.push(a),
+            AddrField::V6(a, _) => p.dns6.push(a),
+            AddrField::Unset => {}
+        }
+    }
     p.ntp = opt_addr(param, 10, f(10))?;
     Ok(p)
 }
 
 impl IpParam {
-    /// The autoconf field as written back (`dhcp,<type>,<value>` included).
+    /// The autoconf field as written back (`dhcp,<type>,<value>` included,
+    /// and a dynamic IPv6 method after the IPv4 one: `dhcp,dhcp6`).
     pub fn autoconf_word(&self) -> String {
-        match (&self.autoconf, &self.client_id) {
+        let v4 = match (&self.autoconf, &self.client_id) {
             (Autoconf::Dhcp, Some((ty, id))) => format!("dhcp,{ty},{id}"),
             (a, _) => autoconf_name(*a).to_string(),
+        };
+        match self.mode6 {
+            Some(Mode6::Static) | None => v4,
+            Some(m) if self.autoconf == Autoconf::Off => mode6_name(m).to_string(),
+            Some(m) => format!("{v4},{}", mode6_name(m)),
         }
     }
 
@@ -579,6 +876,10 @@ impl IpParam {
             && self.ntp.is_none()
             && self.mtu.is_none()
             && self.mac.is_none()
+            && self.client6.is_none()
+            && self.server6.is_none()
+            && self.gateway6.is_none()
+            && self.dns6.is_empty()
     }
 }
 
@@ -605,16 +906,25 @@ impl fmt::Display for IpParam {
             return f.write_str(&self.autoconf_word());
         }
         let addr = |a: Option<Ipv4Addr>| a.map(|a| a.to_string()).unwrap_or_default();
+        let either = |a: Option<Ipv4Addr>, b: Option<Ipv6Addr>| match (a, b) {
+            (Some(a), _) => a.to_string(),
+            (None, Some(b)) => format!("[{b}]"),
+            (None, None) => String::new(),
+        };
         let host = match (&self.hostname, &self.nis_domain) {
             (None, None) => String::new(),
             (h, None) => h.clone().unwrap_or_default(),
             (h, Some(d)) => format!("{}.{d}", h.as_deref().unwrap_or("")),
         };
+        let (client, mask) = match self.client6 {
+            Some((a, len)) => (format!("[{a}]"), len.to_string()),
+            None => (addr(self.client), addr(self.netmask)),
+        };
         let mut fields = vec![
-            addr(self.client),
-            addr(self.server),
-            addr(self.gateway),
-            addr(self.netmask),
+            client,
+            either(self.server, self.server6),
+            either(self.gateway, self.gateway6),
+            mask,
             host,
             self.device.clone().unwrap_or_default(),
             self.autoconf_word(),
@@ -625,8 +935,11 @@ impl fmt::Display for IpParam {
                 fields.push(crate::util::fmt_mac(mac));
             }
         } else {
-            fields.push(addr(self.dns.first().copied()));
-            fields.push(addr(self.dns.get(1).copied()));
+            let dns = self.dns.iter().map(|a| a.to_string());
+            let dns6 = self.dns6.iter().map(|a| format!("[{a}]"));
+            let mut dns = dns.chain(dns6);
+            fields.push(dns.next().unwrap_or_default());
+            fields.push(dns.next().unwrap_or_default());
             fields.push(addr(self.ntp));
         }
         while fields.len() > 7 && fields.last().is_some_and(|s| s.is_empty()) {

@@ -10,10 +10,10 @@ pub mod netdev;
 pub mod root;
 pub mod tokenize;
 
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
-pub use ip::{Autoconf, IpParam};
+pub use ip::{Autoconf, IpParam, Mode6};
 pub use netdev::NetDevs;
 pub use root::{merge_nfs, LiveRoot, NbdRoot, NfsRoot, NfsVersion, ResolvedNfs, RootSpec};
 pub use tokenize::tokenize;
@@ -69,14 +69,38 @@ pub enum Error {
 pub enum Host {
     /// A literal IPv4 address.
     Addr(Ipv4Addr),
+    /// A literal IPv6 address (written `[2001:db8::1]` on the command line).
+    Addr6(Ipv6Addr),
     /// A DNS name.
     Name(String),
 }
 
+impl Host {
+    /// The address, when the host is given as one.
+    pub fn addr(&self) -> Option<IpAddr> {
+        match self {
+            Host::Addr(a) => Some(IpAddr::V4(*a)),
+            Host::Addr6(a) => Some(IpAddr::V6(*a)),
+            Host::Name(_) => None,
+        }
+    }
+}
+
+impl From<IpAddr> for Host {
+    fn from(a: IpAddr) -> Host {
+        match a {
+            IpAddr::V4(a) => Host::Addr(a),
+            IpAddr::V6(a) => Host::Addr6(a),
+        }
+    }
+}
+
+/// Shown as the command line writes it: an IPv6 address in brackets.
 impl std::fmt::Display for Host {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Host::Addr(a) => write!(f, "{a}"),
+            Host::Addr6(a) => write!(f, "[{a}]"),
             Host::Name(n) => f.write_str(n),
         }
     }
@@ -137,7 +161,15 @@ impl std::fmt::Display for Syslog {
 
 /// `netroot.syslog=<host>[:<port>]`, `dhcp[:<port>]`, or `off`/`none`.
 fn parse_syslog(param: &str, value: &str) -> Result<Option<Syslog>, Error> {
-    let (host, port) = match value.rsplit_once(':') {
+    // A bracketed IPv6 host keeps its colons: `[2001:db8::1]:514`.
+    let split = match value.find(']') {
+        Some(i) if value.starts_with('[') => match &value[i + 1..] {
+            "" => None,
+            rest => Some((&value[..=i], rest.strip_prefix(':').unwrap_or(rest))),
+        },
+        _ => value.rsplit_once(':'),
+    };
+    let (host, port) = match split {
         Some((h, p)) => match p.parse::<u16>() {
             Ok(n) if n > 0 => (h, n),
             _ => return Err(value_err(param, p, "is not a UDP port (1 to 65535)")),
@@ -257,8 +289,9 @@ pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(120);
 /// Everything netroot takes from the command line.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct BootConfig {
-    /// Every `ip=` / `nfsaddrs=` parameter in order (dracut allows several).
-    /// Empty: no `ip=` given; netroot then does DHCP on every candidate
+    /// Every `ip=` / `nfsaddrs=` parameter in order (dracut allows several,
+    /// also one per family for the same interface: `ip=eth0:dhcp
+    /// ip=eth0:dhcp6`). Empty: no `ip=` given; netroot then does DHCP on every candidate
     /// interface if the root needs the network.
     pub ip: Vec<IpParam>,
     /// dracut's `vlan=`, `bond=`, `bridge=` and `ifname=`.
@@ -315,7 +348,14 @@ impl BootConfig {
             || self
                 .ip
                 .iter()
-                .any(|p| p.autoconf != Autoconf::Off || p.client.is_some())
+                .any(|p| p.autoconf != Autoconf::Off || p.client.is_some() || p.has_v6())
+    }
+
+    /// The IPv6 half of the command line: the first `ip=` that configures
+    /// IPv6 (dracut's `dhcp6`, `auto6`, `either6` or a bracketed static
+    /// address), with its method.
+    pub fn ip6(&self) -> Option<(Mode6, &IpParam)> {
+        self.ip.iter().find_map(|p| p.mode6.map(|m| (m, p)))
     }
 }
 
@@ -460,11 +500,9 @@ fn network_root(param: &str, value: &str) -> Result<Option<RootSpec>, Error> {
         // dracut: the root comes from the DHCP root-path. netroot reads
         // NFS root-paths only.
         "dhcp" => Ok(Some(RootSpec::Nfs(NfsRoot::default()))),
-        "dhcp6" => Err(value_err(
-            param,
-            value,
-            "is not supported by netroot (IPv4 only)",
-        )),
+        // dracut: the root-path comes from DHCPv6 (the boot file URL,
+        // RFC 5970 option 59), read like the DHCP root-path.
+        "dhcp6" => Ok(Some(RootSpec::Nfs(NfsRoot::default()))),
         _ => Ok(None),
     }
 }
@@ -491,7 +529,12 @@ pub fn parse_tokens(tokens: &tokenize::Tokens) -> Result<BootConfig, Error> {
         match (key.as_str(), v) {
             ("ip" | "nfsaddrs", Some(v)) => {
                 let p = ip::parse(key, v)?;
-                cfg.ip.retain(|old| old.device != p.device);
+                // dracut's dual stack: `ip=eth0:dhcp ip=eth0:dhcp6` keeps
+                // both; a later one of the same family replaces the earlier.
+                cfg.ip.retain(|old| {
+                    old.device != p.device
+                        || !((old.has_v4() && p.has_v4()) || (old.has_v6() && p.has_v6()))
+                });
                 cfg.ip.push(p);
             }
             (k, Some(v)) if k.eq_ignore_ascii_case("bootif") => {

@@ -2,7 +2,7 @@
 //! `root=nfs:`/`root=nfs4:`/`root=nbd:`, and mkinitcpio-nbd's `nbd_host=`,
 //! `nbd_name=`, `nbd_port=`.
 
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 
 use super::{ip, Error, Host};
 
@@ -122,9 +122,10 @@ impl std::fmt::Display for NfsVersion {
 
 /// Replace every `%s` in an NFS path with the client's address in dotted
 /// form (nfsroot.rst: "If there is a "%s" token in the string, it will be
-/// replaced by the ASCII-representation of the client's IP address").
-pub fn expand_percent_s(path: &str, client_ip: Ipv4Addr) -> String {
-    path.replace("%s", &client_ip.to_string())
+/// replaced by the ASCII-representation of the client's IP address"); an
+/// IPv6-only client puts its IPv6 address there, without brackets.
+pub fn expand_percent_s(path: &str, client_ip: impl Into<IpAddr>) -> String {
+    path.replace("%s", &client_ip.into().to_string())
 }
 
 impl NfsRoot {
@@ -132,7 +133,7 @@ impl NfsRoot {
     /// line's path, else the kernel default `/tftpboot/%s`, with `%s`
     /// replaced by `client_ip`. (The DHCP root-path sits between the two;
     /// [`merge_nfs`] applies it.)
-    pub fn expand_path(&self, client_ip: Ipv4Addr) -> String {
+    pub fn expand_path(&self, client_ip: impl Into<IpAddr>) -> String {
         expand_percent_s(self.path.as_deref().unwrap_or(DEFAULT_NFS_PATH), client_ip)
     }
 }
@@ -152,6 +153,9 @@ pub struct ResolvedNfs {
     pub version: Option<NfsVersion>,
 }
 
+/// What a server field may hold, for errors.
+const HOST_FORMS: &str = "is not an IPv4 address, a bracketed IPv6 address or a host name";
+
 fn value_err(param: &str, value: &str, reason: &str) -> Error {
     Error::Value {
         param: param.to_string(),
@@ -170,12 +174,19 @@ fn field_err(param: &str, index: usize, field: &'static str, value: &str, reason
     }
 }
 
-/// A server given as an IPv4 address or a DNS name (RFC 1123 letters,
-/// digits, `-`, `.`, `_`; at most 253 characters). Text made only of digits
-/// and dots must be a valid address.
+/// A server given as an IPv4 address, an IPv6 address in brackets
+/// (`[2001:db8::1]`, as dracut.cmdline(7) writes a server), or a DNS name
+/// (RFC 1123 letters, digits, `-`, `.`, `_`; at most 253 characters). Text
+/// made only of digits and dots must be a valid address.
 pub fn parse_host(s: &str) -> Option<Host> {
     if let Some(a) = ip::parse_ipv4(s) {
         return Some(Host::Addr(a));
+    }
+    if s.starts_with('[') {
+        return match ip::parse_bracketed_v6(s) {
+            Some(Ok((a, None))) if !a.is_unspecified() => Some(Host::Addr6(a)),
+            _ => None,
+        };
     }
     let name_ok = !s.is_empty()
         && s.len() <= 253
@@ -228,8 +239,15 @@ fn split_nfs_options(
 
 /// `[<server>:]<root-dir>[,<nfs-options>]`: split off a server prefix.
 /// The kernel only recognises a dotted-quad prefix; netroot also takes a
-/// host name: anything before the first `:` that holds no `/` or `,`.
+/// host name: anything before the first `:` that holds no `/` or `,`, and
+/// a bracketed IPv6 address (`[2001:db8::1]:/srv/root`).
 fn split_server(text: &str) -> (Option<&str>, &str) {
+    if text.starts_with('[') {
+        return match text.find("]:") {
+            Some(i) => (Some(&text[..=i]), &text[i + 2..]),
+            None => (Some(text), ""),
+        };
+    }
     match text.split_once(':') {
         Some((s, rest)) if !s.contains(['/', ',']) => (Some(s), rest),
         _ => (None, text),
@@ -246,9 +264,7 @@ pub fn parse_nfsroot(value: &str) -> Result<NfsRoot, Error> {
     let (server, rest) = split_server(value);
     let server = match server {
         None => None,
-        Some(s) => Some(parse_host(s).ok_or_else(|| {
-            field_err(P, 1, "server-ip", s, "is not an IPv4 address or host name")
-        })?),
+        Some(s) => Some(parse_host(s).ok_or_else(|| field_err(P, 1, "server-ip", s, HOST_FORMS))?),
     };
     // Options follow the first ',' (kernel) or ':' (dracut.cmdline(7)
     // writes `nfsroot=[<server-ip>:]<root-dir>[:<nfs-options>]`).
@@ -300,9 +316,7 @@ pub fn parse_dracut_nfs(param: &str, value: &str) -> Result<NfsRoot, Error> {
     };
     let server = match server {
         None | Some("") => None,
-        Some(s) => Some(parse_host(s).ok_or_else(|| {
-            field_err(param, 1, "server", s, "is not an IPv4 address or host name")
-        })?),
+        Some(s) => Some(parse_host(s).ok_or_else(|| field_err(param, 1, "server", s, HOST_FORMS))?),
     };
     let (path, opts) = rest.split_once(':').unwrap_or((rest, ""));
     let (path, legacy_opts) = path.split_once(',').unwrap_or((path, ""));
@@ -348,8 +362,15 @@ pub fn parse_dracut_nfs(param: &str, value: &str) -> Result<NfsRoot, Error> {
 /// given the standard port is used").
 pub fn parse_dracut_nbd(param: &str, value: &str) -> Result<NbdRoot, Error> {
     let body = value.strip_prefix("nbd:").unwrap_or(value);
-    let mut fields = body.splitn(5, ':');
-    let server_text = fields.next().unwrap_or("");
+    // A bracketed IPv6 server keeps its colons: `nbd:[2001:db8::1]:10809`.
+    let (server_text, body) = match body.strip_prefix('[').and_then(|b| b.find(']')) {
+        Some(i) => {
+            let after = &body[i + 2..];
+            (&body[..i + 2], after.strip_prefix(':').unwrap_or(after))
+        }
+        None => body.split_once(':').unwrap_or((body, "")),
+    };
+    let mut fields = body.splitn(4, ':');
     let port_text = fields.next().unwrap_or("");
     let fstype = fields.next().filter(|s| !s.is_empty()).map(str::to_string);
     let flags = fields.next().filter(|s| !s.is_empty()).map(str::to_string);
@@ -360,24 +381,8 @@ pub fn parse_dracut_nbd(param: &str, value: &str) -> Result<NbdRoot, Error> {
         .filter(|s| !s.is_empty())
         .map(str::to_string)
         .collect();
-    if server_text.starts_with('[') {
-        return Err(field_err(
-            param,
-            1,
-            "server",
-            server_text,
-            "is an IPv6 address; netroot connects over IPv4 only",
-        ));
-    }
-    let server = parse_host(server_text).ok_or_else(|| {
-        field_err(
-            param,
-            1,
-            "server",
-            server_text,
-            "is not an IPv4 address or host name",
-        )
-    })?;
+    let server = parse_host(server_text)
+        .ok_or_else(|| field_err(param, 1, "server", server_text, HOST_FORMS))?;
     let (port, export) = parse_port_export(param, port_text)?;
     Ok(NbdRoot {
         server,
@@ -459,9 +464,15 @@ pub fn parse_port(param: &str, value: &str) -> Result<u16, Error> {
     }
 }
 
-/// Parse a host (`nbd_host=`).
+/// Parse a host (`nbd_host=`): also a bare IPv6 address, since the
+/// value is the host alone.
 pub fn parse_host_param(param: &str, value: &str) -> Result<Host, Error> {
-    parse_host(value).ok_or_else(|| value_err(param, value, "is not an IPv4 address or host name"))
+    if let Ok(a) = value.parse::<std::net::Ipv6Addr>() {
+        if !a.is_unspecified() {
+            return Ok(Host::Addr6(a));
+        }
+    }
+    parse_host(value).ok_or_else(|| value_err(param, value, HOST_FORMS))
 }
 
 /// What a DHCP root-path (option 17) says, parsed like `nfsroot=`, with
@@ -510,9 +521,9 @@ pub fn parse_root_path(text: &str) -> Result<NfsRoot, Error> {
 pub fn merge_nfs(
     cmdline: &NfsRoot,
     dhcp_root_path: Option<&str>,
-    ip_server: Option<Ipv4Addr>,
+    ip_server: Option<IpAddr>,
     dhcp_server: Option<Ipv4Addr>,
-    client_ip: Ipv4Addr,
+    client_ip: IpAddr,
 ) -> Result<ResolvedNfs, Error> {
     let dhcp = match dhcp_root_path.filter(|s| !s.is_empty()) {
         Some(rp) => parse_root_path(rp)?,
@@ -522,7 +533,7 @@ pub fn merge_nfs(
         .server
         .clone()
         .or(dhcp.server)
-        .or(ip_server.map(Host::Addr))
+        .or(ip_server.map(Host::from))
         .or(dhcp_server.map(Host::Addr))
         .ok_or(Error::NoServer)?;
     let path = cmdline

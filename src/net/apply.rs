@@ -6,10 +6,11 @@
 //! [`execute`] carries the plan out over rtnetlink and files.
 
 use std::io;
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::{Path, PathBuf};
 
 use super::dhcp::Lease;
+use super::ipv6::{Lease6, Mode6, Source6};
 use super::link::Rtnl;
 use super::rtnl_wire::{self as wire, Request};
 use super::Proto;
@@ -83,8 +84,9 @@ pub struct Plan {
     pub proto: Proto,
     /// MTU to set (option 26 or `ip=`), only when sane (>= 68, RFC 791).
     pub mtu: Option<u32>,
-    /// The address.
-    pub address: Address,
+    /// The IPv4 address; None when IPv4 is not configured (an IPv6-only
+    /// `ip=`).
+    pub address: Option<Address>,
     /// Routes, direct ones first (a gateway must be reachable before a
     /// route through it is added).
     pub routes: Vec<Route>,
@@ -95,6 +97,167 @@ pub struct Plan {
     pub search: Vec<String>,
     /// Hostname to set, only when it is a valid host name.
     pub hostname: Option<String>,
+    /// The IPv6 configuration, when there is one ([`plan6`]).
+    pub v6: Option<Plan6>,
+}
+
+/// One IPv6 address to put on the interface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Address6 {
+    /// The address.
+    pub addr: Ipv6Addr,
+    /// Prefix length (1 to 128).
+    pub prefix_len: u8,
+    /// Where it came from.
+    pub source: Source6,
+    /// Add it without duplicate address detection (`IFA_F_NODAD`).
+    pub nodad: bool,
+    /// Preferred and valid lifetime in seconds; None: infinite.
+    pub lifetimes: Option<(u32, u32)>,
+}
+
+/// The IPv6 half of a plan, as data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan6 {
+    /// How the configuration was obtained.
+    pub mode: Mode6,
+    /// Addresses, in the lease's order.
+    pub addresses: Vec<Address6>,
+    /// Default router.
+    pub gateway: Option<Ipv6Addr>,
+    /// The router is in none of our prefixes (and not link-local): added
+    /// with `RTNH_F_ONLINK`.
+    pub onlink: bool,
+    /// Name servers (unicast only).
+    pub nameservers: Vec<Ipv6Addr>,
+    /// Search domains, only valid DNS names.
+    pub search: Vec<String>,
+}
+
+/// Whether a static address is added without duplicate address detection.
+///
+/// Yes: with DAD (RFC 4862 §5.4) the kernel keeps the address tentative
+/// for a random delay of up to a second plus RetransTimer (1 s) before it
+/// may be a source address, so every boot would wait that long before the
+/// root server can be reached, or fail its first connect. The IPv4 static
+/// path does not probe for conflicts either (no RFC 5227 ARP probe): the
+/// address is the administrator's, as written on the command line. The
+/// cost: a duplicate static address is not detected (RFC 4862 §5.4 lets
+/// DupAddrDetectTransmits be zero, which is this). Addresses from RAs and
+/// DHCPv6 go through the kernel's DAD.
+fn nodad(source: Source6) -> bool {
+    source == Source6::Static
+}
+
+fn is_link_local6(a: Ipv6Addr) -> bool {
+    (a.segments()[0] & 0xffc0) == 0xfe80
+}
+
+/// Whether `a` lies in `net`/`plen`.
+fn in_prefix6(a: Ipv6Addr, net: Ipv6Addr, plen: u8) -> bool {
+    let mask = u128::MAX
+        .checked_shl(128 - u32::from(plen.min(128)))
+        .unwrap_or(0);
+    u128::from(a) & mask == u128::from(net) & mask
+}
+
+/// A lifetime in whole seconds for `IFA_CACHEINFO` (infinite when None).
+fn life_secs(d: Option<std::time::Duration>) -> u32 {
+    d.map_or(wire::INFINITY_LIFE_TIME, |d| {
+        u32::try_from(d.as_secs()).unwrap_or(wire::INFINITY_LIFE_TIME)
+    })
+}
+
+/// The IPv6 plan for `lease` got by `mode`. PURE. Hostile values are
+/// dropped with a warning: prefix lengths outside 1..=128, non-unicast
+/// addresses and name servers, search domains that are not DNS names.
+pub fn plan6(iface: &str, mode: Mode6, lease: &Lease6) -> Plan6 {
+    let mut addresses = Vec::new();
+    for a in &lease.addrs {
+        let unicast = !a.addr.is_unspecified() && !a.addr.is_multicast() && !a.addr.is_loopback();
+        if !(1..=128).contains(&a.prefix_len) || !unicast {
+            crate::warn!(
+                "{iface}: IPv6 address {}/{} dropped: not a unicast address with a prefix length of 1 to 128",
+                a.addr,
+                a.prefix_len
+            );
+            continue;
+        }
+        let lifetimes = (a.preferred.is_some() || a.valid.is_some())
+            .then(|| (life_secs(a.preferred), life_secs(a.valid)));
+        addresses.push(Address6 {
+            addr: a.addr,
+            prefix_len: a.prefix_len,
+            source: a.source,
+            nodad: nodad(a.source),
+            lifetimes,
+        });
+    }
+    let gateway = lease
+        .gateway
+        .filter(|g| !g.is_unspecified() && !g.is_multicast() && !g.is_loopback());
+    let onlink = gateway.is_some_and(|g| {
+        !is_link_local6(g)
+            && !addresses
+                .iter()
+                .any(|a| in_prefix6(g, a.addr, a.prefix_len))
+    });
+    let nameservers = lease
+        .dns
+        .iter()
+        .copied()
+        .filter(|a| !a.is_unspecified() && !a.is_multicast())
+        .collect();
+    let mut search = lease.search.clone();
+    search.retain(|d| {
+        let ok = valid_dns_name(d);
+        if !ok {
+            crate::warn!("{iface}: IPv6 search domain {d:?} ignored: not a valid DNS name");
+        }
+        ok
+    });
+    Plan6 {
+        mode,
+        addresses,
+        gateway,
+        onlink,
+        nameservers,
+        search,
+    }
+}
+
+impl Plan6 {
+    /// The rtnetlink requests for the addresses and the default route
+    /// (tagged `RTPROT_BOOT` for a static one, `RTPROT_RA` for a router
+    /// learnt from an advertisement). PURE.
+    pub fn requests(&self, index: u32) -> Vec<Request> {
+        let mut out: Vec<Request> = self
+            .addresses
+            .iter()
+            .map(|a| Request::NewAddress6 {
+                index,
+                addr: a.addr,
+                prefix_len: a.prefix_len,
+                nodad: a.nodad,
+                lifetimes: a.lifetimes,
+            })
+            .collect();
+        if let Some(gw) = self.gateway {
+            out.push(Request::NewRoute6 {
+                oif: index,
+                dest: Ipv6Addr::UNSPECIFIED,
+                prefix_len: 0,
+                gateway: Some(gw),
+                onlink: self.onlink,
+                protocol: if self.mode == Mode6::Static {
+                    wire::RTPROT_BOOT
+                } else {
+                    wire::RTPROT_RA
+                },
+            });
+        }
+        out
+    }
 }
 
 /// Prefix length of a contiguous netmask; None when the mask has holes.
@@ -148,9 +311,13 @@ pub fn valid_hostname(name: &str) -> bool {
 /// Compute the plan for interface `iface` (`index`) from a lease. PURE.
 pub fn plan(iface: &str, index: u32, proto: Proto, lease: &Lease) -> Result<Plan, Error> {
     let lease = complete(lease);
-    let addr = lease.addr.ok_or_else(|| Error::NoAddress {
-        iface: iface.to_string(),
-    })?;
+    let Some(addr) = lease.addr else {
+        return Ok(Plan {
+            address: None,
+            routes: Vec::new(),
+            ..plan_names(iface, index, proto, &lease)
+        });
+    };
     let plen = lease.netmask.and_then(prefix_len).unwrap_or(32);
     let address = Address {
         addr,
@@ -202,7 +369,16 @@ pub fn plan(iface: &str, index: u32, proto: Proto, lease: &Lease) -> Result<Plan
     }
     // Direct routes first: a gateway inside them must be reachable first.
     routes.sort_by_key(|r| r.gateway.is_some());
+    Ok(Plan {
+        address: Some(address),
+        routes,
+        ..plan_names(iface, index, proto, &lease)
+    })
+}
 
+/// The parts of a plan that do not depend on an IPv4 address: MTU, name
+/// servers, search domains, host name.
+fn plan_names(iface: &str, index: u32, proto: Proto, lease: &Lease) -> Plan {
     let mut search: Vec<String> = if lease.domain_search.is_empty() {
         lease.domain.iter().cloned().collect()
     } else {
@@ -230,24 +406,35 @@ pub fn plan(iface: &str, index: u32, proto: Proto, lease: &Lease) -> Result<Plan
         }
     });
     let mtu = lease.mtu.map(u32::from).filter(|m| *m >= 68);
-    Ok(Plan {
+    Plan {
         iface: iface.to_string(),
         index,
         proto,
         mtu,
-        address,
-        routes,
+        address: None,
+        routes: Vec::new(),
         nameservers,
         search,
         hostname,
-    })
+        v6: None,
+    }
 }
 
 impl Plan {
     /// The resolv.conf text (resolv.conf(5)); None when there is nothing to
     /// say (no name server and no search domain).
     pub fn resolv_conf(&self) -> Option<String> {
-        if self.nameservers.is_empty() && self.search.is_empty() {
+        let (ns6, search6) = match &self.v6 {
+            Some(v) => (&v.nameservers[..], &v.search[..]),
+            None => (&[][..], &[][..]),
+        };
+        let mut search = self.search.clone();
+        for d in search6 {
+            if !search.contains(d) {
+                search.push(d.clone());
+            }
+        }
+        if self.nameservers.is_empty() && ns6.is_empty() && search.is_empty() {
             return None;
         }
         let mut s = format!(
@@ -255,12 +442,15 @@ impl Plan {
             self.proto.name(),
             self.iface
         );
-        if !self.search.is_empty() {
+        if !search.is_empty() {
             s.push_str("search ");
-            s.push_str(&self.search.join(" "));
+            s.push_str(&search.join(" "));
             s.push('\n');
         }
         for ns in &self.nameservers {
+            s.push_str(&format!("nameserver {ns}\n"));
+        }
+        for ns in ns6 {
             s.push_str(&format!("nameserver {ns}\n"));
         }
         Some(s)
@@ -275,13 +465,16 @@ impl Plan {
     /// shows where they came from; a route without a gateway has link
     /// scope.
     pub fn requests(&self) -> Vec<Request> {
-        let a = self.address;
-        let mut out = vec![Request::NewAddress {
-            index: self.index,
-            addr: a.addr,
-            prefix_len: a.prefix_len,
-            broadcast: a.broadcast,
-        }];
+        let mut out: Vec<Request> = self
+            .address
+            .iter()
+            .map(|a| Request::NewAddress {
+                index: self.index,
+                addr: a.addr,
+                prefix_len: a.prefix_len,
+                broadcast: a.broadcast,
+            })
+            .collect();
         let protocol = match self.proto {
             Proto::Dhcp => wire::RTPROT_DHCP,
             Proto::Static => wire::RTPROT_BOOT,
@@ -299,7 +492,21 @@ impl Plan {
             },
             protocol,
         }));
+        if let Some(v6) = &self.v6 {
+            out.extend(v6.requests(self.index));
+        }
         out
+    }
+}
+
+/// Turn the kernel's handling of router advertisements off on `iface`
+/// (ip-sysctl.rst `accept_ra`), before the link goes up: with a static
+/// IPv6 address the command line is the whole configuration, and an RA
+/// would add a SLAAC address and routes beside it.
+pub fn refuse_ra(iface: &str) {
+    let knob = format!("/proc/sys/net/ipv6/conf/{iface}/accept_ra");
+    if let Err(e) = std::fs::write(&knob, "0") {
+        crate::warn!("{knob}: {e}");
     }
 }
 
@@ -343,6 +550,8 @@ pub fn execute(
     for req in plan.requests() {
         let op = match req {
             Request::NewAddress { .. } => "add address",
+            Request::NewAddress6 { .. } => "add IPv6 address",
+            Request::NewRoute6 { .. } => "add IPv6 route",
             _ => "add route",
         };
         rtnl.request(&req, op, &plan.iface)?;
@@ -398,11 +607,11 @@ mod tests {
         let p = plan("eth0", 2, Proto::Dhcp, &base()).unwrap();
         assert_eq!(
             p.address,
-            Address {
+            Some(Address {
                 addr: ip("10.77.0.50"),
                 prefix_len: 24,
                 broadcast: Some(ip("10.77.0.255"))
-            }
+            })
         );
         assert_eq!(
             p.routes,
@@ -463,7 +672,7 @@ mod tests {
         l.netmask = Some(ip("255.255.255.255"));
         l.routers = vec![ip("10.77.0.1")];
         let p = plan("eth0", 2, Proto::Dhcp, &l).unwrap();
-        assert_eq!(p.address.broadcast, None);
+        assert_eq!(p.address.unwrap().broadcast, None);
         assert!(p.routes[0].onlink);
     }
 
@@ -473,13 +682,14 @@ mod tests {
         l.netmask = None;
         l.addr = Some(ip("172.20.1.5"));
         let p = plan("eth0", 2, Proto::Static, &l).unwrap();
-        assert_eq!(p.address.prefix_len, 16);
-        assert_eq!(p.address.broadcast, Some(ip("172.20.255.255")));
+        assert_eq!(p.address.unwrap().prefix_len, 16);
+        assert_eq!(p.address.unwrap().broadcast, Some(ip("172.20.255.255")));
         l.netmask = Some(ip("255.0.255.0"));
         assert_eq!(
             plan("eth0", 2, Proto::Static, &l)
                 .unwrap()
                 .address
+                .unwrap()
                 .prefix_len,
             16
         );
@@ -489,6 +699,7 @@ mod tests {
             plan("eth0", 2, Proto::Static, &l)
                 .unwrap()
                 .address
+                .unwrap()
                 .prefix_len,
             24
         );
@@ -497,6 +708,7 @@ mod tests {
             plan("eth0", 2, Proto::Static, &l)
                 .unwrap()
                 .address
+                .unwrap()
                 .prefix_len,
             8
         );
@@ -533,11 +745,127 @@ mod tests {
         assert_eq!(plan("eth0", 2, Proto::Dhcp, &l).unwrap().mtu, None);
         l.mtu = Some(1400);
         assert_eq!(plan("eth0", 2, Proto::Dhcp, &l).unwrap().mtu, Some(1400));
+        // No IPv4 address (IPv6 only): no address, no routes, the names
+        // still planned.
         l.addr = None;
-        assert!(matches!(
-            plan("eth0", 2, Proto::Dhcp, &l),
-            Err(Error::NoAddress { .. })
-        ));
+        let p = plan("eth0", 2, Proto::Static, &l).unwrap();
+        assert_eq!((p.address, p.routes.len()), (None, 0));
+        assert_eq!(p.hostname.as_deref(), Some("node7"));
+        assert!(p.requests().is_empty());
+    }
+
+    fn lease6() -> Lease6 {
+        use super::super::ipv6::Addr6;
+        let a6 = |s: &str| s.parse::<Ipv6Addr>().unwrap();
+        Lease6 {
+            addrs: vec![
+                Addr6 {
+                    addr: a6("2001:db8::10"),
+                    prefix_len: 64,
+                    source: Source6::Static,
+                    preferred: None,
+                    valid: None,
+                },
+                Addr6 {
+                    addr: a6("ff02::1"),
+                    prefix_len: 64,
+                    source: Source6::Static,
+                    preferred: None,
+                    valid: None,
+                },
+                Addr6 {
+                    addr: a6("2001:db8:1::7"),
+                    prefix_len: 200,
+                    source: Source6::Dhcp6,
+                    preferred: None,
+                    valid: None,
+                },
+                Addr6 {
+                    addr: a6("2001:db8:2::7"),
+                    prefix_len: 64,
+                    source: Source6::Slaac,
+                    preferred: Some(Duration::from_secs(1800)),
+                    valid: Some(Duration::from_secs(1u64 << 40)),
+                },
+            ],
+            gateway: Some(a6("2001:db8::1")),
+            dns: vec![a6("2001:db8::53"), a6("::"), a6("ff02::fb")],
+            search: vec!["lab.example".into(), "$(reboot)".into()],
+            ..Lease6::default()
+        }
+    }
+
+    #[test]
+    fn ipv6_plan_drops_hostile_values() {
+        let p = plan6("eth0", Mode6::Static, &lease6());
+        // The multicast address and the /200 are dropped.
+        let got: Vec<_> = p
+            .addresses
+            .iter()
+            .map(|a| (a.addr.to_string(), a.prefix_len, a.nodad, a.lifetimes))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("2001:db8::10".to_string(), 64, true, None),
+                // A lifetime past u32 is infinite; SLAAC goes through DAD.
+                (
+                    "2001:db8:2::7".to_string(),
+                    64,
+                    false,
+                    Some((1800, u32::MAX))
+                ),
+            ]
+        );
+        assert_eq!(
+            p.nameservers,
+            vec!["2001:db8::53".parse::<Ipv6Addr>().unwrap()]
+        );
+        assert_eq!(p.search, vec!["lab.example".to_string()]);
+        // The router is in our /64: no onlink flag.
+        assert!(!p.onlink);
+    }
+
+    #[test]
+    fn ipv6_requests_and_resolv_conf() {
+        let mut l = base();
+        l.addr = None;
+        let mut p = plan("eth0", 3, Proto::Static, &l).unwrap();
+        let mut l6 = lease6();
+        l6.addrs.truncate(1);
+        l6.gateway = Some("2001:db8:ffff::1".parse().unwrap());
+        p.v6 = Some(plan6("eth0", Mode6::Static, &l6));
+        assert!(p.v6.as_ref().unwrap().onlink, "router outside the /64");
+        let r = p.requests();
+        assert_eq!(
+            r,
+            vec![
+                Request::NewAddress6 {
+                    index: 3,
+                    addr: "2001:db8::10".parse().unwrap(),
+                    prefix_len: 64,
+                    nodad: true,
+                    lifetimes: None,
+                },
+                Request::NewRoute6 {
+                    oif: 3,
+                    dest: Ipv6Addr::UNSPECIFIED,
+                    prefix_len: 0,
+                    gateway: Some("2001:db8:ffff::1".parse().unwrap()),
+                    onlink: true,
+                    protocol: wire::RTPROT_BOOT,
+                },
+            ]
+        );
+        // A link-local router is never onlink-flagged.
+        l6.gateway = Some("fe80::1".parse().unwrap());
+        assert!(!plan6("eth0", Mode6::Static, &l6).onlink);
+        let rc = p.resolv_conf().unwrap();
+        assert!(rc.contains("search lab.example\n"), "{rc}");
+        assert!(
+            rc.ends_with("nameserver 10.77.0.1\nnameserver 9.9.9.9\nnameserver 2001:db8::53\n"),
+            "{rc}"
+        );
     }
 
     #[test]

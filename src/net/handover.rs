@@ -20,12 +20,13 @@
 //!   (`netroot mount` reads it back with [`read_json`]).
 
 use std::fmt::Write as _;
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::apply::{self, Plan};
 use super::dhcp::Lease;
+use super::ipv6::{Addr6, Lease6, Mode6, Source6};
 use super::Proto;
 use crate::cmdline::NetDevs;
 use crate::json::Value;
@@ -236,7 +237,35 @@ pub fn ipconfig_conf(h: &Handover<'_>) -> String {
     let lease_secs = l.lease_time.map(|d| d.as_secs()).unwrap_or(0);
     sh_assign(&mut s, "DHCPLEASETIME", &lease_secs.to_string());
     sh_assign(&mut s, "DOMAINSEARCH", &domain_search(&l.domain_search));
+    if let Some(v6) = &h.plan.v6 {
+        ipv6_keys(&mut s, v6);
+    }
     s
+}
+
+/// The IPv6 keys of `net-<iface>.conf`, named as initramfs-tools' DHCPv6
+/// hook writes them into `/run/net6-<iface>.conf` (and cloud-init reads
+/// them back): `IPV6PROTO`, `IPV6ADDR`, `IPV6NETMASK` (a prefix length,
+/// also written as `IPV6PREFIX`), `IPV6GATEWAY`, `IPV6DNS0`, `IPV6DNS1`,
+/// `IPV6DOMAINSEARCH`; `::` for an unset address, like `0.0.0.0` above.
+/// Every value quoted: the search domains came from the network.
+fn ipv6_keys(s: &mut String, v6: &apply::Plan6) {
+    let unset = |a: Option<Ipv6Addr>| a.unwrap_or(Ipv6Addr::UNSPECIFIED).to_string();
+    let first = v6.addresses.first();
+    let proto = match first.map(|a| a.source) {
+        Some(Source6::Static) | None => "none",
+        Some(Source6::Slaac) => "auto6",
+        Some(Source6::Dhcp6) => "dhcp6",
+    };
+    sh_assign(s, "IPV6PROTO", proto);
+    sh_assign(s, "IPV6ADDR", &unset(first.map(|a| a.addr)));
+    let plen = first.map_or(0, |a| a.prefix_len).to_string();
+    sh_assign(s, "IPV6NETMASK", &plen);
+    sh_assign(s, "IPV6PREFIX", &plen);
+    sh_assign(s, "IPV6GATEWAY", &unset(v6.gateway));
+    sh_assign(s, "IPV6DNS0", &unset(v6.nameservers.first().copied()));
+    sh_assign(s, "IPV6DNS1", &unset(v6.nameservers.get(1).copied()));
+    sh_assign(s, "IPV6DOMAINSEARCH", &domain_search(&v6.search));
 }
 
 /// `DOMAINSEARCH` as klibc ipconfig writes it: the option 119 names
@@ -282,15 +311,50 @@ pub fn networkd_file(h: &Handover<'_>) -> String {
         let _ = write!(s, "\n[Link]\nMTUBytes={mtu}\n");
     }
     s.push_str("\n[Network]\n");
-    if p.proto == Proto::Dhcp {
-        s.push_str("DHCP=ipv4\n");
+    let v4_dhcp = p.proto == Proto::Dhcp && p.address.is_some();
+    let has = |src: Source6| {
+        p.v6.as_ref()
+            .is_some_and(|v| v.addresses.iter().any(|a| a.source == src))
+    };
+    // networkd renews what it runs itself: DHCPv4, and for addresses from
+    // DHCPv6 or router advertisements its own DHCPv6 client and RA
+    // handling (systemd.network(5): DHCPv6 is started by the RA's M flag
+    // when IPv6AcceptRA= is on). A static IPv6 address turns RAs off, as
+    // netroot did.
+    match (v4_dhcp, has(Source6::Dhcp6)) {
+        (true, true) => s.push_str("DHCP=yes\n"),
+        (true, false) => s.push_str("DHCP=ipv4\n"),
+        (false, true) => s.push_str("DHCP=ipv6\n"),
+        (false, false) => {}
     }
-    let _ = writeln!(s, "Address={}/{}", p.address.addr, p.address.prefix_len);
+    if let Some(v6) = &p.v6 {
+        let dynamic = has(Source6::Dhcp6) || has(Source6::Slaac) || v6.mode != Mode6::Static;
+        let _ = writeln!(s, "IPv6AcceptRA={}", if dynamic { "yes" } else { "no" });
+    }
+    if let Some(a) = p.address {
+        let _ = writeln!(s, "Address={}/{}", a.addr, a.prefix_len);
+    }
+    // Only static IPv6 addresses: one from an RA or DHCPv6 has a lifetime
+    // that networkd renews; written as Address= it would never expire.
+    for a in p.v6.iter().flat_map(|v| &v.addresses) {
+        if a.source == Source6::Static {
+            let _ = writeln!(s, "Address={}/{}", a.addr, a.prefix_len);
+        }
+    }
     for ns in &p.nameservers {
         let _ = writeln!(s, "DNS={ns}");
     }
-    if !p.search.is_empty() {
-        let _ = writeln!(s, "Domains={}", p.search.join(" "));
+    for ns in p.v6.iter().flat_map(|v| &v.nameservers) {
+        let _ = writeln!(s, "DNS={ns}");
+    }
+    let mut domains = p.search.clone();
+    for d in p.v6.iter().flat_map(|v| &v.search) {
+        if !domains.contains(d) {
+            domains.push(d.clone());
+        }
+    }
+    if !domains.is_empty() {
+        let _ = writeln!(s, "Domains={}", domains.join(" "));
     }
     // "yes" implies "dhcp" (never drop DHCP addresses, even on lease expiry)
     // and "static" (keep what is already there at start-up): systemd >= 243.
@@ -310,7 +374,18 @@ pub fn networkd_file(h: &Handover<'_>) -> String {
             None => s.push_str("Scope=link\n"),
         }
     }
-    if p.proto == Proto::Dhcp {
+    if let Some(gw) =
+        p.v6.as_ref()
+            .and_then(|v| v.gateway.filter(|_| v.mode == Mode6::Static))
+    {
+        // The static router; a router from an RA comes back with the
+        // next advertisement.
+        let _ = writeln!(s, "\n[Route]\nGateway={gw}");
+        if p.v6.as_ref().is_some_and(|v| v.onlink) {
+            s.push_str("GatewayOnLink=yes\n");
+        }
+    }
+    if v4_dhcp {
         // The MAC-based identity PXE and netroot used, so the booted system
         // renews the same lease (networkd's default is a DUID).
         s.push_str("\n[DHCPv4]\nClientIdentifier=mac\n");
@@ -382,7 +457,11 @@ pub fn json(h: &Handover<'_>) -> String {
         ("mac", Value::Str(fmt_mac(&h.mac))),
         ("proto", Value::Str(p.proto.name().into())),
         ("address", Value::opt_str(l.addr)),
-        ("prefix_len", Value::Int(i64::from(p.address.prefix_len))),
+        (
+            "prefix_len",
+            p.address
+                .map_or(Value::Null, |a| Value::Int(i64::from(a.prefix_len))),
+        ),
         ("netmask", Value::opt_str(l.netmask)),
         ("broadcast", Value::opt_str(l.broadcast)),
         ("routers", addrs(&l.routers)),
@@ -420,9 +499,92 @@ pub fn json(h: &Handover<'_>) -> String {
         ("uptime", Value::Int(h.uptime as i64)),
         ("elapsed_ms", Value::Int(h.elapsed.as_millis() as i64)),
     ]);
+    // The IPv6 half only when there is one: the IPv4 keys stay as they were.
+    let v = match (v, &p.v6) {
+        (Value::Object(mut fields), Some(v6)) => {
+            fields.push(("ipv6".to_string(), json6(v6)));
+            Value::Object(fields)
+        }
+        (v, _) => v,
+    };
     let mut s = v.render();
     s.push('\n');
     s
+}
+
+fn source_name(s: Source6) -> &'static str {
+    match s {
+        Source6::Static => "static",
+        Source6::Slaac => "slaac",
+        Source6::Dhcp6 => "dhcp6",
+    }
+}
+
+/// The IPv6 half of the JSON: `{"mode", "addresses": [{"address",
+/// "prefix_len", "source"}], "gateway", "dns", "search"}`.
+fn json6(v: &apply::Plan6) -> Value {
+    let strs = |v: &[Ipv6Addr]| Value::Array(v.iter().map(|a| Value::Str(a.to_string())).collect());
+    Value::object([
+        (
+            "mode",
+            Value::Str(crate::cmdline::ip::mode6_name(v.mode).into()),
+        ),
+        (
+            "addresses",
+            Value::Array(
+                v.addresses
+                    .iter()
+                    .map(|a| {
+                        Value::object([
+                            ("address", Value::Str(a.addr.to_string())),
+                            ("prefix_len", Value::Int(i64::from(a.prefix_len))),
+                            ("source", Value::Str(source_name(a.source).into())),
+                        ])
+                    })
+                    .collect(),
+            ),
+        ),
+        ("gateway", Value::opt_str(v.gateway)),
+        ("dns", strs(&v.nameservers)),
+        (
+            "search",
+            Value::Array(v.search.iter().map(|d| Value::Str(d.clone())).collect()),
+        ),
+    ])
+}
+
+/// Read back the IPv6 half of what [`json`] wrote (None: no IPv6, or not
+/// readable): the addresses and name servers the root phase uses.
+pub fn read_json6(text: &str) -> Option<Lease6> {
+    let v = crate::json::parse(text).ok()?;
+    let v6 = v.get("ipv6")?;
+    let addr = |x: &Value| x.as_str().and_then(|s| s.parse::<Ipv6Addr>().ok());
+    let mut l = Lease6::default();
+    if let Some(Value::Array(items)) = v6.get("addresses") {
+        for a in items {
+            let source = match a.get("source").and_then(Value::as_str) {
+                Some("slaac") => Source6::Slaac,
+                Some("dhcp6") => Source6::Dhcp6,
+                _ => Source6::Static,
+            };
+            let plen = match a.get("prefix_len") {
+                Some(Value::Int(n)) => u8::try_from(*n).ok()?,
+                _ => return None,
+            };
+            l.addrs.push(Addr6 {
+                addr: addr(a.get("address")?)?,
+                prefix_len: plen,
+                source,
+                preferred: None,
+                valid: None,
+            });
+        }
+    }
+    l.gateway = v6.get("gateway").and_then(addr);
+    if let Some(Value::Array(items)) = v6.get("dns") {
+        l.dns = items.iter().filter_map(addr).collect();
+    }
+    Some(l)
 }
 
 /// Where [`write_all`] puts the lease as JSON, under its `run_dir`.
@@ -545,8 +707,13 @@ mod tests {
         // The node name as given, unchecked: the writers must quote (or
         // refuse) whatever reaches them.
         p.hostname = l.hostname.clone();
+        handover_of(&p, l, f)
+    }
+
+    /// The hand-over of plan `p` for lease `l` on a fixed MAC and clock.
+    fn handover_of<T>(p: &Plan, l: &Lease, f: impl FnOnce(&Handover<'_>) -> T) -> T {
         let h = Handover {
-            plan: &p,
+            plan: p,
             mac: [0x02, 0, 0, 0x77, 0, 0x10],
             lease: l,
             uptime: 12,
@@ -845,22 +1012,29 @@ Name=eth0
         v
     }
 
+    /// Values that run `touch MARK` if a file is sourced unquoted.
+    const NASTY: [&str; 8] = [
+        "$(touch MARK)",
+        "`touch MARK`",
+        "'; touch MARK; '",
+        "\"; touch MARK; \"",
+        "a\nIPV4ADDR=6.6.6.6\ntouch MARK",
+        "\\'$(touch MARK)\\",
+        "!! !$ ${PATH} $((1+1)) ~ * ? [a] | & ; < > ( ) { }",
+        "\t\r\u{1b}[31m",
+    ];
+
+    fn scratch(tag: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("netroot-{tag}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
     #[test]
     fn hostile_values_source_as_literals() {
-        let dir = std::env::temp_dir().join(format!("netroot-quote-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let nasty = [
-            "$(touch MARK)",
-            "`touch MARK`",
-            "'; touch MARK; '",
-            "\"; touch MARK; \"",
-            "a\nIPV4ADDR=6.6.6.6\ntouch MARK",
-            "\\'$(touch MARK)\\",
-            "!! !$ ${PATH} $((1+1)) ~ * ? [a] | & ; < > ( ) { }",
-            "\t\r\u{1b}[31m",
-        ];
+        let dir = scratch("quote");
         for shell in shells() {
-            for v in nasty {
+            for v in NASTY {
                 let mut l = lease();
                 l.hostname = Some(v.to_string());
                 l.root_path = Some(v.to_string());
@@ -871,6 +1045,160 @@ Name=eth0
                     assert_eq!(String::from_utf8_lossy(&out), want, "{shell:?} {v:?}");
                     assert!(!marked, "{shell:?} executed {v:?}");
                 }
+            }
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    fn a6(s: &str) -> Ipv6Addr {
+        s.parse().unwrap()
+    }
+
+    fn addr6(a: &str, source: Source6) -> Addr6 {
+        Addr6 {
+            addr: a6(a),
+            prefix_len: 64,
+            source,
+            preferred: None,
+            valid: None,
+        }
+    }
+
+    /// The hand-over of an IPv6 configuration on `l4` (None: IPv6 only),
+    /// the IPv6 plan taken as it is (unchecked, like the node name above:
+    /// the writers must quote whatever reaches them).
+    fn with6<T>(l4: Option<&Lease>, v6: apply::Plan6, f: impl FnOnce(&Handover<'_>) -> T) -> T {
+        let bare = Lease::default();
+        let l = l4.unwrap_or(&bare);
+        let proto = if l4.is_some() {
+            Proto::Dhcp
+        } else {
+            Proto::Static
+        };
+        let mut p = plan("eth0", 2, proto, l).unwrap();
+        p.v6 = Some(v6);
+        handover_of(&p, l, f)
+    }
+
+    fn static6() -> apply::Plan6 {
+        let l6 = Lease6 {
+            addrs: vec![addr6("2001:db8::10", Source6::Static)],
+            gateway: Some(a6("2001:db8::1")),
+            dns: vec![a6("2001:db8::53"), a6("2001:db8::54")],
+            search: vec!["lab.example".into()],
+            ..Lease6::default()
+        };
+        apply::plan6("eth0", Mode6::Static, &l6)
+    }
+
+    #[test]
+    fn ipv6_static_only_files() {
+        let conf = with6(None, static6(), ipconfig_conf);
+        assert!(
+            conf.contains("PROTO='none'\nIPV4ADDR='0.0.0.0'\n"),
+            "{conf}"
+        );
+        assert!(
+            conf.ends_with(
+                "IPV6PROTO='none'\nIPV6ADDR='2001:db8::10'\nIPV6NETMASK='64'\nIPV6PREFIX='64'\n\
+                 IPV6GATEWAY='2001:db8::1'\nIPV6DNS0='2001:db8::53'\nIPV6DNS1='2001:db8::54'\n\
+                 IPV6DOMAINSEARCH='lab.example.'\n"
+            ),
+            "{conf}"
+        );
+        let nd = with6(None, static6(), networkd_file);
+        assert!(
+            nd.contains(
+                "[Network]\nIPv6AcceptRA=no\nAddress=2001:db8::10/64\nDNS=2001:db8::53\n\
+                 DNS=2001:db8::54\nDomains=lab.example\nKeepConfiguration=yes\n\n\
+                 [Route]\nGateway=2001:db8::1\n"
+            ),
+            "{nd}"
+        );
+        assert!(!nd.contains("DHCP="), "{nd}");
+        assert!(!nd.contains("[DHCPv4]"), "{nd}");
+        let js = with6(None, static6(), json);
+        assert!(js.contains(r#""address":null,"prefix_len":null"#), "{js}");
+        let want = r#""ipv6":{"mode":"static","addresses":[{"address":"2001:db8::10","prefix_len":64,"source":"static"}],"gateway":"2001:db8::1","dns":["2001:db8::53","2001:db8::54"],"search":["lab.example"]}}"#;
+        assert!(js.ends_with(&format!("{want}\n")), "{js}");
+        let back = read_json6(&js).unwrap();
+        assert_eq!(back.addrs, vec![addr6("2001:db8::10", Source6::Static)]);
+        assert_eq!(back.dns, vec![a6("2001:db8::53"), a6("2001:db8::54")]);
+        assert_eq!(read_json6(&with(&lease(), json)), None);
+    }
+
+    #[test]
+    fn ipv6_leases_are_renewed_by_networkd() {
+        // DHCPv4 beside DHCPv6: networkd runs both; the DHCPv6 address is
+        // not written as a static Address= (it has a lifetime).
+        let l6 = Lease6 {
+            addrs: vec![addr6("2001:db8::77", Source6::Dhcp6)],
+            gateway: Some(a6("fe80::1")),
+            ..Lease6::default()
+        };
+        let v6 = apply::plan6("eth0", Mode6::Dhcp6, &l6);
+        let nd = with6(Some(&lease()), v6.clone(), networkd_file);
+        assert!(
+            nd.contains("\nDHCP=yes\nIPv6AcceptRA=yes\nAddress=10.77.0.50/24\n"),
+            "{nd}"
+        );
+        assert!(!nd.contains("2001:db8::77"), "{nd}");
+        assert!(
+            !nd.contains("fe80::1"),
+            "the router comes back with the next RA: {nd}"
+        );
+        assert!(nd.contains("[DHCPv4]"), "{nd}");
+        let conf = with6(Some(&lease()), v6, ipconfig_conf);
+        assert!(
+            conf.contains("IPV6PROTO='dhcp6'\nIPV6ADDR='2001:db8::77'\n"),
+            "{conf}"
+        );
+        assert!(conf.contains("IPV6DNS0='::'\nIPV6DNS1='::'\n"), "{conf}");
+        // SLAAC alone: router advertisements, no DHCP.
+        let l6 = Lease6 {
+            addrs: vec![addr6("2001:db8::5054:ff:fe12:3456", Source6::Slaac)],
+            ..Lease6::default()
+        };
+        let nd = with6(None, apply::plan6("eth0", Mode6::Auto6, &l6), networkd_file);
+        assert!(
+            nd.contains("[Network]\nIPv6AcceptRA=yes\nKeepConfiguration=yes\n"),
+            "{nd}"
+        );
+        assert!(!nd.contains("DHCP="), "{nd}");
+    }
+
+    #[test]
+    fn hostile_ipv6_search_domains_source_as_literals() {
+        // A DNSSL (RFC 8106) or DHCPv6 domain list naming shell code: the
+        // plan drops what is not a DNS name, and whatever reaches the file
+        // is quoted.
+        let dir = scratch("quote6");
+        for shell in shells() {
+            for v in NASTY.iter().chain(&["x\nIPV6ADDR=::6\ntouch MARK"]) {
+                let l6 = Lease6 {
+                    addrs: vec![addr6("2001:db8::10", Source6::Slaac)],
+                    search: vec![v.to_string(), "ok.example".into()],
+                    ..Lease6::default()
+                };
+                let checked = apply::plan6("eth0", Mode6::Auto6, &l6);
+                assert_eq!(checked.search, vec!["ok.example".to_string()]);
+                let mut raw = checked.clone();
+                raw.search = l6.search.clone();
+                for plan6 in [checked, raw] {
+                    let want = format!("{} ", domain_search(&plan6.search));
+                    let text = with6(None, plan6, ipconfig_conf);
+                    let (out, marked) = source(&shell, &dir, &text, "IPV6DOMAINSEARCH");
+                    assert_eq!(
+                        format!("{} ", String::from_utf8_lossy(&out)),
+                        want,
+                        "{shell:?} {v:?}"
+                    );
+                    assert!(!marked, "{shell:?} executed {v:?}");
+                    let (out, _) = source(&shell, &dir, &text, "IPV6ADDR");
+                    assert_eq!(out, b"2001:db8::10", "{shell:?} {v:?}");
+                }
+                let nd = with6(None, apply::plan6("eth0", Mode6::Auto6, &l6), networkd_file);
+                assert!(!nd.contains("MARK"), "{nd}");
             }
         }
         std::fs::remove_dir_all(&dir).unwrap();

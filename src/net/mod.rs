@@ -13,12 +13,12 @@ pub(crate) mod link;
 pub(crate) mod netdev;
 pub mod rtnl_wire;
 
-use std::net::Ipv4Addr;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::cmdline::{Autoconf, BootConfig, IpParam};
 use dhcp::Lease;
+use ipv6::{Addr6, Lease6, Mode6, Source6};
 use link::{CarrierWatch, Link, Rtnl, Select};
 
 /// How the configuration was obtained.
@@ -113,6 +113,9 @@ pub enum Error {
     /// `ip=...:rarp`.
     #[error("ip=: autoconf method rarp is not supported")]
     Rarp,
+    /// An IPv6 method this build cannot run.
+    #[error("ip=: IPv6 method {0} is not available")]
+    Ipv6Mode(&'static str),
     /// No interface matches the command line.
     #[error("no candidate interface for {wanted} (interfaces: {seen})")]
     NoInterface {
@@ -153,33 +156,60 @@ pub enum Error {
     },
 }
 
-/// What the command line asks of the network, resolved from the `ip=`
+/// What the command line asks of IPv4, resolved from the `ip=`
 /// parameters. With several `ip=`, the first one that configures something
-/// decides (dracut-style per-interface lists are not merged).
+/// decides (dracut-style per-interface lists are not merged); the IPv6
+/// half is [`BootConfig::ip6`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Mode {
     Dhcp(IpParam),
     Static(IpParam),
 }
 
-fn mode(cfg: &BootConfig) -> Result<Mode, Error> {
+/// The IPv4 mode; None when IPv4 is off but IPv6 is asked for
+/// (`ip=eth0:dhcp6`, `ip=[addr]::...:none`).
+fn mode(cfg: &BootConfig) -> Result<Option<Mode>, Error> {
     if cfg.ip.is_empty() {
         // No ip=: DHCP on every candidate (what `netroot net` is asked for).
-        return Ok(Mode::Dhcp(IpParam::default()));
+        return Ok(Some(Mode::Dhcp(IpParam::default())));
     }
     for p in &cfg.ip {
         if p.autoconf == Autoconf::Rarp {
             return Err(Error::Rarp);
         }
         if p.uses_dhcp() {
-            return Ok(Mode::Dhcp(p.clone()));
+            return Ok(Some(Mode::Dhcp(p.clone())));
         }
         // Off or static: configures something only with an address.
         if p.client.is_some() {
-            return Ok(Mode::Static(p.clone()));
+            return Ok(Some(Mode::Static(p.clone())));
         }
     }
-    Err(Error::Disabled)
+    match cfg.ip6() {
+        Some(_) => Ok(None),
+        None => Err(Error::Disabled),
+    }
+}
+
+/// A static `ip=[addr]::[gw]:<prefix>:...` as an IPv6 lease.
+pub fn static_lease6(p: &IpParam) -> Lease6 {
+    Lease6 {
+        addrs: p
+            .client6
+            .map(|(addr, prefix_len)| Addr6 {
+                addr,
+                prefix_len,
+                source: Source6::Static,
+                preferred: None,
+                valid: None,
+            })
+            .into_iter()
+            .collect(),
+        gateway: p.gateway6,
+        dns: p.dns6.clone(),
+        hostname: p.hostname.clone(),
+        ..Lease6::default()
+    }
 }
 
 fn select(p: &IpParam) -> Select {
@@ -259,7 +289,7 @@ fn client_id(p: &IpParam) -> Option<Vec<u8>> {
 /// must send again (RFC 2131 §4.2: the client id names the lease).
 pub fn dhcp_identity(cfg: &BootConfig) -> (Option<Vec<u8>>, Option<String>) {
     match mode(cfg) {
-        Ok(Mode::Dhcp(p)) => (client_id(&p), p.hostname.clone()),
+        Ok(Some(Mode::Dhcp(p))) => (client_id(&p), p.hostname.clone()),
         _ => (None, None),
     }
 }
@@ -289,8 +319,10 @@ pub fn bring_up(cfg: &BootConfig, env: &Env) -> Result<Outcome, Error> {
     let start = Instant::now();
     let timeout = cfg.options.timeout;
     let mode = mode(cfg)?;
-    let param = match &mode {
-        Mode::Dhcp(p) | Mode::Static(p) => p.clone(),
+    let ip6 = cfg.ip6();
+    let param = match (&mode, ip6) {
+        (Some(Mode::Dhcp(p) | Mode::Static(p)), _) | (None, Some((_, p))) => p.clone(),
+        (None, None) => return Err(Error::Disabled),
     };
     let sel = select(&param);
 
@@ -347,6 +379,9 @@ pub fn bring_up(cfg: &BootConfig, env: &Env) -> Result<Outcome, Error> {
             l.mac.map(|m| crate::util::fmt_mac(&m)).unwrap_or_default(),
             l.driver.as_deref().unwrap_or("-")
         );
+        if matches!(ip6, Some((Mode6::Static, _))) {
+            apply::refuse_ra(&l.name);
+        }
         if l.up {
             usable.push(l);
             continue;
@@ -374,18 +409,24 @@ pub fn bring_up(cfg: &BootConfig, env: &Env) -> Result<Outcome, Error> {
     crate::info!("carrier on {} after {:?}", names(&live), start.elapsed());
     crate::timeline::end("carrier");
     crate::timeline::begin(match mode {
-        Mode::Static(_) => Proto::Static.name(),
-        Mode::Dhcp(_) => Proto::Dhcp.name(),
+        Some(Mode::Dhcp(_)) => Proto::Dhcp.name(),
+        _ => Proto::Static.name(),
     });
 
     // The host names each source gave, for the node name (DHCP's, then ip='s).
     let mut given: (Option<String>, Option<String>) = (None, None);
     let (chosen, proto, lease) = match mode {
-        Mode::Static(p) => {
+        // IPv6 only: IPv4 stays unconfigured; the rest of the lease (host
+        // name, IPv4 name servers) still comes from ip=.
+        None => {
+            given.1 = param.hostname.clone();
+            (live[0].clone(), Proto::Static, static_lease(&param))
+        }
+        Some(Mode::Static(p)) => {
             given.1 = p.hostname.clone();
             (live[0].clone(), Proto::Static, static_lease(&p))
         }
-        Mode::Dhcp(p) => {
+        Some(Mode::Dhcp(p)) => {
             let ifaces: Vec<dhcp::driver::Iface> = live
                 .iter()
                 .map(|l| dhcp::driver::Iface {
@@ -433,6 +474,13 @@ pub fn bring_up(cfg: &BootConfig, env: &Env) -> Result<Outcome, Error> {
         }
     }
 
+    // IPv6 on the chosen interface.
+    let lease6 = match ip6 {
+        None => None,
+        Some((Mode6::Static, p)) => Some(static_lease6(p)),
+        Some((m, _)) => return Err(Error::Ipv6Mode(crate::cmdline::ip::mode6_name(m))),
+    };
+
     let lease = apply::complete(&lease);
     let iface = chosen.name.clone();
     let mut plan =
@@ -440,6 +488,17 @@ pub fn bring_up(cfg: &BootConfig, env: &Env) -> Result<Outcome, Error> {
             iface: iface.clone(),
             source,
         })?;
+    if let (Some((m, _)), Some(l6)) = (ip6, &lease6) {
+        plan.v6 = Some(apply::plan6(&iface, m, l6));
+    }
+    if plan.address.is_none() && !plan.v6.as_ref().is_some_and(|v| !v.addresses.is_empty()) {
+        return Err(Error::Apply {
+            iface: iface.clone(),
+            source: apply::Error::NoAddress {
+                iface: iface.clone(),
+            },
+        });
+    }
     // The node name is set here, before any NFS mount (root::identity).
     let node = crate::root::identity::node_name(given.0.as_deref(), given.1.as_deref(), lease.addr);
     if let Some(n) = &node {
@@ -477,7 +536,7 @@ pub fn bring_up(cfg: &BootConfig, env: &Env) -> Result<Outcome, Error> {
         mac,
         proto,
         lease,
-        lease6: None,
+        lease6,
         elapsed,
         files,
     })
@@ -485,9 +544,13 @@ pub fn bring_up(cfg: &BootConfig, env: &Env) -> Result<Outcome, Error> {
 
 /// The one-line summary `netroot net` prints.
 pub fn summary(o: &Outcome) -> String {
-    let addr = o.lease.addr.unwrap_or(Ipv4Addr::UNSPECIFIED);
-    let plen = o.lease.netmask.and_then(apply::prefix_len).unwrap_or(32);
-    let mut s = format!("{}: {addr}/{plen} by {}", o.iface, o.proto.name());
+    let mut s = match o.lease.addr {
+        Some(addr) => {
+            let plen = o.lease.netmask.and_then(apply::prefix_len).unwrap_or(32);
+            format!("{}: {addr}/{plen} by {}", o.iface, o.proto.name())
+        }
+        None => format!("{}: no IPv4", o.iface),
+    };
     if let Some(srv) = o.lease.server_id {
         s.push_str(&format!(" from {srv}"));
     }
@@ -497,6 +560,9 @@ pub fn summary(o: &Outcome) -> String {
     if o.lease.rapid_commit {
         s.push_str(", rapid commit");
     }
+    for a in o.lease6.iter().flat_map(|l| &l.addrs) {
+        s.push_str(&format!(", {}/{}", a.addr, a.prefix_len));
+    }
     s.push_str(&format!(", up in {:.3} s", o.elapsed.as_secs_f64()));
     s
 }
@@ -504,6 +570,7 @@ pub fn summary(o: &Outcome) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::net::Ipv4Addr;
 
     fn ip(s: &str) -> Ipv4Addr {
         s.parse().unwrap()
@@ -512,16 +579,30 @@ mod tests {
     #[test]
     fn modes() {
         let mut cfg = BootConfig::default();
-        assert!(matches!(mode(&cfg), Ok(Mode::Dhcp(_))));
+        assert!(matches!(mode(&cfg), Ok(Some(Mode::Dhcp(_)))));
         cfg.ip = vec![IpParam {
             autoconf: Autoconf::Off,
             ..IpParam::default()
         }];
         assert!(matches!(mode(&cfg), Err(Error::Disabled)));
         cfg.ip[0].client = Some(ip("10.0.0.2"));
-        assert!(matches!(mode(&cfg), Ok(Mode::Static(_))));
+        assert!(matches!(mode(&cfg), Ok(Some(Mode::Static(_)))));
         cfg.ip[0].autoconf = Autoconf::Rarp;
         assert!(matches!(mode(&cfg), Err(Error::Rarp)));
+        // IPv6 only: IPv4 off, the bring-up goes on.
+        let cfg = crate::cmdline::parse("ip=[fd00::15]::[fd00::1]:64::eth0:none").unwrap();
+        assert!(matches!(mode(&cfg), Ok(None)));
+        let l6 = static_lease6(cfg.ip6().unwrap().1);
+        assert_eq!(l6.addrs.len(), 1);
+        assert_eq!(
+            (l6.addrs[0].addr, l6.addrs[0].prefix_len, l6.addrs[0].source),
+            ("fd00::15".parse().unwrap(), 64, Source6::Static)
+        );
+        assert_eq!(l6.gateway, Some("fd00::1".parse().unwrap()));
+        // Beside IPv4 DHCP.
+        let cfg = crate::cmdline::parse("ip=eth0:dhcp ip=[fd00::15]:::64::eth0:none").unwrap();
+        assert!(matches!(mode(&cfg), Ok(Some(Mode::Dhcp(_)))));
+        assert_eq!(cfg.ip6().map(|(m, _)| m), Some(Mode6::Static));
     }
 
     #[test]

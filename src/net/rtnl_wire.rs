@@ -58,6 +58,8 @@ pub const RT_SCOPE_LINK: u8 = 253;
 pub const RT_TABLE_MAIN: u8 = 254;
 /// `RTPROT_BOOT`: route installed during boot (a static `ip=`).
 pub const RTPROT_BOOT: u8 = 3;
+/// `RTPROT_RA`: route learnt from a router advertisement.
+pub const RTPROT_RA: u8 = 9;
 /// `RTPROT_DHCP`: route installed by a DHCP client.
 pub const RTPROT_DHCP: u8 = 16;
 /// `RTNH_F_ONLINK`: the gateway is on the link even if no address's
@@ -75,6 +77,16 @@ pub const RTA_GATEWAY: u16 = 5;
 pub const AF_UNSPEC: u8 = 0;
 /// `AF_INET`.
 pub const AF_INET: u8 = 2;
+/// `AF_INET6`.
+pub const AF_INET6: u8 = 10;
+/// `IFA_F_NODAD` (`ifa_flags`): no duplicate address detection, the
+/// address is usable at once instead of tentative.
+pub const IFA_F_NODAD: u8 = 0x02;
+/// `IFA_CACHEINFO`: `struct ifa_cacheinfo` (preferred and valid lifetime
+/// in seconds, then two timestamps the kernel fills in).
+pub const IFA_CACHEINFO: u16 = 6;
+/// A lifetime that never ends (`INFINITY_LIFE_TIME`).
+pub const INFINITY_LIFE_TIME: u32 = u32::MAX;
 
 /// `sizeof(struct ifinfomsg)`: family u8, pad u8, type u16, index i32,
 /// flags u32, change u32.
@@ -172,6 +184,38 @@ pub enum Request {
         /// `IFA_BROADCAST`.
         broadcast: Option<Ipv4Addr>,
     },
+    /// `RTM_NEWADDR`: an IPv6 address, created or replaced (RFC 3549 §3.1.2
+    /// style; `ifa_scope` universe, the kernel derives the real scope).
+    NewAddress6 {
+        /// ifindex.
+        index: u32,
+        /// The address (`IFA_LOCAL` and `IFA_ADDRESS`).
+        addr: std::net::Ipv6Addr,
+        /// Prefix length (`ifa_prefixlen`); the kernel adds the on-link
+        /// route of the prefix.
+        prefix_len: u8,
+        /// `IFA_F_NODAD`.
+        nodad: bool,
+        /// Preferred and valid lifetime in seconds (`IFA_CACHEINFO`);
+        /// None: infinite (a static address).
+        lifetimes: Option<(u32, u32)>,
+    },
+    /// `RTM_NEWROUTE`: an IPv6 unicast route in the main table, created or
+    /// replaced.
+    NewRoute6 {
+        /// Output interface (`RTA_OIF`: needed for a link-local gateway).
+        oif: u32,
+        /// Destination network (`RTA_DST`, omitted for prefix length 0).
+        dest: std::net::Ipv6Addr,
+        /// Destination prefix length (`rtm_dst_len`).
+        prefix_len: u8,
+        /// Next hop (`RTA_GATEWAY`).
+        gateway: Option<std::net::Ipv6Addr>,
+        /// `RTNH_F_ONLINK` in `rtm_flags`.
+        onlink: bool,
+        /// `rtm_protocol` (`RTPROT_*`).
+        protocol: u8,
+    },
     /// `RTM_NEWROUTE`: an IPv4 unicast route in the main table, created or
     /// replaced.
     NewRoute {
@@ -200,9 +244,10 @@ impl Request {
         match self {
             Request::DumpLinks => NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP,
             Request::SetLink { .. } => NLM_F_REQUEST | NLM_F_ACK,
-            Request::NewAddress { .. } | Request::NewRoute { .. } => {
-                NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE
-            }
+            Request::NewAddress { .. }
+            | Request::NewRoute { .. }
+            | Request::NewAddress6 { .. }
+            | Request::NewRoute6 { .. } => NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE,
         }
     }
 
@@ -249,6 +294,50 @@ impl Request {
                 }
                 RTM_NEWADDR
             }
+            Request::NewAddress6 {
+                index,
+                addr,
+                prefix_len,
+                nodad,
+                lifetimes,
+            } => {
+                let flags = if nodad { IFA_F_NODAD } else { 0 };
+                buf.extend_from_slice(&[AF_INET6, prefix_len, flags, RT_SCOPE_UNIVERSE]);
+                buf.extend_from_slice(&index.to_ne_bytes());
+                push_attr(&mut buf, IFA_LOCAL, &addr.octets());
+                push_attr(&mut buf, IFA_ADDRESS, &addr.octets());
+                if let Some((preferred, valid)) = lifetimes {
+                    let mut ci = Vec::with_capacity(16);
+                    for v in [preferred, valid, 0, 0] {
+                        ci.extend_from_slice(&v.to_ne_bytes());
+                    }
+                    push_attr(&mut buf, IFA_CACHEINFO, &ci);
+                }
+                RTM_NEWADDR
+            }
+            Request::NewRoute6 {
+                dest,
+                gateway,
+                oif,
+                prefix_len,
+                onlink,
+                protocol,
+            } => {
+                let gw = gateway.map(|g| g.octets());
+                // IPv6 routes are all of universe scope.
+                let r = RouteMsg {
+                    family: AF_INET6,
+                    scope: RT_SCOPE_UNIVERSE,
+                    dest: &dest.octets(),
+                    gateway: gw.as_ref().map(|g| &g[..]),
+                    oif,
+                    prefix_len,
+                    onlink,
+                    protocol,
+                };
+                push_route(&mut buf, &r);
+                RTM_NEWROUTE
+            }
             Request::NewRoute {
                 oif,
                 dest,
@@ -258,32 +347,61 @@ impl Request {
                 scope,
                 protocol,
             } => {
-                // struct rtmsg: family, dst_len, src_len, tos, table,
-                // protocol, scope, type, flags.
-                buf.extend_from_slice(&[
-                    AF_INET,
-                    prefix_len,
-                    0,
-                    0,
-                    RT_TABLE_MAIN,
-                    protocol,
-                    scope,
-                    RTN_UNICAST,
-                ]);
-                let flags = if onlink { RTNH_F_ONLINK } else { 0 };
-                buf.extend_from_slice(&flags.to_ne_bytes());
-                if prefix_len > 0 {
-                    push_attr(&mut buf, RTA_DST, &dest.octets());
-                }
-                if let Some(gw) = gateway {
-                    push_attr(&mut buf, RTA_GATEWAY, &gw.octets());
-                }
-                push_attr(&mut buf, RTA_OIF, &oif.to_ne_bytes());
+                let gw = gateway.map(|g| g.octets());
+                push_route(
+                    &mut buf,
+                    &RouteMsg {
+                        family: AF_INET,
+                        prefix_len,
+                        protocol,
+                        scope,
+                        onlink,
+                        dest: &dest.octets(),
+                        gateway: gw.as_ref().map(|g| &g[..]),
+                        oif,
+                    },
+                );
                 RTM_NEWROUTE
             }
         };
         finish(buf, kind, self.flags(), seq)
     }
+}
+
+/// A unicast route in the main table, of either family.
+struct RouteMsg<'a> {
+    family: u8,
+    prefix_len: u8,
+    protocol: u8,
+    scope: u8,
+    onlink: bool,
+    dest: &'a [u8],
+    gateway: Option<&'a [u8]>,
+    oif: u32,
+}
+
+/// `struct rtmsg` (family, dst_len, src_len, tos, table, protocol, scope,
+/// type, flags) and the route's attributes.
+fn push_route(buf: &mut Vec<u8>, r: &RouteMsg<'_>) {
+    buf.extend_from_slice(&[
+        r.family,
+        r.prefix_len,
+        0,
+        0,
+        RT_TABLE_MAIN,
+        r.protocol,
+        r.scope,
+        RTN_UNICAST,
+    ]);
+    let flags = if r.onlink { RTNH_F_ONLINK } else { 0 };
+    buf.extend_from_slice(&flags.to_ne_bytes());
+    if r.prefix_len > 0 {
+        push_attr(buf, RTA_DST, r.dest);
+    }
+    if let Some(gw) = r.gateway {
+        push_attr(buf, RTA_GATEWAY, gw);
+    }
+    push_attr(buf, RTA_OIF, &r.oif.to_ne_bytes());
 }
 
 /// The kind of a virtual link to create, with its `IFLA_INFO_DATA`.

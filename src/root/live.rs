@@ -10,7 +10,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
-use std::net::{Ipv4Addr, SocketAddr, TcpStream};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -327,7 +327,7 @@ impl Download<'_> {
     }
 
     /// One GET from `self.got` on.
-    fn attempt(&mut self, url: &Url, addr: Ipv4Addr, deadline: Instant) -> Result<Attempt, Error> {
+    fn attempt(&mut self, url: &Url, addr: IpAddr, deadline: Instant) -> Result<Attempt, Error> {
         let again =
             |what: &str, e: &dyn std::fmt::Display| Ok(Attempt::Again(format!("{what}: {e}")));
         let left = deadline.saturating_duration_since(Instant::now());
@@ -335,7 +335,12 @@ impl Download<'_> {
         let mut sock =
             match TcpStream::connect_timeout(&SocketAddr::from((addr, url.port)), connect_for) {
                 Ok(s) => s,
-                Err(e) => return again(&format!("connect to {addr}:{}", url.port), &e),
+                Err(e) => {
+                    return again(
+                        &format!("connect to {}", SocketAddr::new(addr, url.port)),
+                        &e,
+                    )
+                }
             };
         let _ = sock.set_read_timeout(Some(Duration::from_secs(15)));
         let _ = sock.set_write_timeout(Some(Duration::from_secs(15)));

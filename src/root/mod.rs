@@ -13,7 +13,7 @@ pub(crate) mod nfs;
 pub(crate) mod state;
 
 use crate::cmdline::{self, BootConfig, NfsVersion, Overlay, RootSpec};
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -53,16 +53,22 @@ pub enum Error {
 pub struct NetInfo {
     /// Our address (for `clientaddr=` and `%s`).
     pub client: Ipv4Addr,
+    /// Our global IPv6 address, if IPv6 was configured (for `clientaddr=`
+    /// of an IPv6 server, and `%s` when there is no IPv4 address).
+    pub client6: Option<Ipv6Addr>,
     /// DHCP option 17 (root-path), if the lease had one.
     pub dhcp_root_path: Option<String>,
     /// The DHCP boot file name (field `file` or option 67).
     pub dhcp_bootfile: Option<String>,
-    /// The server-ip field of `ip=`.
-    pub ip_server: Option<Ipv4Addr>,
+    /// The server-ip field of `ip=` (`[addr]` for IPv6).
+    pub ip_server: Option<IpAddr>,
     /// The DHCP server (siaddr / server identifier).
     pub dhcp_server: Option<Ipv4Addr>,
     /// DNS servers from the lease or `ip=`.
     pub dns: Vec<Ipv4Addr>,
+    /// The DHCPv6 boot file URL (option 59), read like the DHCP root-path
+    /// when DHCPv4 gave none (dracut's `root=dhcp6`).
+    pub dhcp6_root_path: Option<String>,
     /// The boot interface's MAC (the per-machine value when the DMI
     /// product UUID is not a real one).
     pub mac: Option<[u8; 6]>,
@@ -77,19 +83,45 @@ impl NetInfo {
         cfg: &BootConfig,
         proto: crate::net::Proto,
         lease: &crate::net::dhcp::Lease,
+        lease6: Option<&crate::net::ipv6::Lease6>,
         mac: Option<[u8; 6]>,
     ) -> Self {
         NetInfo {
             client: lease.addr.unwrap_or(Ipv4Addr::UNSPECIFIED),
+            client6: lease6.and_then(|l| l.addrs.first()).map(|a| a.addr),
             dhcp_root_path: lease.root_path.clone(),
+            dhcp6_root_path: lease6.and_then(|l| l.boot_url.clone()),
             dhcp_bootfile: lease.bootfile.clone(),
-            ip_server: cfg.ip.iter().find_map(|p| p.server),
+            ip_server: cfg
+                .ip
+                .iter()
+                .find_map(|p| p.server.map(IpAddr::V4).or(p.server6.map(IpAddr::V6))),
             dhcp_server: match proto {
                 crate::net::Proto::Dhcp => lease.next_server.or(lease.server_id),
                 crate::net::Proto::Static => None,
             },
             dns: lease.dns.clone(),
             mac,
+        }
+    }
+}
+
+impl NetInfo {
+    /// Our address of the server's family, for `clientaddr=` (None: we
+    /// have none of that family).
+    pub fn client_for(&self, server: IpAddr) -> Option<IpAddr> {
+        match server {
+            IpAddr::V4(_) => (!self.client.is_unspecified()).then_some(IpAddr::V4(self.client)),
+            IpAddr::V6(_) => self.client6.map(IpAddr::V6),
+        }
+    }
+
+    /// The address `%s` in an NFS path stands for: the IPv4 one, else the
+    /// IPv6 one.
+    pub fn percent_s(&self) -> IpAddr {
+        match self.client6 {
+            Some(a) if self.client.is_unspecified() => IpAddr::V6(a),
+            _ => IpAddr::V4(self.client),
         }
     }
 }
@@ -239,17 +271,19 @@ pub fn mount_root(
         RootSpec::Nfs(nr) => {
             let merged = cmdline::root::merge_nfs(
                 nr,
-                net.dhcp_root_path.as_deref(),
+                net.dhcp_root_path
+                    .as_deref()
+                    .or(net.dhcp6_root_path.as_deref()),
                 net.ip_server,
                 net.dhcp_server,
-                net.client,
+                net.percent_s(),
             )?;
             crate::timeline::begin("mount");
             let server = nfs::resolve(&merged.server, &net.dns)?;
             let req = nfs::Request {
                 server,
                 path: merged.path,
-                client: net.client,
+                client: net.client_for(server),
                 version: merged.version,
                 user_options: merged.options,
                 read_only,
@@ -334,7 +368,9 @@ mod tests {
     fn live_sources() {
         let mut net = NetInfo {
             client: Ipv4Addr::new(10, 0, 2, 15),
+            client6: None,
             dhcp_root_path: None,
+            dhcp6_root_path: None,
             dhcp_bootfile: Some("pxelinux.0".into()),
             ip_server: None,
             dhcp_server: None,
@@ -373,7 +409,9 @@ mod tests {
         let cfg = BootConfig::default();
         let net = NetInfo {
             client: Ipv4Addr::new(10, 0, 2, 15),
+            client6: None,
             dhcp_root_path: None,
+            dhcp6_root_path: None,
             dhcp_bootfile: None,
             ip_server: None,
             dhcp_server: None,

@@ -10,7 +10,7 @@
 
 use crate::cmdline::{Host, NfsVersion};
 use crate::util::{Backoff, Jitter, Rng};
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -18,10 +18,10 @@ use std::time::{Duration, Instant};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
     /// mount(2) failed for good (after the version fallback and retries).
-    #[error("nfs root {server}:{path}: {words} ({source_text}, tried {tried})")]
+    #[error("nfs root {}:{path}: {words} ({source_text}, tried {tried})", Host::from(*.server))]
     Mount {
         /// Server address.
-        server: Ipv4Addr,
+        server: IpAddr,
         /// Export path.
         path: String,
         /// The errno in words, e.g. "no such export".
@@ -42,10 +42,10 @@ pub enum Error {
         source: super::dns::Error,
     },
     /// The mount source or options contain a NUL byte.
-    #[error("nfs root {server}:{path}: option string contains a NUL byte")]
+    #[error("nfs root {}:{path}: option string contains a NUL byte", Host::from(*.server))]
     BadOption {
         /// Server address.
-        server: Ipv4Addr,
+        server: IpAddr,
         /// Export path.
         path: String,
     },
@@ -55,11 +55,12 @@ pub enum Error {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
     /// Server address (names are resolved beforehand with [`resolve`]).
-    pub server: Ipv4Addr,
+    pub server: IpAddr,
     /// Export path, `%s` already replaced.
     pub path: String,
-    /// Our own address (for `clientaddr=`).
-    pub client: Ipv4Addr,
+    /// Our own address of the server's family (for `clientaddr=`); None:
+    /// no address of that family, the option is left out.
+    pub client: Option<IpAddr>,
     /// Version; None tries 4.2, 4.1, 4.0 then 3.
     pub version: Option<NfsVersion>,
     /// User options in order (from `nfsroot=` or the DHCP root-path).
@@ -113,9 +114,30 @@ pub fn fstype(v: NfsVersion) -> &'static str {
     }
 }
 
-/// mount(2)'s source: `server:path`.
+/// mount(2)'s source: `server:path`, an IPv6 server in brackets
+/// (`[2001:db8::1]:/srv/root`, the form nfs(5) gives for IPv6 servers).
 pub fn source(req: &Request) -> String {
-    format!("{}:{}", req.server, req.path)
+    format!("{}:{}", Host::from(req.server), req.path)
+}
+
+/// The transport netid for the server's family: nfs(5) names `tcp6` and
+/// `udp6` for IPv6, and the kernel refuses a `proto=` whose family is not
+/// the one of `addr=` (fs/nfs/fs_context.c). A user's `tcp`/`udp`
+/// (`proto=`, `mountproto=`) is turned into the IPv6 netid for an IPv6
+/// server, so `nfsroot=[...]:/p,udp` still means UDP.
+fn netid(opt: &str, v6: bool) -> String {
+    if !v6 {
+        return opt.to_string();
+    }
+    match opt {
+        "tcp" => "proto=tcp6".into(),
+        "udp" => "proto=udp6".into(),
+        "proto=tcp" => "proto=tcp6".into(),
+        "proto=udp" => "proto=udp6".into(),
+        "mountproto=tcp" => "mountproto=tcp6".into(),
+        "mountproto=udp" => "mountproto=udp6".into(),
+        o => o.to_string(),
+    }
 }
 
 /// The option's merge key: options that switch the same setting share one
@@ -143,21 +165,28 @@ fn key(opt: &str) -> String {
 /// `vers=` always comes from `version`, never from the user options: the
 /// fallback needs to control it.
 pub fn options(req: &Request, version: NfsVersion) -> String {
+    // `addr=` and `clientaddr=` take the bare address, IPv6 too (nfs(5)).
+    let v6 = req.server.is_ipv6();
     let mut opts: Vec<String> = vec![
         format!("vers={}", vers_str(version)),
         format!("addr={}", req.server),
-        format!("clientaddr={}", req.client),
-        "proto=tcp".into(),
+    ];
+    if let Some(c) = req.client {
+        opts.push(format!("clientaddr={c}"));
+    }
+    opts.extend([
+        netid("proto=tcp", v6),
         "hard".into(),
         "timeo=600".into(),
         "retrans=2".into(),
-    ];
+    ]);
     if version == NfsVersion::V3 {
         // No rpc.statd runs in the initramfs, so NLM locking cannot work.
         opts.push("nolock".into());
     }
     for u in &req.user_options {
-        let u = u.trim();
+        let u = netid(u.trim(), v6);
+        let u = u.as_str();
         if u.is_empty() {
             continue;
         }
@@ -353,19 +382,22 @@ fn mount_error(req: &Request, errno: i32, text: String, tried: &[&str]) -> Error
 }
 
 /// Resolve a server given by address or name through `dns` (the lease's
-/// DNS servers).
-pub fn resolve(host: &Host, dns: &[Ipv4Addr]) -> Result<Ipv4Addr, Error> {
+/// DNS servers; names resolve to IPv4 addresses, A records).
+pub fn resolve(host: &Host, dns: &[Ipv4Addr]) -> Result<IpAddr, Error> {
     match host {
-        Host::Addr(a) => Ok(*a),
+        Host::Addr(a) => Ok(IpAddr::V4(*a)),
+        Host::Addr6(a) => Ok(IpAddr::V6(*a)),
         Host::Name(n) => {
             // A dotted quad typed where a name was expected still works.
-            if let Ok(a) = n.parse() {
-                return Ok(a);
+            if let Ok(a) = n.parse::<Ipv4Addr>() {
+                return Ok(IpAddr::V4(a));
             }
-            super::dns::resolve(n, dns).map_err(|source| Error::Resolve {
-                host: n.clone(),
-                source,
-            })
+            super::dns::resolve(n, dns)
+                .map(IpAddr::V4)
+                .map_err(|source| Error::Resolve {
+                    host: n.clone(),
+                    source,
+                })
         }
     }
 }
@@ -377,9 +409,9 @@ mod tests {
 
     fn req(v: Option<NfsVersion>, user: &[&str]) -> Request {
         Request {
-            server: Ipv4Addr::new(10, 0, 2, 2),
+            server: Ipv4Addr::new(10, 0, 2, 2).into(),
             path: "/srv/root".into(),
-            client: Ipv4Addr::new(10, 0, 2, 15),
+            client: Some(Ipv4Addr::new(10, 0, 2, 15).into()),
             version: v,
             user_options: user.iter().map(|s| s.to_string()).collect(),
             read_only: true,
@@ -429,6 +461,36 @@ mod tests {
         assert!(o.ends_with(",ac,nocto"), "{o}");
         assert!(o.starts_with("vers=4.0,"), "{o}");
         assert_eq!(source(&req(None, &[])), "10.0.2.2:/srv/root");
+    }
+
+    #[test]
+    fn ipv6_server() {
+        let mut r = req(None, &["udp", "mountproto=tcp", "port=2049"]);
+        r.server = "2001:db8::1".parse().unwrap();
+        r.client = Some("2001:db8::10".parse().unwrap());
+        // Bare addresses in addr=/clientaddr=, brackets in the source,
+        // the IPv6 netids (the user's udp becomes udp6).
+        assert_eq!(
+            options(&r, NfsVersion::V3),
+            "vers=3,addr=2001:db8::1,clientaddr=2001:db8::10,proto=udp6,hard,timeo=600,retrans=2,nolock,mountproto=tcp6,port=2049"
+        );
+        assert_eq!(source(&r), "[2001:db8::1]:/srv/root");
+        r.user_options.clear();
+        r.client = None;
+        assert_eq!(
+            options(&r, NfsVersion::V4_2),
+            "vers=4.2,addr=2001:db8::1,proto=tcp6,hard,timeo=600,retrans=2"
+        );
+        let e = mount_error(&r, libc::ENOENT, "x".into(), &["4.2"]);
+        assert!(
+            e.to_string()
+                .starts_with("nfs root [2001:db8::1]:/srv/root: no such export"),
+            "{e}"
+        );
+        assert_eq!(
+            resolve(&Host::Addr6("fd00::2".parse().unwrap()), &[]).unwrap(),
+            "fd00::2".parse::<IpAddr>().unwrap()
+        );
     }
 
     #[test]
@@ -563,7 +625,7 @@ mod tests {
     fn resolve_literal() {
         assert_eq!(
             resolve(&Host::Name("10.1.2.3".into()), &[]).unwrap(),
-            Ipv4Addr::new(10, 1, 2, 3)
+            IpAddr::V4(Ipv4Addr::new(10, 1, 2, 3))
         );
         assert!(matches!(
             resolve(&Host::Name("nfs.lan".into()), &[]),

@@ -23,7 +23,7 @@ use super::{attach, genl, Export, HELPER_ARGV0};
 use crate::netlink::genl::{events, Event};
 use crate::sys::genl::GenlSocket;
 use crate::util::{Backoff, Jitter, Rng};
-use std::net::{Ipv4Addr, SocketAddrV4, TcpStream};
+use std::net::{IpAddr, SocketAddr, TcpStream};
 use std::os::fd::{AsFd, AsRawFd};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -107,7 +107,7 @@ pub fn main(args: &[String]) -> i32 {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Watch {
     /// The server.
-    pub server: Ipv4Addr,
+    pub server: IpAddr,
     /// Its port.
     pub port: u16,
     /// The export name.
@@ -171,8 +171,8 @@ impl Watch {
             return Ok(());
         }
         Err(format!(
-            "nbd server {}:{} export \"{}\" now has {} bytes, but /dev/nbd{} was attached with {} bytes: not handing it over (the data would not match)",
-            self.server, self.port, self.export, e.size, self.index, self.size
+            "nbd server {} export \"{}\" now has {} bytes, but /dev/nbd{} was attached with {} bytes: not handing it over (the data would not match)",
+            SocketAddr::new(self.server, self.port), self.export, e.size, self.index, self.size
         ))
     }
 }
@@ -277,8 +277,8 @@ impl From<String> for Failed {
 }
 
 fn reconnect(w: &Watch) -> Result<(), Failed> {
-    let addr = SocketAddrV4::new(w.server, w.port);
-    let s = TcpStream::connect_timeout(&addr.into(), Duration::from_secs(5))
+    let addr = SocketAddr::new(w.server, w.port);
+    let s = TcpStream::connect_timeout(&addr, Duration::from_secs(5))
         .map_err(|e| format!("nbd server {addr}: {e}"))?;
     let deadline = Instant::now() + Duration::from_secs(10);
     let (s, e) =
@@ -331,9 +331,8 @@ fn watch(sock: GenlSocket, w: &Watch) -> i32 {
         }
         let mut outage = Outage::new(Instant::now(), w.give_up);
         crate::warn!(
-            "{dev}: connection to nbd server {}:{} lost; reconnecting (I/O waits{})",
-            w.server,
-            w.port,
+            "{dev}: connection to nbd server {} lost; reconnecting (I/O waits{})",
+            SocketAddr::new(w.server, w.port),
             w.give_up
                 .map(|g| format!(", fails after {} s", g.as_secs()))
                 .unwrap_or_default()
@@ -342,9 +341,8 @@ fn watch(sock: GenlSocket, w: &Watch) -> i32 {
             match reconnect(w) {
                 Ok(()) => {
                     crate::info!(
-                        "{dev}: reconnected to {}:{} after {:.1} s",
-                        w.server,
-                        w.port,
+                        "{dev}: reconnected to {} after {:.1} s",
+                        SocketAddr::new(w.server, w.port),
                         outage.down_for(Instant::now()).as_secs_f32()
                     );
                     // LINK_DEAD events queued during the outage are stale.
@@ -367,9 +365,8 @@ fn watch(sock: GenlSocket, w: &Watch) -> i32 {
                         }
                         Next::GiveUp => {
                             crate::error!(
-                                "{dev}: no connection to nbd server {}:{} for {} s (netroot.nbd.give-up): disconnecting, I/O on it now fails",
-                                w.server,
-                                w.port,
+                                "{dev}: no connection to nbd server {} for {} s (netroot.nbd.give-up): disconnecting, I/O on it now fails",
+                                SocketAddr::new(w.server, w.port),
                                 outage.down_for(now).as_secs()
                             );
                             if let Err(e) = attach::disconnect(w.index) {
@@ -387,10 +384,11 @@ fn watch(sock: GenlSocket, w: &Watch) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::net::Ipv4Addr;
 
     fn watch() -> Watch {
         Watch {
-            server: Ipv4Addr::new(10, 0, 2, 2),
+            server: Ipv4Addr::new(10, 0, 2, 2).into(),
             port: 10809,
             export: "arch root".into(),
             index: 0,

@@ -7,7 +7,7 @@
 //! Kernel interface: include/uapi/linux/nbd.h and nbd-netlink.h.
 
 use std::io::{Read, Write};
-use std::net::{Ipv4Addr, SocketAddrV4, TcpStream};
+use std::net::{IpAddr, SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -22,20 +22,20 @@ pub use handshake::{Export, Handshake};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
     /// TCP connect failed until the deadline.
-    #[error("nbd server {server}:{port}: server not answering ({reason})")]
+    #[error("nbd server {}: server not answering ({reason})", SocketAddr::new(*.server, *.port))]
     Connect {
         /// Server.
-        server: Ipv4Addr,
+        server: IpAddr,
         /// Port.
         port: u16,
         /// The OS error text.
         reason: String,
     },
     /// The handshake failed.
-    #[error("nbd server {server}:{port}, export \"{export}\": {source}")]
+    #[error("nbd server {}, export \"{export}\": {source}", SocketAddr::new(*.server, *.port))]
     Handshake {
         /// Server.
-        server: Ipv4Addr,
+        server: IpAddr,
         /// Port.
         port: u16,
         /// Export name.
@@ -76,8 +76,8 @@ pub enum Error {
 /// What to attach and mount.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
-    /// Server address.
-    pub server: Ipv4Addr,
+    /// Server address (IPv4, or IPv6 from `root=nbd:[2001:db8::1]:...`).
+    pub server: IpAddr,
     /// TCP port.
     pub port: u16,
     /// Export name.
@@ -123,18 +123,19 @@ pub const HELPER_ARGV0: &str = "@netroot-nbd";
 /// Connect over TCP and run the handshake until the deadline, retrying the
 /// connection with backoff. Returns the stream in transmission phase.
 pub fn connect(
-    server: Ipv4Addr,
+    server: impl Into<IpAddr>,
     port: u16,
     export: &str,
     deadline: Instant,
 ) -> Result<(TcpStream, Export), Error> {
-    let addr = SocketAddrV4::new(server, port);
+    let server = server.into();
+    let addr = SocketAddr::new(server, port);
     let mut round = 0u32;
     let mut rng = super::dns::jitter_seed() | 1;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         let attempt = TcpStream::connect_timeout(
-            &addr.into(),
+            &addr,
             left.max(Duration::from_millis(100))
                 .min(Duration::from_secs(10)),
         );
@@ -166,7 +167,7 @@ pub fn connect(
 /// Run the handshake on a connected stream.
 pub fn negotiate(
     mut s: TcpStream,
-    server: Ipv4Addr,
+    server: IpAddr,
     port: u16,
     export: &str,
     deadline: Instant,
@@ -204,7 +205,8 @@ pub fn negotiate(
                 }
                 let _ = s.set_read_timeout(None);
                 crate::info!(
-                    "nbd {server}:{port} export \"{export}\": {} bytes, flags {:#06x}, block size {}",
+                    "nbd {} export \"{export}\": {} bytes, flags {:#06x}, block size {}",
+                    SocketAddr::new(server, port),
                     e.size,
                     e.flags,
                     e.kernel_block_size()
