@@ -239,6 +239,7 @@ impl Plan6 {
                 addr: a.addr,
                 prefix_len: a.prefix_len,
                 nodad: a.nodad,
+                optimistic: false,
                 lifetimes: a.lifetimes,
             })
             .collect();
@@ -547,6 +548,15 @@ pub fn execute(
         }
     }
 
+    if plan.v6.as_ref().is_some_and(|v| v.mode == Mode6::Static) {
+        // A static address is the whole IPv6 configuration: router
+        // advertisements would add addresses and routes beside it (the
+        // kernel's own SLAAC) that the command line did not ask for.
+        let knob = format!("/proc/sys/net/ipv6/conf/{}/accept_ra", plan.iface);
+        if let Err(e) = std::fs::write(&knob, "0") {
+            crate::warn!("{knob}: {e}");
+        }
+    }
     for req in plan.requests() {
         let op = match req {
             Request::NewAddress { .. } => "add address",
@@ -845,6 +855,7 @@ mod tests {
                     addr: "2001:db8::10".parse().unwrap(),
                     prefix_len: 64,
                     nodad: true,
+                    optimistic: false,
                     lifetimes: None,
                 },
                 Request::NewRoute6 {

@@ -275,7 +275,7 @@ impl Rtnl {
                     Reply::Error(errno) => {
                         return Err(req_err(io::Error::from_raw_os_error(errno)))
                     }
-                    Reply::Other(_) => {}
+                    Reply::Other(_) | Reply::Addr6(_) => {}
                 }
             }
         }

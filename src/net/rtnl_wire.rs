@@ -45,6 +45,8 @@ pub const RTM_GETLINK: u16 = 18;
 pub const RTM_SETLINK: u16 = 19;
 /// `RTM_NEWADDR`: add an address.
 pub const RTM_NEWADDR: u16 = 20;
+/// `RTM_GETADDR`: ask for addresses.
+pub const RTM_GETADDR: u16 = 22;
 /// `RTM_NEWROUTE`: add a route.
 pub const RTM_NEWROUTE: u16 = 24;
 
@@ -82,6 +84,8 @@ pub const AF_INET6: u8 = 10;
 /// `IFA_F_NODAD` (`ifa_flags`): no duplicate address detection, the
 /// address is usable at once instead of tentative.
 pub const IFA_F_NODAD: u8 = 0x02;
+/// `IFA_F_OPTIMISTIC` (`ifa_flags`): Optimistic DAD (RFC 4429).
+pub const IFA_F_OPTIMISTIC: u8 = 0x04;
 /// `IFA_CACHEINFO`: `struct ifa_cacheinfo` (preferred and valid lifetime
 /// in seconds, then two timestamps the kernel fills in).
 pub const IFA_CACHEINFO: u16 = 6;
@@ -155,6 +159,12 @@ pub const IFA_ADDRESS: u16 = 1;
 pub const IFA_LOCAL: u16 = 2;
 /// `IFA_BROADCAST`: the broadcast address.
 pub const IFA_BROADCAST: u16 = 4;
+/// `IFA_FLAGS`: u32, the full `IFA_F_*` flags (`ifa_flags` holds 8 bits).
+pub const IFA_FLAGS: u16 = 8;
+/// `IFA_F_DADFAILED`: duplicate address detection found the address in use.
+pub const IFA_F_DADFAILED: u32 = 0x08;
+/// `IFA_F_TENTATIVE`: duplicate address detection still runs.
+pub const IFA_F_TENTATIVE: u32 = 0x40;
 
 // ---------------------------------------------------------------- encoding
 
@@ -196,6 +206,9 @@ pub enum Request {
         prefix_len: u8,
         /// `IFA_F_NODAD`.
         nodad: bool,
+        /// `IFA_F_OPTIMISTIC`: usable while DAD runs (RFC 4429; the kernel
+        /// honours it when the interface's `optimistic_dad` is set).
+        optimistic: bool,
         /// Preferred and valid lifetime in seconds (`IFA_CACHEINFO`);
         /// None: infinite (a static address).
         lifetimes: Option<(u32, u32)>,
@@ -234,6 +247,8 @@ pub enum Request {
         /// `rtm_protocol` (`RTPROT_*`).
         protocol: u8,
     },
+    /// `RTM_GETADDR` with `NLM_F_DUMP` for `AF_INET6`: every IPv6 address.
+    DumpAddrs6,
 }
 
 impl Request {
@@ -242,7 +257,7 @@ impl Request {
     /// `netroot net` again converges instead of failing with `EEXIST`.
     pub fn flags(&self) -> u16 {
         match self {
-            Request::DumpLinks => NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP,
+            Request::DumpLinks | Request::DumpAddrs6 => NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP,
             Request::SetLink { .. } => NLM_F_REQUEST | NLM_F_ACK,
             Request::NewAddress { .. }
             | Request::NewRoute { .. }
@@ -299,9 +314,11 @@ impl Request {
                 addr,
                 prefix_len,
                 nodad,
+                optimistic,
                 lifetimes,
             } => {
-                let flags = if nodad { IFA_F_NODAD } else { 0 };
+                let flags = if nodad { IFA_F_NODAD } else { 0 }
+                    | if optimistic { IFA_F_OPTIMISTIC } else { 0 };
                 buf.extend_from_slice(&[AF_INET6, prefix_len, flags, RT_SCOPE_UNIVERSE]);
                 buf.extend_from_slice(&index.to_ne_bytes());
                 push_attr(&mut buf, IFA_LOCAL, &addr.octets());
@@ -362,6 +379,10 @@ impl Request {
                     },
                 );
                 RTM_NEWROUTE
+            }
+            Request::DumpAddrs6 => {
+                buf.extend_from_slice(&[AF_INET6, 0, 0, 0, 0, 0, 0, 0]);
+                RTM_GETADDR
             }
         };
         finish(buf, kind, self.flags(), seq)
@@ -657,6 +678,46 @@ pub fn parse_link(payload: &[u8]) -> Result<LinkMsg, Error> {
     Ok(link)
 }
 
+/// An IPv6 address as an `RTM_NEWADDR` message (dump entry or event)
+/// describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddrMsg {
+    /// `ifa_index`.
+    pub index: u32,
+    /// `ifa_prefixlen`.
+    pub prefix_len: u8,
+    /// `IFA_FLAGS` when present, else `ifa_flags`.
+    pub flags: u32,
+    /// `IFA_ADDRESS` (or `IFA_LOCAL`).
+    pub addr: std::net::Ipv6Addr,
+}
+
+/// Parse the payload of an `RTM_NEWADDR` message for `AF_INET6`: `struct
+/// ifaddrmsg` and its attributes. None for another family, a short
+/// payload or no 16-byte address.
+pub fn parse_addr6(payload: &[u8]) -> Option<AddrMsg> {
+    let head = payload.get(..IFADDRMSG_LEN)?;
+    if head[0] != AF_INET6 {
+        return None;
+    }
+    let mut flags = u32::from(head[2]);
+    let mut addr = None;
+    for (kind, data) in attrs(payload.get(IFADDRMSG_LEN..)?) {
+        match (kind, <[u8; 16]>::try_from(data)) {
+            (IFA_ADDRESS, Ok(a)) => addr = Some(std::net::Ipv6Addr::from(a)),
+            (IFA_LOCAL, Ok(a)) if addr.is_none() => addr = Some(std::net::Ipv6Addr::from(a)),
+            (IFA_FLAGS, _) => flags = u32_at(data, 0).unwrap_or(flags),
+            _ => {}
+        }
+    }
+    Some(AddrMsg {
+        index: u32_at(head, 4)?,
+        prefix_len: head[1],
+        flags,
+        addr: addr?,
+    })
+}
+
 /// What one received message means to a requester or a watcher.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reply {
@@ -669,6 +730,8 @@ pub enum Reply {
     Done,
     /// `RTM_NEWLINK`: a dump entry or event.
     Link(LinkMsg),
+    /// `RTM_NEWADDR` for an IPv6 address: a dump entry or event.
+    Addr6(AddrMsg),
     /// Anything else (`NLMSG_NOOP`, `RTM_DELLINK`, ...): ignore.
     Other(u16),
 }
@@ -684,6 +747,7 @@ pub fn parse(msg: &Message<'_>) -> Result<Reply, Error> {
     match msg.kind {
         NLMSG_DONE => Ok(Reply::Done),
         RTM_NEWLINK => parse_link(msg.payload).map(Reply::Link),
+        RTM_NEWADDR => Ok(parse_addr6(msg.payload).map_or(Reply::Other(RTM_NEWADDR), Reply::Addr6)),
         other => Ok(Reply::Other(other)),
     }
 }
@@ -738,6 +802,44 @@ mod tests {
     // Byte-exact layouts, written out by hand for a little-endian host
     // (x86_64, the only target): nlmsghdr, then the family header, then
     // rtattrs {len, type, data, pad}.
+
+    #[test]
+    #[cfg(target_endian = "little")]
+    fn ipv6_address_dump_bytes() {
+        let d = Request::DumpAddrs6.encode(2);
+        assert_eq!(&d[4..8], &[22, 0, 0x05, 0x03]);
+        assert_eq!(d[16], AF_INET6);
+    }
+
+    #[test]
+    fn ipv6_address_events() {
+        let a: std::net::Ipv6Addr = "fe80::ff:fe00:1".parse().unwrap();
+        let mut p = vec![AF_INET6, 64, 0x40, RT_SCOPE_LINK];
+        p.extend_from_slice(&7u32.to_ne_bytes());
+        p.extend(attr(IFA_ADDRESS, &a.octets()));
+        p.extend(attr(IFA_FLAGS, &(IFA_F_TENTATIVE | 0x80).to_ne_bytes()));
+        let dg = nlmsg(RTM_NEWADDR, 0, 0, &p);
+        let got: Vec<_> = replies(&dg).collect();
+        assert_eq!(
+            got,
+            vec![(
+                0,
+                Reply::Addr6(AddrMsg {
+                    index: 7,
+                    prefix_len: 64,
+                    flags: IFA_F_TENTATIVE | 0x80,
+                    addr: a,
+                })
+            )]
+        );
+        // IPv4, short, or without an address: not an IPv6 address.
+        p[0] = AF_INET;
+        assert_eq!(parse_addr6(&p), None);
+        assert_eq!(parse_addr6(&p[..5]), None);
+        let mut bare = vec![AF_INET6, 64, 0, 0];
+        bare.extend_from_slice(&7u32.to_ne_bytes());
+        assert_eq!(parse_addr6(&bare), None);
+    }
 
     #[test]
     #[cfg(target_endian = "little")]
