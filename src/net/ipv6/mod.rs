@@ -9,6 +9,10 @@
 use std::net::Ipv6Addr;
 use std::time::Duration;
 
+pub mod dhcpv6;
+pub mod machine;
+pub mod ra;
+
 /// How an interface gets its IPv6 configuration (dracut.cmdline(7)'s
 /// `ip=<iface>:<method>` values).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
