@@ -7,12 +7,9 @@
 //! missing.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
 
-use std::fs::File;
 use std::net::Ipv4Addr;
-use std::os::fd::AsFd;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::process::Child;
+use std::sync::atomic::Ordering;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -21,29 +18,12 @@ use dhcproto::{Decodable, Decoder, Encodable, Encoder};
 use netroot::net::dhcp::driver::{self, Iface, Params, Stats};
 use netroot::net::dhcp::Lease;
 
-static COUNTER: AtomicU32 = AtomicU32::new(0);
-
-fn skip_reason() -> Option<String> {
-    if !rustix::process::geteuid().is_root() {
-        return Some("not root".into());
-    }
-    for tool in ["ip", "dnsmasq"] {
-        let found = std::env::var_os("PATH")
-            .map(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()))
-            .unwrap_or(false)
-            || ["/usr/sbin", "/sbin"]
-                .iter()
-                .any(|d| std::path::Path::new(d).join(tool).is_file());
-        if !found {
-            return Some(format!("{tool} not installed"));
-        }
-    }
-    None
-}
+mod common;
+use common::{enter_netns, ip, ip_out};
 
 macro_rules! require_lab {
     () => {
-        if let Some(why) = skip_reason() {
+        if let Some(why) = common::skip_reason(&["ip", "dnsmasq"]) {
             eprintln!("skipped: {why}");
             return;
         }
@@ -52,53 +32,26 @@ macro_rules! require_lab {
     };
 }
 
-fn ip(args: &[&str]) {
-    let st = Command::new("ip").args(args).status().expect("run ip");
-    assert!(st.success(), "ip {args:?} failed");
-}
-
-fn ip_out(args: &[&str]) -> String {
-    let out = Command::new("ip").args(args).output().expect("run ip");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 /// Two namespaces: `srv` (dnsmasq on `s0`, 10.78.N.1/24) and `cli` (`c0`,
 /// the other end, no address). Torn down on drop, even after a panic.
 struct Lab {
-    srv: String,
-    cli: String,
-    dir: PathBuf,
+    pair: common::Pair,
     dnsmasq: Mutex<Option<Child>>,
+}
+
+impl std::ops::Deref for Lab {
+    type Target = common::Pair;
+    fn deref(&self) -> &common::Pair {
+        &self.pair
+    }
 }
 
 impl Lab {
     fn new() -> Lab {
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let tag = format!("{}-{n}", std::process::id());
         let lab = Lab {
-            srv: format!("nrt-dhcp-s-{tag}"),
-            cli: format!("nrt-dhcp-c-{tag}"),
-            dir: std::env::temp_dir().join(format!("nrt-dhcp-{tag}")),
+            pair: common::Pair::new("dhcp", Some(&["addr", "add", "10.78.0.1/24", "dev", "s0"])),
             dnsmasq: Mutex::new(None),
         };
-        std::fs::create_dir_all(&lab.dir).unwrap();
-        ip(&["netns", "add", &lab.srv]);
-        ip(&["netns", "add", &lab.cli]);
-        ip(&[
-            "-n", &lab.srv, "link", "add", "s0", "type", "veth", "peer", "name", "c0", "netns",
-            &lab.cli,
-        ]);
-        ip(&["-n", &lab.srv, "addr", "add", "10.78.0.1/24", "dev", "s0"]);
-        ip(&["-n", &lab.srv, "link", "set", "s0", "up"]);
-        ip(&[
-            "-n",
-            &lab.cli,
-            "link",
-            "set",
-            "c0",
-            "address",
-            "02:00:00:00:01:01",
-        ]);
         ip(&["-n", &lab.cli, "link", "set", "c0", "up"]);
         // Both ends operationally up (the kernel's linkwatch has activated
         // their transmit queues): a packet sent before is dropped.
@@ -136,38 +89,16 @@ impl Lab {
     }
 
     fn start_dnsmasq(&self, extra: &[&str]) {
-        let dir = self.dir.display().to_string();
-        let child = Command::new("ip")
-            .args([
-                "netns",
-                "exec",
-                &self.srv,
-                "dnsmasq",
-                "--keep-in-foreground",
-            ])
-            .args([
-                "--conf-file=/dev/null",
-                "--port=0",
-                "--bind-interfaces",
-                "--interface=s0",
-                "--except-interface=lo",
-                "--user=root",
-                "--group=root",
-                "--dhcp-range=10.78.0.50,10.78.0.99,255.255.255.0,1h",
-                "--dhcp-option=3,10.78.0.1",
-                "--dhcp-option=17,10.78.0.1:/srv/root",
-                "--log-dhcp",
-                // dnsmasq pings an address before offering it and waits up
-                // to 3 s for an answer; that is server time, not ours.
-                "--no-ping",
-            ])
-            .arg(format!("--dhcp-leasefile={dir}/leases"))
-            .arg(format!("--pid-file={dir}/pid"))
-            .arg(format!("--log-facility={dir}/dnsmasq.log"))
-            .args(extra)
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("spawn dnsmasq");
+        let mut opts = vec![
+            "--dhcp-range=10.78.0.50,10.78.0.99,255.255.255.0,1h",
+            "--dhcp-option=3,10.78.0.1",
+            "--dhcp-option=17,10.78.0.1:/srv/root",
+            // dnsmasq pings an address before offering it and waits up
+            // to 3 s for an answer; that is server time, not ours.
+            "--no-ping",
+        ];
+        opts.extend_from_slice(extra);
+        let child = common::dnsmasq(&self.srv, "s0", &self.dir, &opts);
         *self.dnsmasq.lock().unwrap() = Some(child);
         // Ready once it logs that its DHCP socket is bound.
         let t = Instant::now();
@@ -186,23 +117,14 @@ impl Lab {
         names: &[&str],
         params: &Params,
     ) -> (Result<(usize, Lease), driver::Error>, Stats) {
-        let ns = format!("/var/run/netns/{}", self.cli);
         std::thread::scope(|s| {
             s.spawn(|| {
-                let f = File::open(&ns).expect("open netns");
-                rustix::thread::move_into_link_name_space(
-                    f.as_fd(),
-                    Some(rustix::thread::LinkNameSpaceType::Network),
-                )
-                .expect("setns");
-                let sock = std::net::UdpSocket::bind("127.0.0.1:0")
-                    .or_else(|_| std::net::UdpSocket::bind("0.0.0.0:0"))
-                    .expect("a socket for SIOCGIFINDEX");
+                enter_netns(&self.cli);
                 let ifaces: Vec<Iface> = names
                     .iter()
                     .map(|n| Iface {
                         name: n.to_string(),
-                        index: rustix::net::netdevice::name_to_index(&sock, n).expect("ifindex"),
+                        index: common::ifindex(n),
                         mac: mac_of(n),
                     })
                     .collect();
@@ -228,10 +150,6 @@ impl Drop for Lab {
             let _ = c.kill();
             let _ = c.wait();
         }
-        for ns in [&self.srv, &self.cli] {
-            let _ = Command::new("ip").args(["netns", "del", ns]).status();
-        }
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
@@ -384,15 +302,6 @@ fn late_server_is_found_by_retransmission() {
 }
 
 // --- a hostile server ---------------------------------------------------------
-
-fn enter_netns(name: &str) {
-    let f = File::open(format!("/var/run/netns/{name}")).expect("open netns");
-    rustix::thread::move_into_link_name_space(
-        f.as_fd(),
-        Some(rustix::thread::LinkNameSpaceType::Network),
-    )
-    .expect("setns");
-}
 
 /// A reply to `req` of type `kind`, with `raw` option bytes appended as is.
 fn hostile_reply(req: &v4::Message, kind: MessageType, raw: &[u8]) -> Vec<u8> {

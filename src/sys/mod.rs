@@ -4,8 +4,10 @@
 
 pub mod fs;
 pub mod genl;
+pub mod icmp6;
 pub mod init;
 pub mod loopdev;
+pub mod msg;
 pub mod netlink;
 pub mod packet;
 pub mod time;

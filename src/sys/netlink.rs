@@ -15,6 +15,8 @@ use rustix::net::{SocketFlags, SocketType};
 
 /// `RTMGRP_LINK` (rtnetlink(7)): link state change notifications.
 pub const RTMGRP_LINK: u32 = 1;
+/// `RTMGRP_IPV6_IFADDR` (rtnetlink(7)): IPv6 address notifications.
+pub const RTMGRP_IPV6_IFADDR: u32 = 0x100;
 
 /// Receive buffer size. The kernel caps one dump datagram at 32 KiB
 /// (`NLMSG_GOODSIZE` is at most that); 64 KiB leaves room.

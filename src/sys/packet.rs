@@ -116,50 +116,20 @@ impl PacketSocket {
     /// Receive one packet into `buf`; None when nothing is queued. Longer
     /// packets are truncated to `buf` (and then fail the IP length check).
     pub fn recv(&self, buf: &mut [u8]) -> io::Result<Option<Received>> {
-        // Room for one cmsg carrying tpacket_auxdata (and some slack).
-        let mut control = [0u64; 16];
-        let mut iov = libc::iovec {
-            iov_base: buf.as_mut_ptr().cast(),
-            iov_len: buf.len(),
+        let Some(m) = super::msg::recv(self.sock.as_fd(), buf)? else {
+            return Ok(None);
         };
-        // SAFETY: an all-zero msghdr is a valid "no name, no iov" header.
-        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-        msg.msg_iov = &mut iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = control.as_mut_ptr().cast();
-        msg.msg_controllen = std::mem::size_of_val(&control) as _;
-        // SAFETY: msg points to a live iovec over `buf` and a live control
-        // buffer, both of the lengths given; the kernel writes within them.
-        let n = unsafe { libc::recvmsg(self.sock.as_raw_fd(), &mut msg, libc::MSG_DONTWAIT) };
-        if n < 0 {
-            let e = io::Error::last_os_error();
-            return match e.kind() {
-                io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted => Ok(None),
-                _ => Err(e),
-            };
-        }
-        let mut checksum_pending = false;
-        // SAFETY: msg was filled by recvmsg; the CMSG_* macros walk the
-        // control buffer within msg_controllen, and the auxdata cmsg's data
-        // is a tpacket_auxdata (read unaligned to be safe).
-        unsafe {
-            let mut c = libc::CMSG_FIRSTHDR(&msg);
-            while !c.is_null() {
-                if (*c).cmsg_level == libc::SOL_PACKET
-                    && (*c).cmsg_type == libc::PACKET_AUXDATA
-                    && (*c).cmsg_len as usize
-                        >= libc::CMSG_LEN(std::mem::size_of::<libc::tpacket_auxdata>() as u32)
-                            as usize
-                {
-                    let aux: libc::tpacket_auxdata =
-                        std::ptr::read_unaligned(libc::CMSG_DATA(c).cast());
-                    checksum_pending = aux.tp_status & libc::TP_STATUS_CSUMNOTREADY != 0;
-                }
-                c = libc::CMSG_NXTHDR(&msg, c);
-            }
-        }
+        // struct tpacket_auxdata starts with tp_status (u32).
+        let checksum_pending = m.control.iter().any(|(level, kind, data)| {
+            *level == libc::SOL_PACKET
+                && *kind == libc::PACKET_AUXDATA
+                && data.len() >= std::mem::size_of::<libc::tpacket_auxdata>()
+                && u32::from_ne_bytes([data[0], data[1], data[2], data[3]])
+                    & libc::TP_STATUS_CSUMNOTREADY
+                    != 0
+        });
         Ok(Some(Received {
-            len: n as usize,
+            len: m.len,
             checksum_pending,
         }))
     }

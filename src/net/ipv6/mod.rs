@@ -10,6 +10,7 @@ use std::net::Ipv6Addr;
 use std::time::Duration;
 
 pub mod dhcpv6;
+pub mod driver;
 pub mod machine;
 pub mod ra;
 
