@@ -1081,6 +1081,135 @@ fn static_ip_without_dhcp_traffic() {
     }
 }
 
+/// dnsmasq on srv0 with DHCPv4 and IPv6 (router advertisements, and the
+/// `v6range` form of `--dhcp-range`), v6 DNS fd00:77::53; then `netroot
+/// net --cmdline <cmdline>` in the client namespace, which must succeed.
+/// Returns the client namespace, the run and dnsmasq's log.
+fn v6_run(lab: &mut Lab, v6range: &str, cmdline: &str) -> (String, Run, String) {
+    let c = lab.ns("c");
+    let s = lab.ns("s");
+    lab.veth(&c, "eth0", MAC0, &s, "srv0", "10.77.6.1/24");
+    sh(&[
+        "ip",
+        "-n",
+        &s,
+        "-6",
+        "addr",
+        "add",
+        "fd00:77::1/64",
+        "dev",
+        "srv0",
+        "nodad",
+    ]);
+    let range = format!("--dhcp-range={v6range}");
+    let log = lab.dnsmasq(
+        &s,
+        "srv0",
+        &[
+            "--dhcp-range=10.77.6.50,10.77.6.50,255.255.255.0,1h",
+            "--enable-ra",
+            &range,
+            "--dhcp-option=option6:dns-server,[fd00:77::53]",
+            "--dhcp-option=option6:domain-search,lab.example",
+        ],
+        None,
+    );
+    let run = lab.netroot(&c, cmdline);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let log = std::fs::read_to_string(log).unwrap();
+    (c, run, log)
+}
+
+/// `ip=eth0:dhcp,dhcp6`: DHCPv4 and stateful DHCPv6 on one interface; the
+/// v6 address, route and name server reach the kernel, resolv.conf and the
+/// hand-over file.
+#[test]
+fn dual_stack_dhcp_and_dhcp6() {
+    let mut lab = lab_or_skip!("dual");
+    let (c, run, log) = v6_run(
+        &mut lab,
+        "fd00:77::100,fd00:77::1ff,64,1h",
+        "ip=eth0:dhcp,dhcp6 netroot.timeout=20",
+    );
+    assert!(
+        run.stdout.starts_with("eth0: 10.77.6.50/24"),
+        "{}",
+        run.stdout
+    );
+    let addr = lab.ip(
+        &c,
+        &["-6", "-o", "addr", "show", "dev", "eth0", "scope", "global"],
+    );
+    let got = addr
+        .split_whitespace()
+        .nth(3)
+        .and_then(|a| a.strip_suffix("/64"))
+        .unwrap_or_else(|| panic!("no /64 address: {addr}"))
+        .to_string();
+    assert!(got.starts_with("fd00:77::1"), "{got}");
+    assert!(
+        run.stdout.contains(&format!(", {got}/64")),
+        "{}",
+        run.stdout
+    );
+    let route = lab.ip(&c, &["-6", "route", "show", "default"]);
+    assert!(route.contains("dev eth0 proto ra"), "{route}");
+    let conf = lab.file("run/net-eth0.conf");
+    assert!(conf.contains("IPV4ADDR='10.77.6.50'"), "{conf}");
+    assert!(
+        conf.contains(&format!(
+            "IPV6PROTO='dhcp6'\nIPV6ADDR='{got}'\nIPV6NETMASK='64'"
+        )),
+        "{conf}"
+    );
+    assert!(conf.contains("IPV6DNS0='fd00:77::53'"), "{conf}");
+    let resolv = lab.file("etc/resolv.conf");
+    assert!(resolv.contains("nameserver fd00:77::53"), "{resolv}");
+    // Rapid commit: one Solicit, one Reply.
+    assert_eq!(count(&log, "DHCPSOLICIT(srv0)"), 1, "{log}");
+    assert_eq!(count(&log, "DHCPREPLY(srv0)"), 1, "{log}");
+    assert_eq!(count(&log, "DHCPREQUEST(srv0)"), 1, "{log}"); // DHCPv4's
+}
+
+/// `ip=eth0:auto6` alone: SLAAC from the advertisement, no IPv4, no DHCP.
+#[test]
+fn ipv6_only_slaac() {
+    let mut lab = lab_or_skip!("auto6");
+    let (c, run, log) = v6_run(
+        &mut lab,
+        "fd00:77::,ra-only,64",
+        "ip=eth0:auto6 netroot.timeout=20",
+    );
+    assert!(
+        run.stdout
+            .starts_with("eth0: no IPv4, fd00:77::ff:fe77:110/64"),
+        "{}",
+        run.stdout
+    );
+    let addr = lab.ip(
+        &c,
+        &["-6", "-o", "addr", "show", "dev", "eth0", "scope", "global"],
+    );
+    assert!(addr.contains("inet6 fd00:77::ff:fe77:110/64"), "{addr}");
+    assert_eq!(
+        addr.lines().count(),
+        1,
+        "the kernel made none of its own: {addr}"
+    );
+    assert!(lab
+        .ip(&c, &["-4", "addr", "show", "dev", "eth0"])
+        .trim()
+        .is_empty());
+    let conf = lab.file("run/net-eth0.conf");
+    assert!(
+        conf.contains("IPV6PROTO='auto6'\nIPV6ADDR='fd00:77::ff:fe77:110'"),
+        "{conf}"
+    );
+    for msg in ["DHCPDISCOVER", "DHCPSOLICIT", "DHCPINFORMATION-REQUEST"] {
+        assert_eq!(count(&log, msg), 0, "{log}");
+    }
+}
+
 /// A hostile server: malformed and foreign replies are survived, and the
 /// hostile strings in the written file source as literals, running nothing.
 #[test]

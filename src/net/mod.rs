@@ -113,9 +113,10 @@ pub enum Error {
     /// `ip=...:rarp`.
     #[error("ip=: autoconf method rarp is not supported")]
     Rarp,
-    /// An IPv6 method this build cannot run.
-    #[error("ip=: IPv6 method {0} is not available")]
-    Ipv6Mode(&'static str),
+    /// IPv6 autoconfiguration (`auto6`, `dhcp6`, `either6`) failed; the
+    /// error names the interface.
+    #[error(transparent)]
+    Ipv6(#[from] ipv6::driver::Error),
     /// No interface matches the command line.
     #[error("no candidate interface for {wanted} (interfaces: {seen})")]
     NoInterface {
@@ -386,6 +387,13 @@ pub fn bring_up(cfg: &BootConfig, env: &Env) -> Result<Outcome, Error> {
             usable.push(l);
             continue;
         }
+        // IPv6 autoconfiguration is ours: the kernel's must not start
+        // with the link (ipv6::driver::take_over says why).
+        if ip6.is_some_and(|(m, _)| m != Mode6::Static) {
+            if let Err(e) = ipv6::driver::take_over(&l.name) {
+                crate::warn!("{e}");
+            }
+        }
         // One NIC failing to come up (firmware, driver) must not stop the
         // others from booting the machine.
         match rtnl.set_up(&l) {
@@ -478,7 +486,29 @@ pub fn bring_up(cfg: &BootConfig, env: &Env) -> Result<Outcome, Error> {
     let lease6 = match ip6 {
         None => None,
         Some((Mode6::Static, p)) => Some(static_lease6(p)),
-        Some((m, _)) => return Err(Error::Ipv6Mode(crate::cmdline::ip::mode6_name(m))),
+        Some((mode6, p)) => {
+            crate::timeline::begin("ipv6");
+            let ifc = dhcp::driver::Iface {
+                name: chosen.name.clone(),
+                index: chosen.index,
+                mac: chosen.mac.unwrap_or_default(),
+            };
+            let params = ipv6::driver::Params {
+                mode: mode6,
+                // As DHCPv4: rd.net.timeout.dhcp= from here, else what is
+                // left of netroot.timeout.
+                timeout: cfg.options.timeout_dhcp.unwrap_or_else(|| {
+                    timeout
+                        .saturating_sub(start.elapsed())
+                        .max(Duration::from_secs(1))
+                }),
+                rapid_commit: true,
+            };
+            let mut l6 = ipv6::driver::acquire(&ifc, &params)?;
+            l6.hostname = p.hostname.clone();
+            crate::timeline::end("ipv6");
+            Some(l6)
+        }
     };
 
     let lease = apply::complete(&lease);
@@ -489,7 +519,17 @@ pub fn bring_up(cfg: &BootConfig, env: &Env) -> Result<Outcome, Error> {
             source,
         })?;
     if let (Some((m, _)), Some(l6)) = (ip6, &lease6) {
-        plan.v6 = Some(apply::plan6(&iface, m, l6));
+        // The driver added the dynamic addresses (usable: optimistic or
+        // past DAD) and the route already, without lifetimes (kept until
+        // the booted system takes over: ipv6::driver); the plan adds them
+        // again the same way (create-or-replace changes nothing) and
+        // carries them to the hand-over files and resolv.conf.
+        let mut kept = l6.clone();
+        for a in &mut kept.addrs {
+            a.preferred = None;
+            a.valid = None;
+        }
+        plan.v6 = Some(apply::plan6(&iface, m, &kept));
     }
     if plan.address.is_none() && !plan.v6.as_ref().is_some_and(|v| !v.addresses.is_empty()) {
         return Err(Error::Apply {
