@@ -13,20 +13,7 @@
 # shellcheck source=qemu/lib.sh
 . "$TOP/qemu/lib.sh"
 use_init netroot
-dir="$T_LOGDIR/v6lab"
-mkdir -p "$dir"
-LAB_NS="$dir/netns.pid"
-stop_v6lab() {
-	lab_stop "$dir/ganesha.pid"
-	lab_stop "$LAB_NS"
-}
-trap stop_v6lab EXIT
-# ganesha needs an IPv6 address beyond ::1 to resolve Bind_addr (see
-# t-nfs4-ipv6-static).
-lab_netns_start v6lab "$dir/netns.log" 'ip addr add fd00::99/128 dev lo'
-lab_ganesha_start "$dir" 4 ::1 0 "$BUILD/testroot=/arch" ||
-	fail "ganesha did not start on ::1 (log $dir/ganesha.log)"
-BOOT_ARGS+=(--netns "$LAB_NS")
+ipv6_only_lab
 slaac='fec0::5054:ff:fe12:3456'
 boot_expect "ip=eth0:auto6 nfsroot=[fec0::2]:/arch" \
 	"$ROOT_OK" \
