@@ -175,6 +175,39 @@ seed("net_json", "escapes", '{"proto":"dhcp","address":"10.0.2.15","hostname":"a
      '"root_path":null,"dns":["10.0.2.3"],"routes":[{"destination":"0.0.0.0","prefix_len":0}]}')
 seed("net_json", "nested", "[" * 40 + "]" * 40)
 
+# --- ipv6_ra: router advertisements (format: fuzz_targets/ipv6_ra.rs) --------
+# What the target prefixes: a selector byte (0xff: link-local source, hop
+# limit 255), then the ICMPv6 message; the message the target rebuilds
+# starts after its type and code.
+FD00 = bytes([0xfd, 0, 0, 0x77] + [0] * 12)
+def ra_opts(flags=0xc0, lifetime=1800):
+    prefix = bytes([3, 4, 64, 0xc0]) + struct.pack(">III", 86400, 14400, 0) + FD00
+    rdnss = bytes([25, 3, 0, 0]) + struct.pack(">I", 600) + FD00[:15] + b"\x53"
+    dnssl = bytes([31, 3, 0, 0]) + struct.pack(">I", 600) + b"\x03lab\x07example\x00" + b"\x00" * 3
+    mtu = bytes([5, 1, 0, 0]) + struct.pack(">I", 1500)
+    sll = bytes([1, 1, 2, 0, 0, 0, 0, 1])
+    return bytes([0, 0, 64, flags]) + struct.pack(">H", lifetime) + b"\0" * 8 + sll + mtu + prefix + rdnss + dnssl
+seed("ipv6_ra", "full", b"\xff" + bytes([134, 0]) + ra_opts())
+seed("ipv6_ra", "stateless", b"\xff" + bytes([134, 0]) + ra_opts(0x40))
+seed("ipv6_ra", "no_router", b"\xff" + bytes([134, 0]) + ra_opts(0, 0))
+
+# --- dhcpv6: server messages (format: fuzz_targets/dhcpv6.rs) -----------------
+# Each chunk: length, delay (100 ms), then the message type and the options
+# after the client id the target puts in.
+def o6(code, data):
+    return struct.pack(">HH", code, len(data)) + data
+SERVER_ID = o6(2, bytes([0, 3, 0, 1, 2, 0, 0, 0, 0, 0x99]))
+IA = o6(3, bytes([0, 0, 0, 1]) + b"\0" * 8 + o6(5, FD00[:15] + b"\x50" + struct.pack(">II", 3600, 7200)))
+DNS6 = o6(23, FD00[:15] + b"\x53") + o6(24, b"\x03lab\x07example\x00")
+def chunk6(kind, body, delay=0):
+    m = bytes([kind]) + body
+    return bytes([min(len(m), 255), delay]) + m[:255]
+seed("dhcpv6", "rapid", b"\x03" + chunk6(7, SERVER_ID + IA + o6(14, b"") + DNS6))
+seed("dhcpv6", "advertise_reply", b"\x01" + chunk6(2, SERVER_ID + IA + o6(7, b"\x07"))
+     + chunk6(7, SERVER_ID + IA + DNS6, 2))
+seed("dhcpv6", "information", b"\x00" + chunk6(7, SERVER_ID + DNS6))
+seed("dhcpv6", "refused", b"\x03" + chunk6(7, SERVER_ID + o6(14, b"") + o6(13, b"\x00\x02none")))
+
 for target, files in seeds.items():
     d = os.path.join(OUT, target)
     shutil.rmtree(d, ignore_errors=True)
