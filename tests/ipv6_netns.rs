@@ -330,3 +330,31 @@ fn no_router_is_a_clear_error() {
     );
     assert!(took < Duration::from_secs(6), "{took:?}");
 }
+
+/// Another host already holds the address SLAAC makes: its answer to the
+/// first DAD probe fails the boot with an error naming the interface and
+/// the address, even though the address was usable optimistically.
+#[test]
+fn duplicate_address_is_a_clear_error() {
+    require_lab!();
+    let mut lab = Lab::new();
+    common::ip(&[
+        "-n",
+        &lab.pair.srv,
+        "-6",
+        "addr",
+        "add",
+        &format!("{SLAAC}/64"),
+        "dev",
+        "s0",
+        "nodad",
+    ]);
+    lab.start_dnsmasq(&["--dhcp-range=fd00:77::,ra-only,64"]);
+    let (r, took) = lab.acquire(Mode6::Auto6, true);
+    let e = r.unwrap_err().to_string();
+    assert_eq!(
+        e,
+        format!("{SLAAC} on c0 is in use by another host (duplicate address detection failed)")
+    );
+    assert!(took < Duration::from_secs(5), "{took:?}");
+}

@@ -37,6 +37,13 @@ const RECV_BATCH: usize = 64;
 /// route) once DHCPv6 has bound: the address alone may be enough for a
 /// server on the same link.
 pub const RA_GRACE: Duration = Duration::from_secs(3);
+/// How long an optimistic address is watched before netroot goes on: the
+/// first DAD probe leaves at once (`router_solicitation_delay=0`), and a
+/// host that holds the address answers it within milliseconds on a LAN;
+/// its answer then fails the boot with [`Error::Duplicate`] instead of
+/// leaving an address that the kernel has stopped using. A slower
+/// answer is still found by the kernel (its log names the address).
+pub const DUP_WATCH: Duration = Duration::from_millis(50);
 /// How long an information-request (RA with the O flag) may take before
 /// the boot goes on without its answer: the advertisement already gave the
 /// address and the route, DNS is a bonus.
@@ -165,7 +172,8 @@ pub enum Error {
 /// `IFA_F_OPTIMISTIC`), instead of about a second later each: the address
 /// is made from the MAC or given by a DHCPv6 server, so a collision is
 /// unlikely (the case RFC 4429 §2 is for), and DAD still runs: a
-/// duplicate is still found and reported by the kernel. Measured with
+/// duplicate that answers within [`DUP_WATCH`] fails the boot, a later one
+/// is found and logged by the kernel. Measured with
 /// tests/ipv6_netns.rs, from setting the link up to a usable global
 /// address: 0.8-1.1 s with it (the second of it the kernel's link
 /// readiness, before the link-local address exists), 2.6-3.7 s without.
@@ -656,23 +664,33 @@ impl AddrWatch {
             .send(&Request::DumpAddrs6.encode(1))
             .map_err(sock_err)?;
         let mut seen = None;
+        // An optimistic address: usable, watched for DUP_WATCH more.
+        let mut optimistic: Option<(Ipv6Addr, Instant)> = None;
         loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let bytes = match self.sock.recv(Some(left)).map_err(sock_err)? {
-                Some(b) => b,
-                None => {
-                    return Err(Error::NoAddress {
-                        iface: iface.to_string(),
-                        what: seen.map_or("link-local".to_string(), |a: Ipv6Addr| a.to_string()),
-                        secs,
-                    })
+            let now = Instant::now();
+            let until = optimistic.map_or(deadline, |(_, t)| t.min(deadline));
+            if let Some((addr, _)) = optimistic.filter(|(_, t)| now >= *t) {
+                return Ok((addr, true));
+            }
+            let left = until.saturating_duration_since(now);
+            let Some(bytes) = self.sock.recv(Some(left)).map_err(sock_err)? else {
+                if let Some((addr, _)) = optimistic {
+                    return Ok((addr, true));
                 }
+                return Err(Error::NoAddress {
+                    iface: iface.to_string(),
+                    what: seen.map_or("link-local".to_string(), |a: Ipv6Addr| a.to_string()),
+                    secs,
+                });
             };
             for (_, reply) in wire::replies(bytes) {
                 let Reply::Addr6(a) = reply else { continue };
                 if a.index != index || !want(a.addr) {
                     continue;
                 }
+                // Permanent addresses (ours, and the link-local one) stay
+                // after a failed DAD, marked (net/ipv6/addrconf.c,
+                // addrconf_dad_stop): RTM_NEWADDR with IFA_F_DADFAILED.
                 if a.flags & wire::IFA_F_DADFAILED != 0 {
                     return Err(Error::Duplicate {
                         iface: iface.to_string(),
@@ -682,8 +700,8 @@ impl AddrWatch {
                 if a.flags & wire::IFA_F_TENTATIVE == 0 {
                     return Ok((a.addr, false));
                 }
-                if a.flags & u32::from(wire::IFA_F_OPTIMISTIC) != 0 {
-                    return Ok((a.addr, true));
+                if a.flags & u32::from(wire::IFA_F_OPTIMISTIC) != 0 && optimistic.is_none() {
+                    optimistic = Some((a.addr, Instant::now() + DUP_WATCH));
                 }
                 seen = Some(a.addr);
             }
