@@ -175,7 +175,7 @@ pub enum Error {
 /// duplicate that answers within [`DUP_WATCH`] fails the boot, a later one
 /// is found and logged by the kernel. Measured with
 /// tests/ipv6_netns.rs, from setting the link up to a usable global
-/// address: 0.8-1.1 s with it (the second of it the kernel's link
+/// address: 0.9-1.2 s with it (a second of it the kernel's link
 /// readiness, before the link-local address exists), 2.6-3.7 s without.
 /// `use_optimistic` also makes the kernel announce an optimistic address
 /// at once (RTM_NEWADDR), not only when its DAD ends. A kernel without
