@@ -77,30 +77,71 @@ pub(crate) fn root_module_plan(
     Ok(tree.plan(&wanted, &[])?)
 }
 
-/// Coldplug the NIC and bus drivers (the network phase needs them) and
-/// return the root's module plan, to load while or after the network comes up.
-pub(super) fn start_modules(cfg: &BootConfig) -> Result<Option<crate::kmod::Plan>, BootError> {
+/// What [`start_modules`] leaves running: the image's module tree (parsed
+/// once, for the watchdog's modules later) and the root's modules loading.
+pub(crate) struct Started {
+    /// modules.dep/alias/softdep/builtin of the image, with what is loaded.
+    pub tree: crate::kmod::Tree,
+    /// The root's modules (NFS or NBD chain, file systems), loading.
+    pub root: crate::kmod::Handle,
+}
+
+/// Start loading the root's modules in the background, then coldplug the
+/// NIC and bus drivers (the network phase needs them) and load the
+/// bond=/bridge=/vlan= modules.
+///
+/// The root's modules start first, beside the NIC drivers rather than after
+/// them: the drivers' probes wait for the device (a virtio reset polls with
+/// sleeps, an interrupt line is routed), and on one CPU those waits are
+/// time the root's modules fill. The network does not wait any longer for
+/// it than the root's modules take anyway.
+pub(super) fn start_modules(cfg: &BootConfig) -> Result<Option<Started>, BootError> {
     let Some(mut tree) = image_modules() else {
         return Ok(None);
     };
-    // Checked first: a module missing from the image halts with its name.
-    root_module_plan(&tree, cfg)?;
-    coldplug_drivers(&tree);
     // bonding, bridge, 8021q: the network phase creates the links, so they
-    // load now, not in the background with the root's.
+    // load in the foreground below, not in the background with the root's.
     let netdev = cfg.netdevs.modules();
-    if !netdev.is_empty() {
+    let netdev_plan = if netdev.is_empty() {
+        None
+    } else {
+        Some(tree.plan(&netdev, &[])?)
+    };
+    tree.mark_loaded(&netdev);
+    // Planned first: a module missing from the image halts with its name.
+    let plan = root_module_plan(&tree, cfg)?;
+    debug!("loading in the background: {}", plan.names().join(" "));
+    let root = crate::kmod::Loader::spawn(plan);
+    coldplug_drivers(&tree);
+    if let Some(plan) = netdev_plan {
         let t = Instant::now();
-        tree.plan(&netdev, &[])
-            .and_then(|plan| crate::kmod::Loader::spawn(plan).wait_all())?;
+        crate::kmod::Loader::spawn(plan).wait_all()?;
         info!(
             "loaded {} for bond=/bridge=/vlan= in {} ms",
             netdev.join(" "),
             t.elapsed().as_millis()
         );
-        tree.mark_loaded(netdev);
     }
-    Ok(Some(root_module_plan(&tree, cfg)?))
+    Ok(Some(Started { tree, root }))
+}
+
+/// Start loading the watchdog's modules (those the image has) from `tree`,
+/// without re-reading the image's module files; the watchdog waits for
+/// them. Started as the root is mounted, they fill the mount's network
+/// waits instead of adding to the time before the switch.
+pub(crate) fn start_watchdog_modules(tree: &crate::kmod::Tree) -> Option<crate::kmod::Handle> {
+    let have: Vec<&str> = crate::watchdog::MODULES
+        .iter()
+        .copied()
+        .filter(|m| tree.plan(&[m], &[]).is_ok())
+        .collect();
+    match tree.plan(&have, &[]) {
+        Ok(p) => Some(crate::kmod::Loader::spawn(p)),
+        Err(e) => {
+            warn!("watchdog: {e}");
+            None
+        }
+    }
 }
 
 /// Load the drivers of the devices present (NICs and their buses) and say
