@@ -59,12 +59,11 @@ pub(crate) fn pid1() -> i32 {
         uptime()
     );
 
-    // The root's modules load in the background from here, beside the NIC
-    // drivers and while the network comes up: on one CPU they fill the
-    // probes' and the DHCP exchange's waits. (Nothing on this path may make
-    // a blocking getrandom(2) call: early in boot it waits for the kernel's
-    // entropy pool, which under QEMU took a second and looked like module
-    // loading delaying DHCP.)
+    // The root's modules load in the background while the network comes
+    // up: on a slow DHCP server that hides their cost. (Nothing on this
+    // path may make a blocking getrandom(2) call: early in boot it waits
+    // for the kernel's entropy pool, which under QEMU took a second and
+    // looked like module loading delaying DHCP.)
     let started = phase("modules", on_failure, || modules::start_modules(&cfg));
     let (tree, modules) = match started {
         Some(s) => (Some(s.tree), Some(s.root)),
