@@ -59,7 +59,8 @@ DESCR = {
     "dracut": "Debian dracut 059, -m \"base nfs network-legacy\" (dhclient, udev)",
     "mkinitcpio": "mkinitcpio (archlinux/mkinitcpio checkout, tests/mkinitcpio/build.sh) with "
                   "HOOKS=(base netroot), no autodetect: busybox /init runs `netroot net` and `netroot mount`",
-    "floor": "static C /init: finit_module ×N, then power off (no network, no root)",
+    "floor": "static C /init: finit_module of the modules netroot loads here (virtio NIC, NFSv4 chain, "
+             "button, evdev), then power off (no network, no root)",
 }
 
 
@@ -417,13 +418,13 @@ def main():
               "unpacking the image (bigger images start later).")
     md.append("- *network up*, *root mounted*: each contender's own log line (netroot's kmsg lines, the busybox "
               "script's echo, `BENCH` markers in the klibc script and in two dracut hooks).")
-    md.append("- netroot loads the NFS modules after DHCP (the NIC driver first), the busybox and klibc "
-              "scripts load everything before the network: netroot's *network up → root mounted* span "
-              "includes its NFS module loads, theirs is the mount alone.")
+    md.append("- netroot starts loading the NFS modules with the NIC's drivers and finishes them after DHCP, "
+              "the busybox and klibc scripts load everything before the network: netroot's *network up → "
+              "root mounted* span includes the rest of its NFS module loads, theirs is the mount alone.")
     md.append("- *root init*: uptime printed by `/sbin/bench-init`, the first program run from the NFS root. "
               "For **floor** it is the moment its modules are loaded: floor has no network and mounts nothing, "
-              "so it is the lower bound of an initrd phase (kernel unpack + exec + the same module loads), "
-              "not a boot.")
+              "so it is the lower bound of an initrd phase (exec + the module loads netroot does on this VM), "
+              "not a boot: it runs none of the kernel's network or NFS code.")
     md.append("- *initrd phase* = root init − /init start; *× netroot* and *× floor* = this contender's median "
               "initrd phase / netroot's or the floor's.")
     md.append("- *image*: the file QEMU loads with `-initrd`; *unpacked*: the bytes of cpio the kernel expands "

@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use crate::cmdline::{self, RootSpec};
 use crate::util::uptime;
-use crate::{debug, error, info, warn};
+use crate::{error, info, warn};
 pub use failure::BootError;
 use failure::{fail, halt, lenient_outcome, phase};
 
@@ -51,6 +51,7 @@ pub(crate) fn pid1() -> i32 {
         }
     };
     crate::log::init(true, !cfg.quiet, cfg.options.debug);
+    let (up_at_start, idle_at_start) = (uptime(), crate::util::cpu_idle());
     let on_failure = cfg.on_failure();
     info!(
         "netroot {} started as /init at {:.2} s",
@@ -58,17 +59,16 @@ pub(crate) fn pid1() -> i32 {
         uptime()
     );
 
-    let plan = phase("modules", on_failure, || modules::start_modules(&cfg));
-    let mut modules = None;
-    // The root's modules load while the network comes up: on a slow DHCP
-    // server that hides their cost. (Nothing on this path may make a
-    // blocking getrandom(2) call: early in boot it waits for the kernel's
-    // entropy pool, which under QEMU took a second and looked like module
-    // loading delaying DHCP.)
-    if let Some(p) = plan {
-        debug!("loading in the background: {}", p.names().join(" "));
-        modules = Some(crate::kmod::Loader::spawn(p));
-    }
+    // The root's modules load in the background while the network comes
+    // up: on a slow DHCP server that hides their cost. (Nothing on this
+    // path may make a blocking getrandom(2) call: early in boot it waits
+    // for the kernel's entropy pool, which under QEMU took a second and
+    // looked like module loading delaying DHCP.)
+    let started = phase("modules", on_failure, || modules::start_modules(&cfg));
+    let (tree, modules) = match started {
+        Some(s) => (Some(s.tree), Some(s.root)),
+        None => (None, None),
+    };
 
     let net_start = Instant::now();
     let net = if cfg.wants_network() {
@@ -117,6 +117,12 @@ pub(crate) fn pid1() -> i32 {
         net.lease6.as_ref(),
         Some(net.mac),
     );
+    // The watchdog's modules load while the root is mounted (its waits on
+    // the server leave the CPU idle), not after it.
+    let watchdog_modules = tree
+        .as_ref()
+        .filter(|_| cfg.options.watchdog)
+        .and_then(modules::start_watchdog_modules);
     let target = Path::new(NEWROOT);
     // Before the mount: the NBD helpers it starts run from this copy
     // (shutdown::resident_exe), so that nothing keeps the initramfs's /init.
@@ -133,7 +139,7 @@ pub(crate) fn pid1() -> i32 {
     let mut args = vec![init.clone()];
     args.extend(cfg.init_args.iter().cloned());
     crate::net::dhcp::resident::start_before_switch(&cfg, &net, net_start, target);
-    crate::watchdog::start_before_switch(&cfg);
+    crate::watchdog::start_before_switch(&cfg, watchdog_modules.as_ref());
     crate::timeline::begin("switch");
     info!("switching to the root, exec {init} at {:.2} s", uptime());
     crate::log::restore_ratelimit(ratelimit);
@@ -143,6 +149,17 @@ pub(crate) fn pid1() -> i32 {
         Some("switched"),
         format_args!("{summary}"),
     );
+    if let (Some(a), Some(b)) = (idle_at_start, crate::util::cpu_idle()) {
+        // What overlapping could still win: the time nothing was runnable
+        // (on one CPU; summed over CPUs on several). Near 0: the initramfs
+        // is CPU-bound (module loading, the kernel's network and NFS code),
+        // and only less work makes it shorter.
+        info!(
+            "CPU idle {:.2} s of the {:.2} s since /init started",
+            (b - a).max(0.0),
+            uptime() - up_at_start
+        );
+    }
     // A failed exec happens after the chroot (e.g. an I/O error reading
     // init from a server that went away): from then on only the exec is
     // retried, in the new root.

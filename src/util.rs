@@ -1,6 +1,6 @@
 //! Small helpers shared by the phases: the clock since boot, a seeded
 //! random source, the one backoff schedule, MAC formatting and the DNS-name
-//! check. Everything but [`uptime`] and [`seed`] is pure.
+//! check. Everything but [`uptime`], [`cpu_idle`] and [`seed`] is pure.
 
 use std::hash::{BuildHasher, Hasher};
 use std::time::Duration;
@@ -9,6 +9,22 @@ use std::time::Duration;
 /// log's stamps and of /proc/uptime).
 pub fn uptime() -> f64 {
     crate::sys::time::boottime().as_secs_f64()
+}
+
+/// Seconds the CPUs have spent idle since boot (the second field of
+/// /proc/uptime, summed over CPUs; proc(5)), None when it cannot be read.
+/// Between two readings on a one-CPU machine it is the time the boot
+/// waited with nothing to run: what overlapping more could still win.
+pub fn cpu_idle() -> Option<f64> {
+    parse_idle(&std::fs::read_to_string("/proc/uptime").ok()?)
+}
+
+/// The idle seconds of a /proc/uptime line (`"3.52 1.21\n"`).
+pub fn parse_idle(text: &str) -> Option<f64> {
+    let mut fields = text.split_ascii_whitespace();
+    fields.next()?.parse::<f64>().ok()?;
+    let idle: f64 = fields.next()?.parse().ok()?;
+    (idle.is_finite() && idle >= 0.0).then_some(idle)
 }
 
 /// Seed material for [`Rng`], mixed with `extra` (a MAC, an index) so two
@@ -137,6 +153,18 @@ pub fn valid_dns_name(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn idle_is_the_second_field_of_proc_uptime() {
+        assert_eq!(parse_idle("3.52 1.21\n"), Some(1.21));
+        assert_eq!(parse_idle("12345.67 0.00"), Some(0.0));
+        assert_eq!(parse_idle("3.52"), None);
+        assert_eq!(parse_idle("x 1.0"), None);
+        assert_eq!(parse_idle("3.52 -1.0"), None);
+        assert_eq!(parse_idle(""), None);
+        // The running machine's: a number, not more than uptime × CPUs.
+        assert!(cpu_idle().is_some_and(|i| i >= 0.0));
+    }
 
     #[test]
     fn uptime_moves_forward() {

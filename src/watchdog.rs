@@ -130,22 +130,14 @@ pub fn power_buttons(class_input: &Path) -> Vec<String> {
     v
 }
 
-/// Load [`MODULES`] from the image (those it has; built-in drivers need
-/// nothing) and open the power buttons' event devices. The device nodes
-/// appear in devtmpfs shortly after the driver binds: wait up to a second.
-fn open_buttons() -> Vec<std::fs::File> {
-    if let Some(tree) = crate::boot::modules::image_modules() {
-        let have: Vec<&str> = MODULES
-            .iter()
-            .copied()
-            .filter(|m| tree.plan(&[m], &[]).is_ok())
-            .collect();
-        if let Err(e) = tree
-            .plan(&have, &[])
-            .and_then(|p| crate::kmod::Loader::spawn(p).wait_all())
-        {
-            crate::warn!("watchdog: {e}");
-        }
+/// Wait for [`MODULES`] (`loading`: started by PID 1 from the image's
+/// module tree as the root is mounted; None when the image has no modules,
+/// built-in drivers need nothing) and open the power buttons' event
+/// devices. The device nodes appear in devtmpfs shortly after the driver
+/// binds: wait up to a second.
+fn open_buttons(loading: Option<&crate::kmod::Handle>) -> Vec<std::fs::File> {
+    if let Some(Err(e)) = loading.map(crate::kmod::Handle::wait_all) {
+        crate::warn!("watchdog: {e}");
     }
     for _ in 0..20 {
         let found: Vec<std::fs::File> = power_buttons(Path::new("/sys/class/input"))
@@ -161,16 +153,20 @@ fn open_buttons() -> Vec<std::fs::File> {
 }
 
 /// PID 1, just before the switch to a network root: start the watchdog
-/// unless `netroot.watchdog=0`. Logs what it did; a failure costs only the
-/// bound, never the boot.
-pub fn start_before_switch(cfg: &crate::cmdline::BootConfig) {
+/// unless `netroot.watchdog=0`. `loading`: its [`MODULES`], loading
+/// (`boot::modules::start_watchdog_modules`). Logs what it did; a failure
+/// costs only the bound, never the boot.
+pub fn start_before_switch(
+    cfg: &crate::cmdline::BootConfig,
+    loading: Option<&crate::kmod::Handle>,
+) {
     use std::os::unix::process::CommandExt;
     use std::process::Stdio;
     if !cfg.options.watchdog {
         crate::info!("watchdog: off (netroot.watchdog=0)");
         return;
     }
-    let devs = open_buttons();
+    let devs = open_buttons(loading);
     if devs.is_empty() {
         crate::warn!(
             "watchdog: no \"{POWER_BUTTON_NAME}\" input device: a poweroff is not bounded if the server goes away"

@@ -5,7 +5,8 @@
 #   klibc.img    klibc-utils' sh/ipconfig/nfsmount/insmod/run-init + klibc .so,
 #                bench/peers/klibc-init.sh as /init, NIC + NFSv3 modules
 #   dracut.img   Debian's dracut, -m "base nfs network-legacy"
-#   floor.img    bench/peers/floor.c (static, musl) + NIC + NFSv4 modules
+#   floor.img    bench/peers/floor.c (static, musl) + the modules netroot loads
+#                on the lab VM (FLOOR_MODULES)
 # Usage: bench/peers/build.sh [busybox|klibc|dracut|floor ...] (default: all)
 # A peer that cannot be built is reported on stderr and leaves no image; the
 # others are still built (exit status 0 unless all failed).
@@ -65,15 +66,23 @@ stage_modules() { # stagedir module-names...
 	done <"$stage/etc/modules.list"
 }
 
-# A staged peer's last steps: the NIC drivers and NFS_MODULE with their
-# dependencies, the archive (zstd -19), its stamp; the stage is removed.
-pack_peer() { # stagedir out.img stamp nfs-module
-	local rc=0
-	stage_modules "$1" virtio_pci virtio_net e1000 e1000e "$4" &&
-		pack "$1" "$2" zstd -q -19 -T0 && echo "$3" >"$2.stamp" || rc=$?
-	rm -rf "$1"
+# A staged peer's last steps: the MODULES with their dependencies, the
+# archive (zstd -19), its stamp; the stage is removed.
+pack_peer() { # stagedir out.img stamp modules...
+	local rc=0 stage=$1 img=$2 st=$3
+	shift 3
+	stage_modules "$stage" "$@" &&
+		pack "$stage" "$img" zstd -q -19 -T0 && echo "$st" >"$img.stamp" || rc=$?
+	rm -rf "$stage"
 	return $rc
 }
+
+# The floor loads what netroot loads on the lab VM (one virtio NIC, NFSv4
+# root): the NIC drivers coldplug finds (virtio_pci, virtio_net), the NFSv4
+# chain, and the power-button watchdog's button + evdev; no driver for a
+# device the VM does not have (the busybox script also loads e1000 and
+# e1000e, 1 MB of modules that netroot's coldplug leaves alone).
+FLOOR_MODULES="virtio_pci virtio_net nfsv4 button evdev"
 
 build_busybox() {
 	local img="$out/busybox.img" st
@@ -101,13 +110,13 @@ build_klibc() {
 		install -m 0755 "/usr/lib/klibc/bin/$b" "$stage/bin/$b"
 	done
 	install -m 0755 "$here/klibc-init.sh" "$stage/init"
-	pack_peer "$stage" "$img" "$st" nfsv3
+	pack_peer "$stage" "$img" "$st" virtio_pci virtio_net e1000 e1000e nfsv3
 }
 
 build_floor() {
 	local img="$out/floor.img" st stage
 	command -v musl-gcc >/dev/null || { echo "peers: floor: no musl-gcc (apt-get install musl-tools)" >&2; return 1; }
-	st=$(stamp_of floor "$ver" "$here/floor.c" "$here/build.sh")
+	st=$(stamp_of floor "$ver $FLOOR_MODULES" "$here/floor.c" "$here/build.sh")
 	fresh "$img" "$st" && return 0
 	stage=$(mktemp -d "$out/stage.XXXXXX")
 	mkdir -p "$stage"/{dev,proc,sys}
@@ -115,7 +124,8 @@ build_floor() {
 		rm -rf "$stage"
 		return 1
 	fi
-	pack_peer "$stage" "$img" "$st" nfsv4
+	# shellcheck disable=SC2086 # a list of module names
+	pack_peer "$stage" "$img" "$st" $FLOOR_MODULES
 }
 
 build_dracut() {

@@ -1,8 +1,9 @@
 /*
  * The benchmark's floor: the least an initramfs /init can do before a root
- * exists. It mounts /proc, loads the same kernel modules the NFS contenders
- * need (NIC + NFSv4 chain, in dependency order, one finit_module(2) each, no
- * fork), reports the uptime and the memory in use, and powers off.
+ * exists. It mounts /proc, loads the modules netroot loads on the lab VM
+ * (the virtio NIC's drivers, the NFSv4 chain, button + evdev; in dependency
+ * order, one finit_module(2) each, no fork), reports the uptime and the
+ * memory in use, and powers off.
  *
  * It has no network and mounts no root: it is the lower bound of the
  * "initrd phase" (what the kernel's unpack + exec of /init + module loading

@@ -77,9 +77,25 @@ pub(crate) fn root_module_plan(
     Ok(tree.plan(&wanted, &[])?)
 }
 
-/// Coldplug the NIC and bus drivers (the network phase needs them) and
-/// return the root's module plan, to load while or after the network comes up.
-pub(super) fn start_modules(cfg: &BootConfig) -> Result<Option<crate::kmod::Plan>, BootError> {
+/// What [`start_modules`] leaves running: the image's module tree (parsed
+/// once, for the watchdog's modules later) and the root's modules loading.
+pub(crate) struct Started {
+    /// modules.dep/alias/softdep/builtin of the image, with what is loaded.
+    pub tree: crate::kmod::Tree,
+    /// The root's modules (NFS or NBD chain, file systems), loading.
+    pub root: crate::kmod::Handle,
+}
+
+/// Coldplug the NIC and bus drivers (the network phase needs them), load
+/// the bond=/bridge=/vlan= modules, then start loading the root's modules
+/// in the background.
+///
+/// The NIC comes first, alone: the network's waits (carrier, a DHCP server
+/// that answers late) start only once it is there, and the root's modules
+/// fill them. Started beside the NIC drivers instead, the root's modules
+/// took the one vCPU from them (the initramfs is CPU-bound under TCG: 0.01
+/// s idle in 1.2 s) and delayed DHCP by ~0.2 s for no gain.
+pub(super) fn start_modules(cfg: &BootConfig) -> Result<Option<Started>, BootError> {
     let Some(mut tree) = image_modules() else {
         return Ok(None);
     };
@@ -100,7 +116,29 @@ pub(super) fn start_modules(cfg: &BootConfig) -> Result<Option<crate::kmod::Plan
         );
         tree.mark_loaded(netdev);
     }
-    Ok(Some(root_module_plan(&tree, cfg)?))
+    let plan = root_module_plan(&tree, cfg)?;
+    debug!("loading in the background: {}", plan.names().join(" "));
+    let root = crate::kmod::Loader::spawn(plan);
+    Ok(Some(Started { tree, root }))
+}
+
+/// Start loading the watchdog's modules (those the image has) from `tree`,
+/// without re-reading the image's module files; the watchdog waits for
+/// them. Started as the root is mounted, they fill the mount's network
+/// waits instead of adding to the time before the switch.
+pub(crate) fn start_watchdog_modules(tree: &crate::kmod::Tree) -> Option<crate::kmod::Handle> {
+    let have: Vec<&str> = crate::watchdog::MODULES
+        .iter()
+        .copied()
+        .filter(|m| tree.plan(&[m], &[]).is_ok())
+        .collect();
+    match tree.plan(&have, &[]) {
+        Ok(p) => Some(crate::kmod::Loader::spawn(p)),
+        Err(e) => {
+            warn!("watchdog: {e}");
+            None
+        }
+    }
 }
 
 /// Load the drivers of the devices present (NICs and their buses) and say

@@ -388,6 +388,15 @@ impl Builder<'_> {
 /// mounted (`/sys` at boot; a fixture directory in tests). Deduplicated, in
 /// directory order. Unreadable entries are skipped.
 pub fn coldplug_aliases(sys_root: &Path) -> Vec<String> {
+    new_device_aliases(sys_root, &mut HashSet::new())
+}
+
+/// [`coldplug_aliases`] of the devices not in `seen`, which are added to
+/// it: a later coldplug round lists the buses again but reads the modalias
+/// of the devices that appeared since (the children of a bus driver just
+/// loaded), not of every device again (each read of sysfs is a few system
+/// calls, which under emulation cost tens of microseconds).
+pub fn new_device_aliases(sys_root: &Path, seen: &mut HashSet<PathBuf>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let Ok(buses) = std::fs::read_dir(sys_root.join("bus")) else {
         return out;
@@ -398,7 +407,11 @@ pub fn coldplug_aliases(sys_root: &Path) -> Vec<String> {
         let Ok(devs) = std::fs::read_dir(bus.join("devices")) else {
             continue;
         };
-        let mut devs: Vec<_> = devs.flatten().map(|e| e.path()).collect();
+        let mut devs: Vec<_> = devs
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| !seen.contains(p))
+            .collect();
         devs.sort();
         for dev in devs {
             if let Ok(s) = std::fs::read_to_string(dev.join("modalias")) {
@@ -407,6 +420,7 @@ pub fn coldplug_aliases(sys_root: &Path) -> Vec<String> {
                     out.push(s.to_string());
                 }
             }
+            seen.insert(dev);
         }
     }
     out
@@ -426,8 +440,10 @@ pub fn coldplug(
     let mut done: HashSet<String> = HashSet::new();
     let mut loaded = Vec::new();
     let mut failed = Vec::new();
+    let mut seen = HashSet::new();
     for round in 0..4 {
-        let aliases = coldplug_aliases(sys_root);
+        // The devices of earlier rounds have had their drivers planned.
+        let aliases = new_device_aliases(sys_root, &mut seen);
         let plan = match tree.plan_excluding(&[], &aliases, &done) {
             Ok(p) => p,
             Err(e) => {
@@ -563,5 +579,63 @@ alias crypto-foo crc32c_intel
             e.to_string(),
             "module broken needs absent, which is not in modules.dep"
         );
+    }
+
+    /// A sysfs fixture: `bus/BUS/devices/NAME/modalias`.
+    fn add_device(sys: &Path, bus: &str, name: &str, alias: &str) {
+        let d = sys.join("bus").join(bus).join("devices").join(name);
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join("modalias"), format!("{alias}\n")).unwrap();
+    }
+
+    const VIRTIO_PCI: &str = "pci:v00001AF4d00001000sv00001AF4sd00000001bc02sc00i00";
+    const VIRTIO_NET: &str = "virtio:d00000001v00001AF4";
+
+    #[test]
+    fn coldplug_reads_each_device_once_and_follows_the_new_ones() {
+        let sys = std::env::temp_dir().join(format!("netroot-coldplug-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&sys);
+        add_device(&sys, "pci", "0000:00:03.0", VIRTIO_PCI);
+        add_device(
+            &sys,
+            "pci",
+            "0000:00:01.0",
+            "pci:v00008086d00007000sv0sd0bc06sc01i00",
+        );
+        let mut seen = HashSet::new();
+        let first = new_device_aliases(&sys, &mut seen);
+        assert_eq!(first.len(), 2);
+        assert!(first.contains(&VIRTIO_PCI.to_string()));
+        // Nothing appeared: nothing is read again.
+        assert!(new_device_aliases(&sys, &mut seen).is_empty());
+        add_device(&sys, "virtio", "virtio0", VIRTIO_NET);
+        assert_eq!(new_device_aliases(&sys, &mut seen), vec![VIRTIO_NET]);
+        // The full scan still sees every device.
+        assert_eq!(coldplug_aliases(&sys).len(), 3);
+
+        // The rounds: loading the bus driver makes its child appear, whose
+        // driver the next round loads; every driver once.
+        std::fs::remove_dir_all(sys.join("bus/virtio")).unwrap();
+        let tree = Tree::from_texts(
+            Path::new("/m"),
+            "kernel/drivers/virtio/virtio_pci.ko:\nkernel/drivers/net/virtio_net.ko:\n",
+            "alias pci:v00001AF4d*sv*sd*bc*sc*i* virtio_pci\nalias virtio:d00000001v* virtio_net\n",
+            "",
+            "",
+        );
+        let calls = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (c, s) = (calls.clone(), sys.clone());
+        let load = move |m: &Module| -> std::result::Result<(), String> {
+            c.lock().unwrap().push(m.name.clone());
+            if m.name == "virtio_pci" {
+                add_device(&s, "virtio", "virtio0", VIRTIO_NET);
+            }
+            Ok(())
+        };
+        let (loaded, failed) = coldplug(&tree, &sys, std::sync::Arc::new(load));
+        assert!(failed.is_empty(), "{failed:?}");
+        assert_eq!(loaded, vec!["virtio_pci", "virtio_net"]);
+        assert_eq!(*calls.lock().unwrap(), vec!["virtio_pci", "virtio_net"]);
+        let _ = std::fs::remove_dir_all(&sys);
     }
 }
