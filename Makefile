@@ -2,6 +2,8 @@
 SHELL := /bin/bash
 TARGET := x86_64-unknown-linux-musl
 BIN := target/$(TARGET)/release/netroot
+# With root=live:https:// (cargo feature https: rustls + ring), beside BIN.
+BIN_HTTPS := target/$(TARGET)/release-https/netroot
 BUILD := build
 PREFIX ?= /usr
 DESTDIR ?=
@@ -16,9 +18,10 @@ APT_PACKAGES := build-essential musl-tools file cpio zstd xz-utils kmod iproute2
 	grub-pc-bin grub-efi-amd64-bin grub-common \
 	nfs-ganesha nfs-ganesha-vfs nbd-server btrfs-progs \
 	debootstrap dracut-core dracut-network rpcbind util-linux procps python3 \
-	libarchive-tools iputils-ping squashfs-tools erofs-utils lighttpd
+	libarchive-tools iputils-ping squashfs-tools erofs-utils lighttpd \
+	lighttpd-mod-openssl openssl
 
-.PHONY: all help deps build test test-unit test-qemu lint initramfs demo bench bench-dhcp bench-storm install fuzz fuzz-build clean \
+.PHONY: all help deps build build-https test test-unit test-qemu lint initramfs demo bench bench-dhcp bench-storm install fuzz fuzz-build clean \
 	install-bin install-mkinitcpio install-initramfs-tools install-dracut install-kernel-hooks deb
 
 all: build
@@ -26,6 +29,7 @@ all: build
 help:
 	@echo "make deps        install Debian packages and the musl Rust target (idempotent)"
 	@echo "make build       static release binary: $(BIN)"
+	@echo "make build-https the same with root=live:https:// (feature https): $(BIN_HTTPS)"
 	@echo "make test        every test: unit, property, netns (dnsmasq), QEMU end to end"
 	@echo "make lint        rustfmt --check, clippy -D warnings, shellcheck"
 	@echo "make initramfs   build/vmlinuz + build/initramfs.img (MODULES=default|generic|host, EXTRA_MODULES=,"
@@ -57,20 +61,32 @@ $(BIN): $(shell find src -name '*.rs') Cargo.toml
 	@file -L $(BIN) | grep -q 'statically linked\|static-pie linked' || { echo "error: $(BIN) is not static"; exit 1; }
 	@size=$$(stat -c %s $(BIN)); echo "netroot: $$size bytes"; [ $$size -le 1572864 ] || { echo "error: binary over 1.5 MiB"; exit 1; }
 
+# The https build: rustls + ring add ~1 MB (README "Live root"), so it has
+# its own limit, 2.5 MiB. ring's C and assembly need musl-gcc (musl-tools).
+build-https: $(BIN_HTTPS)
+
+$(BIN_HTTPS): $(shell find src -name '*.rs') Cargo.toml
+	cargo build --profile release-https --locked --target $(TARGET) --features https
+	@file -L $(BIN_HTTPS) | grep -q 'statically linked\|static-pie linked' || { echo "error: $(BIN_HTTPS) is not static"; exit 1; }
+	@size=$$(stat -c %s $(BIN_HTTPS)); echo "netroot (https): $$size bytes"; [ $$size -le 2621440 ] || { echo "error: https binary over 2.5 MiB"; exit 1; }
+
 test: deps
-	$(MAKE) --no-print-directory build
+	$(MAKE) --no-print-directory build build-https
 	cargo test --locked
+	cargo test --locked --features https --lib -- tls root::live image
 	tests/qemu/run.sh
 
 test-unit:
 	cargo test --locked
+	cargo test --locked --features https --lib -- tls root::live image
 
-test-qemu: build
+test-qemu: build build-https
 	tests/qemu/run.sh
 
 lint:
 	cargo fmt --check
 	cargo clippy --locked --all-targets -- -D warnings
+	cargo clippy --locked --all-targets --features https -- -D warnings
 	shellcheck -x $$(git ls-files '*.sh' hooks/netroot install/netroot 'tests/mkinitcpio/hooks/*' 'tests/mkinitcpio/install/*' .ci/run \
 		'initramfs-tools/*/netroot' kernel/netroot-kernel-hook 'kernel/*.d/*')
 

@@ -30,6 +30,7 @@ pub(crate) mod switch_root;
 pub(crate) mod sys;
 pub mod syslog;
 pub mod timeline;
+pub mod tls;
 pub(crate) mod util;
 pub mod watch;
 pub(crate) mod watchdog;

@@ -1,17 +1,18 @@
 //! `netroot initramfs -o FILE [--kver KVER] [--root DIR] [--modules SET]
-//! [--add MOD]... [--compress METHOD]`: build the image whose `/init` is
-//! this very binary (src/image/).
+//! [--add MOD]... [--compress METHOD] [--ca-bundle FILE|none]`: build the
+//! image whose `/init` is this very binary (src/image/).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::{Cmd, Opt, Parsed, Takes, OK};
-use crate::image::{self, Compress, Set};
+use crate::image::{self, CaBundle, Compress, Set};
 
 const CMD: Cmd = Cmd {
     name: "initramfs",
     usage: "usage: netroot initramfs -o FILE [--kver KVER] [--root DIR] [--modules default|generic|host]
                          [--add MOD[,MOD...]]... [--compress zstd|gzip|xz|none]
+                         [--ca-bundle FILE|none]
   -o, --output FILE  the image to write (replaced atomically)
   --kver KVER        the kernel release (default: the running kernel's)
   --root DIR         take modules from DIR/lib/modules/KVER and firmware from
@@ -20,7 +21,11 @@ const CMD: Cmd = Cmd {
                      generic: default + common NIC drivers, ext4, xfs;
                      host: this machine's NIC drivers + NFS, NBD, overlay
   --add MOD          more modules (names or aliases), with their dependencies
-  --compress METHOD  zstd (default), gzip, xz or none",
+  --compress METHOD  zstd (default), gzip, xz or none
+  --ca-bundle FILE   the CAs (PEM) that root=live:https:// trusts, carried as
+                     /etc/netroot/ca-certificates.crt (default: the system's
+                     /etc/ssl/certs/ca-certificates.crt when this netroot is
+                     built with TLS; none: no bundle)",
     opts: &[
         Opt {
             name: "-o",
@@ -49,6 +54,10 @@ const CMD: Cmd = Cmd {
         Opt {
             name: "--compress",
             takes: Takes::Text,
+        },
+        Opt {
+            name: "--ca-bundle",
+            takes: Takes::Path,
         },
     ],
 };
@@ -88,7 +97,14 @@ fn options(p: &Parsed, running: Option<&str>, init: PathBuf) -> Result<image::Op
         .filter(|m| !m.is_empty())
         .map(str::to_string)
         .collect();
+    let ca_bundle = match p.value("--ca-bundle") {
+        Some("none") => CaBundle::None,
+        Some(f) => CaBundle::File(PathBuf::from(f)),
+        None if crate::tls::ENABLED => CaBundle::System(PathBuf::from(crate::tls::SYSTEM_BUNDLE)),
+        None => CaBundle::None,
+    };
     Ok(image::Options {
+        ca_bundle,
         root: PathBuf::from(p.value("--root").unwrap_or("/")),
         kver,
         set,
@@ -128,9 +144,13 @@ pub(super) fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> 
             for w in &r.warnings {
                 let _ = writeln!(err, "netroot initramfs: warning: {w}");
             }
+            let ca = match r.ca_certs {
+                Some(n) => format!("; CA bundle of {n} certificates"),
+                None => String::new(),
+            };
             let _ = writeln!(
                 out,
-                "netroot initramfs: {}: {} bytes ({}; cpio {} bytes; {} modules, {} firmware files, set {}; kernel {})",
+                "netroot initramfs: {}: {} bytes ({}; cpio {} bytes; {} modules, {} firmware files, set {}; kernel {}{ca})",
                 o.out.display(),
                 r.size,
                 o.compress.name(),
@@ -185,6 +205,25 @@ mod tests {
         );
         assert_eq!(o.add, ["r8169", "tg3", "igb"]);
         assert_eq!(o.out, PathBuf::from("y"));
+        assert_eq!(
+            opts(&["-o", "x", "--ca-bundle", "my.pem"])
+                .unwrap()
+                .ca_bundle,
+            CaBundle::File("my.pem".into())
+        );
+        assert_eq!(
+            opts(&["-o", "x", "--ca-bundle=none"]).unwrap().ca_bundle,
+            CaBundle::None
+        );
+        let default = opts(&["-o", "x"]).unwrap().ca_bundle;
+        if crate::tls::ENABLED {
+            assert_eq!(
+                default,
+                CaBundle::System("/etc/ssl/certs/ca-certificates.crt".into())
+            );
+        } else {
+            assert_eq!(default, CaBundle::None);
+        }
     }
 
     #[test]

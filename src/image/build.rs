@@ -100,6 +100,20 @@ pub struct Options {
     pub init: PathBuf,
     /// The output file.
     pub out: PathBuf,
+    /// The CA bundle to carry for root=live:https:// (at
+    /// [`crate::tls::CA_BUNDLE`]).
+    pub ca_bundle: CaBundle,
+}
+
+/// Which CA bundle an image carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaBundle {
+    /// None (`--ca-bundle none`, or a build without TLS by default).
+    None,
+    /// The system's, when it has one (the default of a build with TLS).
+    System(PathBuf),
+    /// This file, which must exist and hold certificates (`--ca-bundle`).
+    File(PathBuf),
 }
 
 /// What was built.
@@ -117,6 +131,8 @@ pub struct Report {
     pub notes: Vec<String>,
     /// Warnings (firmware named by a module but not found).
     pub warnings: Vec<String>,
+    /// Certificates in the image's CA bundle (None: no bundle).
+    pub ca_certs: Option<usize>,
 }
 
 fn io_err(path: &Path, e: std::io::Error) -> Error {
@@ -300,10 +316,52 @@ fn build_selection(o: &Options, sel: &plan::Selection) -> Result<Report, Error> 
     }
     report.modules = contents.modules.len();
     report.firmware = contents.firmware.len();
+    if let Some(pem) = ca_bundle(&o.ca_bundle, &mut report)? {
+        report.ca_certs = Some(crate::tls::count_certificates(&pem));
+        contents.ca_bundle = Some(pem);
+    }
     let archive = cpio::write(&plan::entries(&contents))?;
     report.cpio_size = archive.len();
     report.size = write_out(&o.out, &archive, o.compress)?;
     Ok(report)
+}
+
+/// The CA bundle's bytes, if the image carries one: an explicit file must
+/// hold certificates; a missing system bundle is a note (https:// roots
+/// will be refused at boot).
+fn ca_bundle(which: &CaBundle, report: &mut Report) -> Result<Option<Vec<u8>>, Error> {
+    let (path, explicit) = match which {
+        CaBundle::None => return Ok(None),
+        CaBundle::System(p) => (p, false),
+        CaBundle::File(p) => (p, true),
+    };
+    if !explicit && !path.exists() {
+        report.notes.push(format!(
+            "no CA bundle at {}: root=live:https:// will be refused (--ca-bundle FILE)",
+            path.display()
+        ));
+        return Ok(None);
+    }
+    let pem = read(path)?;
+    if crate::tls::count_certificates(&pem) == 0 {
+        if explicit {
+            return Err(Error::Io {
+                path: path.clone(),
+                reason: "holds no PEM certificate (-----BEGIN CERTIFICATE-----)".into(),
+            });
+        }
+        report.warnings.push(format!(
+            "{}: holds no PEM certificate; the image carries no CA bundle",
+            path.display()
+        ));
+        return Ok(None);
+    }
+    if !crate::tls::ENABLED {
+        report.notes.push(
+            "this netroot is built without TLS (feature https): the image carries the CA bundle, but its /init cannot use it".into(),
+        );
+    }
+    Ok(Some(pem))
 }
 
 /// Write `archive` through the compressor to `out` (via `out.tmp`, renamed
@@ -425,7 +483,13 @@ mod tests {
             compress: Compress::None,
             init: t.join("init"),
             out: t.join("out.cpio"),
+            ca_bundle: CaBundle::File(t.join("ca.pem")),
         };
+        std::fs::write(
+            t.join("ca.pem"),
+            b"-----BEGIN CERTIFICATE-----\nTESTCA\n-----END CERTIFICATE-----\n",
+        )
+        .unwrap();
         let sel = plan::Selection {
             required: vec!["a".into(), "net-pf-99".into()],
             ..Default::default()
@@ -447,12 +511,15 @@ mod tests {
             b"lib/firmware/v/b.bin\0",
             b"FW-A",
             b"FW-B",
+            b"etc/netroot/ca-certificates.crt\0",
+            b"TESTCA",
             &a,
             &b,
         ] {
             assert!(has(n), "{}", String::from_utf8_lossy(n));
         }
         assert!(!has(b".ko.xz") && !has(b".ko.zst"));
+        assert_eq!(r.ca_certs, Some(1));
         assert_eq!(r.warnings.len(), 1);
         assert!(
             r.warnings[0].contains("module a: firmware not found")
@@ -463,6 +530,32 @@ mod tests {
         let e = build_selection(&o, &sel).unwrap_err().to_string();
         std::fs::remove_dir_all(&t).unwrap();
         assert!(e.contains("c.ko: not an ELF file"), "{e}");
+    }
+
+    #[test]
+    fn ca_bundle_choices() {
+        let t = std::env::temp_dir().join(format!("netroot-ca-{}", std::process::id()));
+        std::fs::create_dir_all(&t).unwrap();
+        let mut r = Report::default();
+        assert_eq!(ca_bundle(&CaBundle::None, &mut r).unwrap(), None);
+        // A missing system bundle is a note; a missing or empty file asked
+        // for is an error naming it.
+        assert_eq!(
+            ca_bundle(&CaBundle::System(t.join("gone")), &mut r).unwrap(),
+            None
+        );
+        assert!(r.notes[0].contains("root=live:https:// will be refused"));
+        let e = ca_bundle(&CaBundle::File(t.join("gone")), &mut r).unwrap_err();
+        assert!(e.to_string().contains("gone"), "{e}");
+        std::fs::write(t.join("empty.pem"), b"nothing\n").unwrap();
+        let e = ca_bundle(&CaBundle::File(t.join("empty.pem")), &mut r).unwrap_err();
+        assert!(e.to_string().contains("holds no PEM certificate"), "{e}");
+        assert_eq!(
+            ca_bundle(&CaBundle::System(t.join("empty.pem")), &mut r).unwrap(),
+            None
+        );
+        assert_eq!(r.warnings.len(), 1);
+        std::fs::remove_dir_all(&t).unwrap();
     }
 
     #[test]

@@ -16,7 +16,7 @@ pub mod plan;
 
 use std::path::PathBuf;
 
-pub use build::{build, Compress, Options, Report};
+pub use build::{build, CaBundle, Compress, Options, Report};
 pub use plan::Set;
 
 /// Why an image cannot be built. Each names the module, file or program.

@@ -377,12 +377,14 @@ pub struct Contents {
     pub depmod: Vec<(String, Vec<u8>)>,
     /// (name relative to lib/firmware, contents).
     pub firmware: Vec<(String, Vec<u8>)>,
+    /// The CA bundle for https:// ([`crate::tls::CA_BUNDLE`]).
+    pub ca_bundle: Option<Vec<u8>>,
 }
 
 /// The archive entries of an image: the directories PID 1 mounts on,
 /// `/dev/console` (the kernel opens it for init's fds 0-2 before anything
 /// mounts devtmpfs), `/init`, the modules with depmod's files, the firmware,
-/// and every parent directory.
+/// the CA bundle, and every parent directory.
 pub fn entries(c: &Contents) -> Vec<Entry> {
     let mut dirs: BTreeSet<String> = ["dev", "proc", "sys", "run", "newroot", "tmp", "bin", "sbin"]
         .iter()
@@ -410,6 +412,11 @@ pub fn entries(c: &Contents) -> Vec<Entry> {
             c.firmware
                 .iter()
                 .map(|(p, d)| (format!("lib/firmware/{p}"), d)),
+        )
+        .chain(
+            c.ca_bundle
+                .iter()
+                .map(|d| (crate::tls::CA_BUNDLE.to_string(), d)),
         );
     for (path, data) in files {
         let mut p = path.as_str();
@@ -591,6 +598,7 @@ mod tests {
             modules: vec![("kernel/a/b.ko".into(), b"ko".to_vec())],
             depmod: vec![("modules.dep".into(), b"".to_vec())],
             firmware: vec![("rtl_nic/x.fw".into(), b"fw".to_vec())],
+            ca_bundle: Some(b"pem".to_vec()),
         });
         let find = |p: &str| {
             e.iter()
@@ -602,11 +610,16 @@ mod tests {
             "lib/modules",
             "lib/modules/k/kernel/a",
             "lib/firmware/rtl_nic",
+            "etc/netroot",
             "newroot",
         ] {
             assert_eq!(find(d).kind, Kind::Dir);
         }
         assert_eq!(find("tmp").perm, 0o1777);
+        assert_eq!(
+            find("etc/netroot/ca-certificates.crt").kind,
+            Kind::File(b"pem".to_vec())
+        );
         assert_eq!(find("init").perm, 0o755);
         assert_eq!(
             find("dev/console").kind,

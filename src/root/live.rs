@@ -16,14 +16,25 @@ use std::time::{Duration, Instant};
 
 use crate::http::{self, Event, Url};
 use crate::sha256::{hex, Sha256};
+#[cfg(feature = "https")]
+use crate::tls::{self, Conn, Failure};
 use crate::util::{Backoff, Jitter, Rng};
 
 /// Live root errors; each names the URL or the file.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
     /// `https://` without TLS support in this build.
-    #[error("live image {0}: https:// needs a netroot built with TLS, and this one is not (serve the image over http:// and pin it with netroot.sha256=)")]
+    #[error("live image {0}: https:// needs a netroot built with TLS (cargo feature https, `make build-https`), and this one is not (or serve the image over http:// and pin it with netroot.sha256=)")]
     NoTls(String),
+    /// The TLS handshake was refused: the certificate is not trusted, not
+    /// for this host, expired; or the image has no CA bundle.
+    #[error("live image {url}: {reason}")]
+    Tls {
+        /// The URL asked for.
+        url: String,
+        /// What was wrong, in words.
+        reason: String,
+    },
     /// The server answered with an error status that retrying will not fix.
     #[error("live image {url}: the server answered {status} {reason}")]
     Status {
@@ -237,6 +248,11 @@ pub fn judge(head: &http::Head, from: u64) -> Verdict {
     }
 }
 
+/// A connection to the server: TLS over TCP for https:// when built
+/// with it.
+#[cfg(not(feature = "https"))]
+type Conn = TcpStream;
+
 /// The download so far: survives a cut connection.
 struct Download<'a> {
     dir: &'a Path,
@@ -246,6 +262,9 @@ struct Download<'a> {
     total: Option<u64>,
     progress: Progress,
     mounted: bool,
+    /// The TLS client, made at the first https:// request.
+    #[cfg(feature = "https")]
+    tls: Option<tls::Client>,
 }
 
 /// What one request ended with.
@@ -326,13 +345,63 @@ impl Download<'_> {
         Ok(())
     }
 
+    /// The connection for `url` over `sock`: the socket itself for
+    /// http://, a verified TLS session for https://. `Ok(Err(why))`: a
+    /// network failure worth a retry.
+    #[cfg(feature = "https")]
+    fn secure(&mut self, url: &Url, sock: TcpStream) -> Result<Result<Conn, String>, Error> {
+        if !url.tls {
+            return Ok(Ok(Conn::Plain(sock)));
+        }
+        let refused = |reason: String| Error::Tls {
+            url: url.to_string(),
+            reason,
+        };
+        let client = match &self.tls {
+            Some(c) => c.clone(),
+            None => {
+                let c = tls::Client::from_image(Path::new("/")).map_err(refused)?;
+                crate::info!("live: TLS: {} CAs from /{}", c.len(), tls::CA_BUNDLE);
+                // TLS keys need the kernel's CRNG (getrandom without
+                // GRND_INSECURE); say so when the boot has to wait for it.
+                if !crate::sys::random::ready() {
+                    crate::info!(
+                        "live: waiting for the kernel's random number generator (TLS keys)"
+                    );
+                    let waited = crate::sys::random::wait_ready()
+                        .map_err(|e| refused(format!("getrandom: {e}")))?;
+                    crate::info!(
+                        "live: random number generator ready after {:.2} s",
+                        waited.as_secs_f64()
+                    );
+                }
+                self.tls = Some(c.clone());
+                c
+            }
+        };
+        match client.connect(&url.host, sock) {
+            Ok(s) => Ok(Ok(Conn::Tls(Box::new(s)))),
+            Err(Failure::Fatal(reason)) => Err(refused(reason)),
+            Err(Failure::Io(e)) => Ok(Err(format!("TLS handshake: {e}"))),
+        }
+    }
+
+    /// Without TLS in this build: the socket itself.
+    #[cfg(not(feature = "https"))]
+    fn secure(&mut self, url: &Url, sock: TcpStream) -> Result<Result<Conn, String>, Error> {
+        if url.tls {
+            return Err(Error::NoTls(url.to_string()));
+        }
+        Ok(Ok(sock))
+    }
+
     /// One GET from `self.got` on.
     fn attempt(&mut self, url: &Url, addr: IpAddr, deadline: Instant) -> Result<Attempt, Error> {
         let again =
             |what: &str, e: &dyn std::fmt::Display| Ok(Attempt::Again(format!("{what}: {e}")));
         let left = deadline.saturating_duration_since(Instant::now());
         let connect_for = left.clamp(Duration::from_millis(100), Duration::from_secs(5));
-        let mut sock =
+        let sock =
             match TcpStream::connect_timeout(&SocketAddr::from((addr, url.port)), connect_for) {
                 Ok(s) => s,
                 Err(e) => {
@@ -344,6 +413,10 @@ impl Download<'_> {
             };
         let _ = sock.set_read_timeout(Some(Duration::from_secs(15)));
         let _ = sock.set_write_timeout(Some(Duration::from_secs(15)));
+        let mut sock = match self.secure(url, sock)? {
+            Ok(c) => c,
+            Err(why) => return Ok(Attempt::Again(why)),
+        };
         let from = self.got;
         if let Err(e) = sock.write_all(&http::request(url, from)) {
             return again("send the request", &e);
@@ -425,6 +498,8 @@ pub fn fetch(
         total: None,
         progress: Progress::new(Instant::now(), 0),
         mounted: false,
+        #[cfg(feature = "https")]
+        tls: None,
     };
     let r = fetch_into(&mut dl, start, dns, sha256, deadline);
     if r.is_err() && dl.mounted {
@@ -441,6 +516,7 @@ fn fetch_into(
     sha256: Option<&str>,
     deadline: Instant,
 ) -> Result<(PathBuf, &'static str), Error> {
+    #[cfg(not(feature = "https"))]
     if start.tls {
         return Err(Error::NoTls(start.to_string()));
     }
@@ -472,8 +548,13 @@ fn fetch_into(
                     url: url.to_string(),
                     reason: format!("redirects to \"{loc}\" that {reason}"),
                 })?;
-                if next.tls {
-                    return Err(Error::NoTls(next.to_string()));
+                if url.tls && !next.tls {
+                    return Err(Error::Redirect {
+                        url: url.to_string(),
+                        reason: format!(
+                            "redirects to {next}: from https:// to http:// is a downgrade netroot refuses"
+                        ),
+                    });
                 }
                 crate::info!("live: {url} redirects to {next}");
                 url = next;

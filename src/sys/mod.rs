@@ -10,5 +10,7 @@ pub mod loopdev;
 pub mod msg;
 pub mod netlink;
 pub mod packet;
+#[cfg(feature = "https")]
+pub mod random;
 pub mod time;
 pub mod udp;

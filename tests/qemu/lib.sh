@@ -84,10 +84,12 @@
 #   live_images                 build/lab/live/: the test root as root.squashfs
 #                               and root.erofs, big.squashfs (the root plus 8 MiB
 #                               of random data); rebuilt when build/testroot changes
-#   live_server PORT [DIR]      lighttpd serving DIR (default build/lab/live) on
+#   live_server PORT [DIR [CERT KEY]]
+#                               lighttpd serving DIR (default build/lab/live) on
 #                               127.0.0.1:PORT in the lab netns (the guest's
 #                               10.0.2.2:PORT; /moved/X redirects to /X with
-#                               a 301); stopped when the test exits
+#                               a 301); HTTPS with CERT and KEY (PEM files);
+#                               stopped when the test exits
 #   in_lab CMD...               run CMD in the lab netns
 #   root_uptime LOG             uptime printed by the test root's init
 #   report_uptime               print it for $LOG (run.sh shows it)
@@ -441,7 +443,7 @@ live_stop() {
 	local p
 	for p in "${LIVE_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
 }
-live_server() { # PORT [DIR]
+live_server() { # PORT [DIR [CERT KEY]]
 	local port=$1 dir=${2:-$LIVE_DIR} conf="$T_LOGDIR/lighttpd-$1.conf"
 	cat >"$conf" <<-EOF
 		server.document-root = "$dir"
@@ -452,6 +454,10 @@ live_server() { # PORT [DIR]
 		url.redirect = ("^/moved/(.*)\$" => "/\$1")
 		accesslog.filename = "$T_LOGDIR/lighttpd-$port.access"
 	EOF
+	if [ -n "${3:-}" ]; then
+		printf '%s\n' 'server.modules += ("mod_openssl")' 'ssl.engine = "enable"' \
+			"ssl.pemfile = \"$3\"" "ssl.privkey = \"$4\"" >>"$conf"
+	fi
 	in_lab lighttpd -D -f "$conf" </dev/null >"$T_LOGDIR/lighttpd-$port.out" 2>&1 &
 	LIVE_PIDS+=($!)
 	at_exit live_stop

@@ -95,6 +95,9 @@ if [ "${NETROOT_QEMU_SKIP_AGENT:-0}" != 1 ]; then
 		# The kernel matrix: the 6.12 backports kernel (.ko.xz modules),
 		# fetched only when a selected test boots it.
 		case " ${all_runs[*]}" in *" t-kernel-612-"*) targets+=(build/initramfs-bpo.img) ;; esac
+		# The https build (feature https), for the tests that make images
+		# with it.
+		case " ${all_runs[*]}" in *" t-live-https"*) targets+=(build-https) ;; esac
 	else
 		echo "warning: no $bin (make build): the netroot tests will fail;" \
 			"NETROOT_QEMU_SKIP_AGENT=1 skips them"

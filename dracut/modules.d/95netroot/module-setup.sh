@@ -34,6 +34,15 @@ install() {
     # Static: no libraries to follow.
     inst_simple "$(command -v netroot)" /usr/bin/netroot
     inst_multiple modprobe
+    # The CAs that root=live:https:// trusts, at netroot's fixed place in
+    # the image: the system's bundle, or NETROOT_CA_BUNDLE's file.
+    local ca=${NETROOT_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}
+    if [[ -r "$ca" ]]; then
+        inst_simple "$ca" /etc/netroot/ca-certificates.crt
+    elif [[ -n "${NETROOT_CA_BUNDLE:-}" ]]; then
+        derror "netroot: NETROOT_CA_BUNDLE=$ca is not a readable file"
+        return 1
+    fi
     inst_hook cmdline 20 "$moddir/netroot-cmdline.sh"
     inst_hook pre-mount 10 "$moddir/netroot-net.sh"
     inst_hook mount 10 "$moddir/netroot-mount.sh"
