@@ -34,7 +34,8 @@ help:
 	@echo "make lint        rustfmt --check, clippy -D warnings, shellcheck"
 	@echo "make initramfs   build/vmlinuz + build/initramfs.img (MODULES=default|generic|host, EXTRA_MODULES=,"
 	@echo "                 KERNEL=bpo: build/vmlinuz-bpo + build/initramfs-bpo.img from the 6.12 backports kernel)"
-	@echo "make demo        PXE-boot a diskless Debian client under QEMU (ROOT=nfs|nbd, WATCH=1: netroot watch next to it)"
+	@echo "make demo        PXE-boot a diskless Debian client under QEMU (ROOT=nfs|nbd, WATCH=1: netroot watch next to it;"
+	@echo "                 ROOT=http: iPXE loads kernel and initramfs over HTTP, the test root comes as a live image)"
 	@echo "make bench       side-by-side boot benchmark against the peers"
 	@echo "make bench-storm N guests boot at once from one server (STORM_GUESTS=8)"
 	@echo "make install     binary, kernel hooks and this system's initramfs integration into DESTDIR/PREFIX"
@@ -117,6 +118,13 @@ $(BUILD)/debroot.stamp: qemu/mkdebroot.sh
 	qemu/mkdebroot.sh
 	touch $@
 
+# The test root as a squashfs, for `make demo ROOT=http` (served from
+# build/lab/www by qemu/servers.sh --http); without the files guests wrote.
+$(BUILD)/lab/www/root.squashfs: $(BUILD)/testroot.stamp
+	mkdir -p $(@D)
+	mksquashfs $(BUILD)/testroot $@.tmp -noappend -comp xz -all-root -quiet -wildcards -e 'host-*' 'var/log/host-*' >/dev/null
+	mv $@.tmp $@
+
 # netroot's images (`netroot initramfs`, the default module set), as the
 # tests, the demo and the benchmark boot them; -bpo: the 6.12 backports kernel.
 $(BUILD)/initramfs.img: $(BIN) $(BUILD)/vmlinuz
@@ -156,6 +164,7 @@ $(BUILD)/bench/mkinitcpio.img: $(MKINITCPIO_INPUTS) bench/peers/mkinitcpio.sh
 
 # From a fresh machine: packages, the binary, then qemu/demo.sh builds the
 # kernel, initramfs and Debian root it lacks. `make demo ROOT=nbd` for NBD;
+# `make demo ROOT=http`: no TFTP, iPXE over HTTP and root=live:http://;
 # WATCH=1 shows `netroot watch` next to the client (qemu/demo.sh --watch).
 demo: deps
 	$(MAKE) --no-print-directory build

@@ -8,11 +8,19 @@
 # servers (qemu/servers.sh), and systemd boots it to a login prompt on the
 # serial console (root is logged in automatically).
 #
-# Usage: qemu/demo.sh [--root nfs|nbd] [--watch]
+# Usage: qemu/demo.sh [--root nfs|nbd|http] [--watch]
 #   nfs (default)  NFSv4 from nfs-ganesha: nfsroot=10.0.0.1:/debian
 #   nbd            NBD from nbd-server, btrfs with compress=lzo:
 #                  nbd_host=10.0.0.1 nbd_name=debian root=/dev/nbd0 (as the
 #                  guide's NBD section, with netroot in place of its hooks)
+#   http           no TFTP: slirp's DHCP names an iPXE script URL as the boot
+#                  file; QEMU's iPXE ROM fetches the script, the kernel and
+#                  the initramfs from lighttpd (build/lab/www, port 8080),
+#                  and netroot fetches the test root as a squashfs
+#                  (build/lab/www/root.squashfs) into RAM:
+#                  root=live:http://10.0.0.1:8080/root.squashfs with
+#                  netroot.sha256=; the test root prints its checks and
+#                  powers off, which ends the demo
 #   --watch        (make demo WATCH=1) the client also gets
 #                  netroot.syslog=10.0.0.1:5514 and `netroot watch` listens
 #                  there (lab netns): in a tmux pane below the client when
@@ -45,14 +53,15 @@ while [ $# -gt 0 ]; do
 	--root) kind=$2; shift 2 ;;
 	--root=*) kind=${1#--root=}; shift ;;
 	--watch) watch=1; shift ;;
-	-h | --help) sed -n '2,35p' "${BASH_SOURCE[0]}"; exit 0 ;;
+	-h | --help) sed -n '2,43p' "${BASH_SOURCE[0]}"; exit 0 ;;
 	*) echo "demo: unknown argument: $1" >&2; exit 2 ;;
 	esac
 done
 case "$kind" in
 nfs) root_args="nfsroot=10.0.0.1:/debian rw" service=--nfs4 ;;
 nbd) root_args="nbd_host=10.0.0.1 nbd_name=debian root=/dev/nbd0 rootfstype=btrfs rootflags=compress=lzo rw" service=--nbd ;;
-*) echo "demo: --root is nfs or nbd, not $kind" >&2; exit 2 ;;
+http) root_args="root=live:http://10.0.0.1:8080/root.squashfs" service=--http ;;
+*) echo "demo: --root is nfs, nbd or http, not $kind" >&2; exit 2 ;;
 esac
 
 say() { printf '\033[1mdemo:\033[0m %s\n' "$*"; }
@@ -68,11 +77,35 @@ if [ "$watch" = 1 ] && [ -z "${TMUX:-}" ] && [ "${DEMO_TMUX:-1}" != 0 ] && [ -t 
 fi
 
 # --- build what is missing (the Makefile knows what is stale) ----------------------
-lab_make build/vmlinuz build/initramfs.img build/testroot.stamp build/debroot.stamp
-# The TFTP root: qemu/pxe.sh's layout (the guide's /srv/arch/boot), the Debian root.
+if [ "$kind" = http ]; then
+	lab_make build/vmlinuz build/initramfs.img build/lab/www/root.squashfs
+	root_args="$root_args netroot.sha256=$(sha256sum "$lab/www/root.squashfs" | cut -d' ' -f1)"
+else
+	lab_make build/vmlinuz build/initramfs.img build/testroot.stamp build/debroot.stamp
+fi
 cmdline="ip=:::::eth0:dhcp $root_args"
 if [ "$watch" = 1 ]; then cmdline="$cmdline netroot.syslog=10.0.0.1:5514"; fi
-"$LAB_TOP/qemu/pxe.sh" --initrd "$build/initramfs.img" --out "$tftp" --cmdline "$cmdline" >/dev/null
+if [ "$kind" = http ]; then
+	# The web root: the kernel, the initramfs and an iPXE script (iPXE's
+	# scripting: `kernel URL ARGS`, `initrd URL`, `boot`); BOOTIF= as
+	# pxelinux's IPAPPEND 2 gives it, from iPXE's ${netX/mac}.
+	mkdir -p "$lab/www"
+	put() { cmp -s "$1" "$2" || cp "$1" "$2"; }
+	put "$build/vmlinuz" "$lab/www/vmlinuz"
+	put "$build/initramfs.img" "$lab/www/initramfs.img"
+	cat >"$lab/www/boot.ipxe" <<-EOF
+		#!ipxe
+		echo netroot demo: kernel and initramfs over HTTP from 10.0.0.1:8080
+		kernel http://10.0.0.1:8080/vmlinuz console=ttyS0 $cmdline BOOTIF=01-\${netX/mac:hexhyp}
+		initrd http://10.0.0.1:8080/initramfs.img
+		boot
+	EOF
+	boot_net="bootfile=http://10.0.0.1:8080/boot.ipxe"
+else
+	# The TFTP root: qemu/pxe.sh's layout (the guide's /srv/arch/boot), the Debian root.
+	"$LAB_TOP/qemu/pxe.sh" --initrd "$build/initramfs.img" --out "$tftp" --cmdline "$cmdline" >/dev/null
+	boot_net="tftp=$tftp,bootfile=pxelinux.0"
+fi
 cmdline="console=ttyS0 $cmdline"
 
 # --- servers -------------------------------------------------------------------------
@@ -98,11 +131,17 @@ nspid=$(cat "$lab/netns.pid")
 say "servers (in the lab network namespace, pid $nspid; the client reaches them at 10.0.0.1):"
 if [ "$kind" = nfs ]; then
 	say "  NFSv4    nfs-ganesha on 127.0.0.1:2049, export /debian = build/debroot (log build/lab/ganesha.log)"
+elif [ "$kind" = http ]; then
+	say "  HTTP     lighttpd on 127.0.0.1:8080, root build/lab/www: boot.ipxe, vmlinuz, initramfs.img, root.squashfs (the test root; log build/lab/lighttpd.access)"
 else
 	say "  NBD      nbd-server on 127.0.0.1:10809, export debian = build/lab/nbd-debian.img, a fresh copy of build/debroot-btrfs.img (log build/lab/nbd-server.log)"
 fi
 say "  DHCP     QEMU's slirp on the guide's LAN 10.0.0.0/24: server 10.0.0.1, client 10.0.0.128, host name netroot-demo"
-say "  TFTP     QEMU's slirp, root build/demo/tftp, boot file pxelinux.0 (pxelinux.cfg/default)"
+if [ "$kind" = http ]; then
+	say "  boot     no TFTP: QEMU's iPXE ROM gets the boot file http://10.0.0.1:8080/boot.ipxe by DHCP"
+else
+	say "  TFTP     QEMU's slirp, root build/demo/tftp, boot file pxelinux.0 (pxelinux.cfg/default)"
+fi
 say "  look at them: nsenter --net --target $nspid ss -ltnp"
 if [ "$watch" = 1 ]; then
 	# The client's 10.0.0.1:5514 is the lab namespace's 127.0.0.1:5514 (slirp).
@@ -122,7 +161,7 @@ say "stop: Ctrl-a x ends QEMU (or type poweroff in the client); the servers $([ 
 echo
 
 lab_qemu virtio-net-pci 52:54:00:12:34:56 \
-	"user,id=n0,net=10.0.0.0/24,host=10.0.0.1,dhcpstart=10.0.0.128,hostname=netroot-demo,tftp=$tftp,bootfile=pxelinux.0" \
+	"user,id=n0,net=10.0.0.0/24,host=10.0.0.1,dhcpstart=10.0.0.128,hostname=netroot-demo,$boot_net" \
 	"${DEMO_MEM:-768}"
 # QEMU in the lab's network namespace, where 10.0.0.1 (slirp's host) is the
 # namespace's loopback with the servers on it; on this terminal (-nographic:

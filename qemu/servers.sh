@@ -10,13 +10,17 @@
 #     with --nfs3 (NFS and MOUNT ports pinned, so a client that passes
 #     port=,mountport=,mountproto=tcp,nolock needs no rpcbind)
 #   nbd-server: export "arch", a fresh copy of build/testroot-btrfs.img
+#   lighttpd (only with --http): build/lab/www on port 8080 (`make demo
+#     ROOT=http` and the benchmark put their kernel, initramfs, iPXE script
+#     and live images there)
 # and, when qemu/mkdebroot.sh has built the Debian root (otherwise nothing
 # changes): ganesha exports build/debroot at Pseudo /debian, nbd-server
 # exports "debian", a fresh copy of build/debroot-btrfs.img, with a transaction
 # log build/lab/nbd-debian.trlog (every request header).
 #
-# Usage: qemu/servers.sh start|stop|status|env [--nfs4] [--nfs3] [--nbd]
-#   start   (no service flag = all three); idempotent: a running server is kept
+# Usage: qemu/servers.sh start|stop|status|env [--nfs4] [--nfs3] [--nbd] [--http]
+#   start   (no service flag = the first three); idempotent: a running server is kept
+#   stop    (no service flag = all)
 #   env     print NFS_PORT= MNT_PORT= NBD_PORT= NETNS_PID= (for `eval`)
 #        qemu/servers.sh nbd-extra PORT
 #   an additional nbd-server on PORT (export "arch", its own fresh copy of the
@@ -28,7 +32,7 @@
 #   outage tests; pausing ganesha or the lab's nbd-server affects every guest)
 # State, pid files, configs and logs: build/lab/. Needs root (namespaces, and
 # ganesha's VFS FSAL uses open_by_handle_at).
-# Ports: NFS 2049, MOUNT 20048, rpcbind 111, NBD 10809 (so the Arch guide's
+# Ports: NFS 2049, MOUNT 20048, rpcbind 111, NBD 10809, HTTP 8080 (so the Arch guide's
 # `nfsroot=10.0.0.1:/arch` works verbatim). To reach them from the host:
 #   nsenter --net --target "$(cat build/lab/netns.pid)" <command>
 set -euo pipefail
@@ -40,13 +44,14 @@ lab="$build/lab"
 
 cmd=${1:-status}
 [ $# -gt 0 ] && shift
-nfs4=0 nfs3=0 nbd=0
+nfs4=0 nfs3=0 nbd=0 http=0
 extra_args=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--nfs4) nfs4=1 ;;
 	--nfs3) nfs3=1 ;;
 	--nbd) nbd=1 ;;
+	--http) http=1 ;;
 	-*) echo "servers.sh: unknown argument: $1" >&2; exit 2 ;;
 	*)
 		case "$cmd" in
@@ -57,10 +62,14 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-if [ $((nfs4 + nfs3 + nbd)) = 0 ]; then nfs4=1 nfs3=1 nbd=1; fi
+if [ $((nfs4 + nfs3 + nbd + http)) = 0 ]; then
+	nfs4=1 nfs3=1 nbd=1
+	# A plain stop stops lighttpd too.
+	if [ "$cmd" = stop ]; then http=1; fi
+fi
 
 mkdir -p "$lab"
-NFS_PORT=$LAB_NFS_PORT MNT_PORT=$LAB_MNT_PORT NBD_PORT=$LAB_NBD_PORT
+NFS_PORT=$LAB_NFS_PORT MNT_PORT=$LAB_MNT_PORT NBD_PORT=$LAB_NBD_PORT HTTP_PORT=8080
 LAB_NS="$lab/netns.pid"
 
 # One non-127 address on lo, without which ganesha cannot resolve Bind_addr.
@@ -130,6 +139,25 @@ start_nbd() {
 			"$lab/nbd-debian.img" "$lab/nbd-debian.trlog" >>"$lab/nbd-server.conf"
 	fi
 	run_nbd nbd-server "$NBD_PORT"
+}
+
+start_http() {
+	local pidf="$lab/lighttpd.pid" log="$lab/lighttpd.log"
+	lab_alive "$pidf" && return 0
+	mkdir -p "$lab/www"
+	cat >"$lab/lighttpd.conf" <<-EOF
+		# written by qemu/servers.sh
+		server.document-root = "$lab/www"
+		server.bind = "127.0.0.1"
+		server.port = $HTTP_PORT
+		server.errorlog = "$log"
+		server.modules = ("mod_accesslog")
+		accesslog.filename = "$lab/lighttpd.access"
+	EOF
+	# -D: in the foreground, so its pid is ours (nsenter, as for rpcbind).
+	nsenter --target "$(cat "$LAB_NS")" --net --mount -- lighttpd -D -f "$lab/lighttpd.conf" </dev/null >>"$log" 2>&1 &
+	echo $! >"$pidf"
+	lab_wait_listen "$HTTP_PORT" 10 "$pidf" lighttpd "$log"
 }
 
 run_nbd() { # NAME PORT: start nbd-server with build/lab/NAME.conf
@@ -205,6 +233,9 @@ status() {
 	else
 		echo "nbd-server: stopped"
 	fi
+	if lab_alive "$lab/lighttpd.pid"; then
+		echo "lighttpd: pid $(cat "$lab/lighttpd.pid"), 127.0.0.1:$HTTP_PORT (guest: 10.0.2.2:$HTTP_PORT), root build/lab/www"
+	fi
 }
 
 case "$cmd" in
@@ -212,6 +243,7 @@ start)
 	start_netns
 	if [ "$nfs4" = 1 ] || [ "$nfs3" = 1 ]; then start_ganesha; fi
 	if [ "$nbd" = 1 ]; then start_nbd; fi
+	if [ "$http" = 1 ]; then start_http; fi
 	status
 	;;
 stop)
@@ -226,8 +258,10 @@ stop)
 			rm -f "$lab/${f%.*}".{conf,img,log}
 		done
 	fi
+	if [ "$http" = 1 ]; then stop_one lighttpd; fi
 	# The namespace goes when nothing in it is left.
-	if ! lab_alive "$lab/ganesha.pid" && ! lab_alive "$lab/rpcbind.pid" && ! lab_alive "$lab/nbd-server.pid"; then
+	if ! lab_alive "$lab/ganesha.pid" && ! lab_alive "$lab/rpcbind.pid" && ! lab_alive "$lab/nbd-server.pid" &&
+		! lab_alive "$lab/lighttpd.pid"; then
 		stop_one netns
 	fi
 	;;
@@ -242,7 +276,7 @@ env)
 		"$(lab_alive "$LAB_NS" && cat "$LAB_NS")"
 	;;
 *)
-	echo "usage: $0 start|stop|status|env [--nfs4] [--nfs3] [--nbd] | nbd-extra PORT | pause|resume nfs|nbd|nbd-PORT" >&2
+	echo "usage: $0 start|stop|status|env [--nfs4] [--nfs3] [--nbd] [--http] | nbd-extra PORT | pause|resume nfs|nbd|nbd-PORT" >&2
 	exit 2
 	;;
 esac
