@@ -48,11 +48,19 @@ ROOTINIT = re.compile(r"BENCH rootinit ([0-9.]+) used_kb=(-?[0-9]+)")
 MEMFREE = re.compile(r"BENCH memfree free_kb=([0-9]+)(?: pcp_kb=([0-9]+))?")
 ROOT_OK = re.compile(r"NETROOT-TEST-ROOT-OK uptime=([0-9.]+)")
 CRNG = re.compile(r"\[\s*([0-9]+\.[0-9]+)\] random: crng init done")
+# netroot's live root: "live: URL: 190.7 MiB in 9.81 s (19.4 MiB/s), sha256 ..."
+LIVE = re.compile(r"live: \S+: ([0-9.]+) MiB in ([0-9.]+) s \(")
+# netroot before its first TLS handshake: "live: random number generator ready after 1.01 s"
+RNG_WAIT = re.compile(r"live: random number generator ready after ([0-9.]+) s")
 PANIC = re.compile(r"Kernel panic|Attempted to kill init")
 
-ORDER = ["netroot", "busybox", "klibc-retry", "klibc-once", "dracut", "mkinitcpio", "floor"]
+ORDER = ["netroot", "netroot-live", "netroot-https", "busybox", "klibc-retry", "klibc-once", "dracut", "mkinitcpio", "floor"]
 DESCR = {
     "netroot": "netroot as /init (`make initramfs`, module set default)",
+    "netroot-live": "netroot, the same image, the root a squashfs over HTTP into RAM (`root=live:http://`, "
+                    "lighttpd in the lab namespace): the test root plus incompressible filler",
+    "netroot-https": "netroot built with TLS (`make build-https`, rustls + ring), the same live image over "
+                     "HTTPS from the same lighttpd, its certificate verified against the lab CA in the image",
     "busybox": "busybox ash script: modprobe, udhcpc, mount -t nfs4, switch_root (qemu/baseline)",
     "klibc-retry": "klibc ipconfig -t 2,3,4,6,9.. retry loop (initramfs-tools style) + nfsmount (NFSv3)",
     "klibc-once": "klibc one `ipconfig ip=dhcp` (mkinitcpio net hook style) + nfsmount (NFSv3)",
@@ -95,6 +103,10 @@ def parse_log(path):
         r["free_kb"] = int(m.group(1)) + int(m.group(2) or 0)
     m = CRNG.search(text)
     r["crng"] = float(m.group(1)) if m else None
+    m = LIVE.search(text)
+    r["live_mib"], r["live_s"] = (float(m.group(1)), float(m.group(2))) if m else (None, None)
+    m = RNG_WAIT.search(text)
+    r["rng_s"] = float(m.group(1)) if m else None
     m = ROOTINIT.search(text)
     if m:
         r["rootinit"] = float(m.group(1))
@@ -282,11 +294,33 @@ def heading(title, target, a):
             f"Machine: {machine()}.  "]
 
 
+def live_section(name, nfs, live, image):
+    """An HTTP(S) live root against the NFS root: network up → root init."""
+    def span(bs):
+        return [b["rootinit"] - b["net"] for b in bs if b["net"] is not None]
+    size = os.path.getsize(image) if image and os.path.exists(image) else None
+    rate = med([b["live_mib"] / b["live_s"] for b in live if b["live_mib"] and b["live_s"]])
+    proto = "HTTPS" if name.endswith("https") else "HTTP"
+    line = (f"**{proto} live root against the NFS root** (network up → root init, guest seconds): "
+            f"{name} {fmt_s(span(live))}, netroot over NFS {fmt_s(span(nfs))}. "
+            f"The live image is {fmt_mb(size)}; netroot downloaded it in {fmt_s([b['live_s'] for b in live])} s")
+    if rate:
+        line += f" ({rate:.1f} MiB/s median)"
+    if proto == "HTTPS":
+        line += (", TLS included (the wait for the kernel's CRNG before the handshake, "
+                 f"median {fmt_s([b.get('rng_s') for b in live])} s, counts in the span)")
+    line += (" from lighttpd through slirp, hashing it (SHA-256) as it arrived, then loop-mounted it. "
+             "The NFS root reads only the files the boot opens; the live root holds the whole image "
+             "in RAM (see the memory column).")
+    return [line, ""]
+
+
 def main():
     ap = arguments("bench/run.sh")
     ap.add_argument("--cmdlines", required=True)
     ap.add_argument("--k", type=int, required=True)
     ap.add_argument("--modes", required=True)
+    ap.add_argument("--live-image", default="")
     a = ap.parse_args()
     modes = a.modes.split()
     cmdlines = dict(line.rstrip("\n").split("\t", 1) for line in open(a.cmdlines) if "\t" in line)
@@ -405,6 +439,10 @@ def main():
         if ref_root is None:
             md.append("netroot did not boot in this mode, so there is no ratio column to read.")
             md.append("")
+        for live_name in ("netroot-live", "netroot-https"):
+            live_ok = [b for b in results.get((mode, live_name), []) if b.get("ok")]
+            if live_ok:
+                md.extend(live_section(live_name, net_ref, live_ok, a.live_image))
 
     md.append("## Contenders")
     md.append("")

@@ -14,6 +14,13 @@
 #                        tap:   a TAP in a namespace with dnsmasq offering after
 #                               1 s and ganesha on 10.0.3.1 (bench/delaynet.sh)
 #   BENCH_ONLY="netroot busybox ..."  a subset of the contenders
+#   BENCH_LIVE_MB=200    size of netroot-live's image: the test root plus
+#                        incompressible filler, as a squashfs
+#                        (build/bench/live/, cached), served by lighttpd
+#                        (qemu/servers.sh --http) over HTTP; slirp mode only;
+#                        netroot-https: the same image over HTTPS (the https
+#                        build's image, `make build-https`, carrying the lab
+#                        CA of qemu/servers.sh --https)
 #   BENCH_TIMEOUT=120    wall seconds per boot
 #   MKINITCPIO_DIR=DIR   also boot mkinitcpio + the netroot hook (see below)
 # Every step is cached in build/ (kernel, root, images); logs of every boot
@@ -52,7 +59,7 @@ if [ -x "$bin" ]; then
 else
 	NOTE[netroot]="no $bin (make build)"
 fi
-ALL="netroot busybox klibc-retry klibc-once dracut floor mkinitcpio"
+ALL="netroot netroot-live netroot-https busybox klibc-retry klibc-once dracut floor mkinitcpio"
 ONLY=${BENCH_ONLY:-$ALL}
 # Only the peers this run boots are built (dracut's image takes minutes).
 peers=()
@@ -65,6 +72,35 @@ fi
 for p in busybox klibc dracut floor; do
 	[ -s "$out/$p.img" ] || NOTE[$p]="image not built (see bench/peers/build.sh output)"
 done
+
+# netroot-live: the same image, the root a ~BENCH_LIVE_MB squashfs over HTTP
+# (root=live:http://): the test root with bench-init, plus a file of random
+# bytes (incompressible: the image stays that big), rebuilt when the root's
+# init, bench-init or the size changed. Served from build/lab/www.
+IMG[netroot-live]="$build/initramfs.img"
+NOTE[netroot-live]=${NOTE[netroot]:-}
+IMG[netroot-https]="$out/https.img"
+case " $ONLY " in *" netroot-https "*) lab_make build-https >&2 || NOTE[netroot-https]="make build-https failed" ;; esac
+live_mb=${BENCH_LIVE_MB:-200}
+live="$out/live/bench-live.squashfs"
+case " $ONLY " in
+*" netroot-live "* | *" netroot-https "*)
+	stamp="$live_mb $(cat "$build/testroot/sbin/init" "$here/peers/bench-init" | sha256sum | cut -d' ' -f1)"
+	if [ ! -s "$live" ] || [ "$(cat "$live.stamp" 2>/dev/null)" != "$stamp" ]; then
+		say "building $live: the test root + $live_mb MB of random filler, squashfs"
+		rm -rf "$out/live"
+		mkdir -p "$out/live"
+		cp -a "$build/testroot" "$out/live/tree"
+		rm -f "$out/live/tree"/host-* "$out/live/tree"/var/log/host-*
+		head -c "$((live_mb * 1000000 - 2000000))" /dev/urandom >"$out/live/tree/filler"
+		mksquashfs "$out/live/tree" "$live" -noappend -all-root -quiet >/dev/null
+		rm -rf "$out/live/tree"
+		echo "$stamp" >"$live.stamp"
+	fi
+	mkdir -p "$build/lab/www"
+	ln -f "$live" "$build/lab/www/bench-live.squashfs"
+	;;
+esac
 
 # mkinitcpio + the netroot hook: only with a mkinitcpio checkout or install
 # named by MKINITCPIO_DIR (Debian has no mkinitcpio package).
@@ -86,6 +122,8 @@ NOTE[klibc-retry]=${NOTE[klibc]:-}
 NOTE[klibc-once]=${NOTE[klibc]:-}
 declare -A CMD=(
 	[netroot]="ip=dhcp root=/dev/nfs nfsroot=%S:/arch init=/sbin/bench-init"
+	[netroot-live]="ip=dhcp root=live:http://%S:8080/bench-live.squashfs init=/sbin/bench-init"
+	[netroot-https]="ip=dhcp root=live:https://%S:8443/bench-live.squashfs init=/sbin/bench-init"
 	[busybox]="ip=dhcp root=/dev/nfs nfsroot=%S:/arch init=/sbin/bench-init"
 	[klibc-retry]="ip=dhcp nfsroot=%S:/arch bench.klibc=retry init=/sbin/bench-init"
 	[klibc-once]="ip=dhcp nfsroot=%S:/arch bench.klibc=once init=/sbin/bench-init"
@@ -96,14 +134,22 @@ declare -A CMD=(
 
 # --- servers -------------------------------------------------------------------
 cleanup() {
-	"$top/qemu/servers.sh" stop --nfs4 --nfs3 >/dev/null 2>&1 || true
+	"$top/qemu/servers.sh" stop --nfs4 --nfs3 --https >/dev/null 2>&1 || true
 	"$here/delaynet.sh" stop >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 for m in $MODES; do
 	case "$m" in
-	slirp) "$top/qemu/servers.sh" start --nfs4 --nfs3 >&2 ;;
+	slirp)
+		"$top/qemu/servers.sh" start --nfs4 --nfs3 --https >&2
+		# The https build's image, trusting the lab CA servers.sh made.
+		if [ -z "${NOTE[netroot-https]:-}" ] && [[ " $ONLY " == *" netroot-https "* ]]; then
+			"$top/target/x86_64-unknown-linux-musl/release-https/netroot" initramfs --root "$build/kernel" \
+				--kver "$ver" --ca-bundle "$build/lab/tls/ca.pem" -o "$out/https.img" >&2 ||
+				NOTE[netroot-https]="image build failed (netroot initramfs --ca-bundle)"
+		fi
+		;;
 	tap) "$here/delaynet.sh" start >&2 ;;
 	*) say "unknown mode $m (slirp|tap)"; exit 2 ;;
 	esac
@@ -135,6 +181,10 @@ for ((r = 1; r <= K; r++)); do
 				printf '%s\t%s\t%s\t%s\t\t\t%s\n' "$m" "$c" "$r" "not run: ${NOTE[$c]:-no image}" "$img" >>"$manifest"
 				continue
 			fi
+			if [[ "$c" == netroot-live || "$c" == netroot-https ]] && [ "$m" != slirp ]; then
+				printf '%s\t%s\t%s\t%s\t\t\t%s\n' "$m" "$c" "$r" "not run: the HTTP server is in slirp mode only" "$img" >>"$manifest"
+				continue
+			fi
 			cmd=${CMD[$c]//%S/$srv}
 			say "round $r/$K, $m, $c: $cmd"
 			s=$(date +%s.%N) rc=0
@@ -155,7 +205,7 @@ cmdline_file="$out/cmdlines.tsv"
 : >"$cmdline_file"
 for c in $ONLY; do printf '%s\t%s\n' "$c" "${CMD[$c]}" >>"$cmdline_file"; done
 python3 "$here/report.py" --manifest "$manifest" --cmdlines "$cmdline_file" \
-	--k "$K" --modes "$MODES" --kernel "$ver" --elapsed $(($(date +%s) - t0)) \
+	--k "$K" --modes "$MODES" --kernel "$ver" --live-image "$live" --elapsed $(($(date +%s) - t0)) \
 	--load "at start $load_start; at end $load_end" \
 	--command "${MKINITCPIO_DIR:+MKINITCPIO_DIR=${MKINITCPIO_DIR/#$PWD/\$PWD} }K=$K BENCH_MODES=\"$MODES\" BENCH_ONLY=\"$ONLY\" bench/run.sh" \
 	--md "$here/RESULTS.md" --svg "$here/timeline.svg"

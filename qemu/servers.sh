@@ -12,13 +12,15 @@
 #   nbd-server: export "arch", a fresh copy of build/testroot-btrfs.img
 #   lighttpd (only with --http): build/lab/www on port 8080 (`make demo
 #     ROOT=http` and the benchmark put their kernel, initramfs, iPXE script
-#     and live images there)
+#     and live images there); with --https also over TLS on port 8443, with
+#     a certificate for 10.0.2.2 signed by the lab CA build/lab/tls/ca.pem
+#     (qemu/testca.sh, made once, renewed when it expires within a day)
 # and, when qemu/mkdebroot.sh has built the Debian root (otherwise nothing
 # changes): ganesha exports build/debroot at Pseudo /debian, nbd-server
 # exports "debian", a fresh copy of build/debroot-btrfs.img, with a transaction
 # log build/lab/nbd-debian.trlog (every request header).
 #
-# Usage: qemu/servers.sh start|stop|status|env [--nfs4] [--nfs3] [--nbd] [--http]
+# Usage: qemu/servers.sh start|stop|status|env [--nfs4] [--nfs3] [--nbd] [--http] [--https]
 #   start   (no service flag = the first three); idempotent: a running server is kept
 #   stop    (no service flag = all)
 #   env     print NFS_PORT= MNT_PORT= NBD_PORT= NETNS_PID= (for `eval`)
@@ -44,7 +46,7 @@ lab="$build/lab"
 
 cmd=${1:-status}
 [ $# -gt 0 ] && shift
-nfs4=0 nfs3=0 nbd=0 http=0
+nfs4=0 nfs3=0 nbd=0 http=0 https=0
 extra_args=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -52,6 +54,7 @@ while [ $# -gt 0 ]; do
 	--nfs3) nfs3=1 ;;
 	--nbd) nbd=1 ;;
 	--http) http=1 ;;
+	--https) http=1 https=1 ;;
 	-*) echo "servers.sh: unknown argument: $1" >&2; exit 2 ;;
 	*)
 		case "$cmd" in
@@ -69,7 +72,7 @@ if [ $((nfs4 + nfs3 + nbd + http)) = 0 ]; then
 fi
 
 mkdir -p "$lab"
-NFS_PORT=$LAB_NFS_PORT MNT_PORT=$LAB_MNT_PORT NBD_PORT=$LAB_NBD_PORT HTTP_PORT=8080
+NFS_PORT=$LAB_NFS_PORT MNT_PORT=$LAB_MNT_PORT NBD_PORT=$LAB_NBD_PORT HTTP_PORT=8080 HTTPS_PORT=8443
 LAB_NS="$lab/netns.pid"
 
 # One non-127 address on lo, without which ganesha cannot resolve Bind_addr.
@@ -142,9 +145,16 @@ start_nbd() {
 }
 
 start_http() {
-	local pidf="$lab/lighttpd.pid" log="$lab/lighttpd.log"
-	lab_alive "$pidf" && return 0
+	local pidf="$lab/lighttpd.pid" log="$lab/lighttpd.log" tls="$lab/tls"
+	if lab_alive "$pidf"; then
+		{ [ "$https" = 0 ] || grep -q "$HTTPS_PORT" "$lab/lighttpd.conf"; } && return 0
+		stop_one lighttpd
+	fi
 	mkdir -p "$lab/www"
+	if [ "$https" = 1 ] && ! openssl x509 -checkend 86400 -noout -in "$tls/server.pem" >/dev/null 2>&1; then
+		rm -rf "$tls"
+		"$LAB_TOP/qemu/testca.sh" "$tls" server IP:10.0.2.2,IP:10.0.0.1 30
+	fi
 	cat >"$lab/lighttpd.conf" <<-EOF
 		# written by qemu/servers.sh
 		server.document-root = "$lab/www"
@@ -154,10 +164,21 @@ start_http() {
 		server.modules = ("mod_accesslog")
 		accesslog.filename = "$lab/lighttpd.access"
 	EOF
+	if [ "$https" = 1 ]; then
+		cat >>"$lab/lighttpd.conf" <<-EOF
+			server.modules += ("mod_openssl")
+			\$SERVER["socket"] == "127.0.0.1:$HTTPS_PORT" {
+			    ssl.engine = "enable"
+			    ssl.pemfile = "$tls/server.pem"
+			    ssl.privkey = "$tls/server.key"
+			}
+		EOF
+	fi
 	# -D: in the foreground, so its pid is ours (nsenter, as for rpcbind).
 	nsenter --target "$(cat "$LAB_NS")" --net --mount -- lighttpd -D -f "$lab/lighttpd.conf" </dev/null >>"$log" 2>&1 &
 	echo $! >"$pidf"
 	lab_wait_listen "$HTTP_PORT" 10 "$pidf" lighttpd "$log"
+	if [ "$https" = 1 ]; then lab_wait_listen "$HTTPS_PORT" 10 "$pidf" lighttpd "$log"; fi
 }
 
 run_nbd() { # NAME PORT: start nbd-server with build/lab/NAME.conf
@@ -234,7 +255,7 @@ status() {
 		echo "nbd-server: stopped"
 	fi
 	if lab_alive "$lab/lighttpd.pid"; then
-		echo "lighttpd: pid $(cat "$lab/lighttpd.pid"), 127.0.0.1:$HTTP_PORT (guest: 10.0.2.2:$HTTP_PORT), root build/lab/www"
+		echo "lighttpd: pid $(cat "$lab/lighttpd.pid"), 127.0.0.1:$HTTP_PORT (guest: 10.0.2.2:$HTTP_PORT)$(grep -q "$HTTPS_PORT" "$lab/lighttpd.conf" && echo ", TLS on :$HTTPS_PORT (CA build/lab/tls/ca.pem)"), root build/lab/www"
 	fi
 }
 
@@ -276,7 +297,7 @@ env)
 		"$(lab_alive "$LAB_NS" && cat "$LAB_NS")"
 	;;
 *)
-	echo "usage: $0 start|stop|status|env [--nfs4] [--nfs3] [--nbd] [--http] | nbd-extra PORT | pause|resume nfs|nbd|nbd-PORT" >&2
+	echo "usage: $0 start|stop|status|env [--nfs4] [--nfs3] [--nbd] [--http] [--https] | nbd-extra PORT | pause|resume nfs|nbd|nbd-PORT" >&2
 	exit 2
 	;;
 esac

@@ -16,29 +16,15 @@ bin="$TOP/target/x86_64-unknown-linux-musl/release-https/netroot"
 command -v openssl >/dev/null || fail "openssl is not installed (make deps)"
 live_images
 
-# --- the test's PKI: two CAs, a server certificate of each kind ---------------------
+# --- the test's PKI (qemu/testca.sh): two CAs, a server certificate of each kind ----
 pki="$T_LOGDIR/pki"
 rm -rf "$pki"
-mkdir -p "$pki"
-ca() { # NAME: a self-signed P-256 CA, valid two days
-	openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-		-subj "/CN=netroot test $1" -addext basicConstraints=critical,CA:TRUE \
-		-addext keyUsage=critical,keyCertSign,cRLSign \
-		-keyout "$pki/$1.key" -out "$pki/$1.pem" 2>/dev/null
-}
-server_cert() { # NAME SAN: a server certificate for SAN, signed by the test CA
-	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-subj "/CN=$1" -keyout "$pki/$1.key" -out "$pki/$1.csr" 2>/dev/null
-	printf '%s\n' "subjectAltName=$2" basicConstraints=CA:FALSE extendedKeyUsage=serverAuth \
-		keyUsage=digitalSignature >"$pki/$1.ext"
-	openssl x509 -req -in "$pki/$1.csr" -CA "$pki/ca.pem" -CAkey "$pki/ca.key" -CAcreateserial \
-		-days 1 -extfile "$pki/$1.ext" -out "$pki/$1.pem" 2>/dev/null
-}
-ca ca
-ca other-ca
-server_cert server IP:10.0.2.2
-server_cert wrong-name IP:10.0.2.99,DNS:elsewhere.lab
+"$TOP/qemu/testca.sh" "$pki" server IP:10.0.2.2 || fail "qemu/testca.sh failed"
+"$TOP/qemu/testca.sh" "$pki" wrong-name IP:10.0.2.99,DNS:elsewhere.lab || fail "qemu/testca.sh failed"
+"$TOP/qemu/testca.sh" "$pki/other" unused IP:10.0.2.2 || fail "qemu/testca.sh failed"
+cp "$pki/other/ca.pem" "$pki/other-ca.pem"
 openssl verify -CAfile "$pki/ca.pem" "$pki/server.pem" || fail "openssl does not verify the test's server certificate"
+openssl verify -CAfile "$pki/other-ca.pem" "$pki/server.pem" >/dev/null 2>&1 && fail "the other CA verifies the server certificate"
 
 # --- two images from the https build: the test CA's bundle, another CA's ------------
 kver=$("$TOP/qemu/kernel.sh" --print-version)
