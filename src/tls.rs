@@ -93,7 +93,11 @@ mod imp {
                 ));
             }
             let certs = roots.len();
-            let provider = Arc::new(rustls::crypto::ring::default_provider());
+            let mut provider = rustls::crypto::ring::default_provider();
+            if !aes_in_hardware() {
+                prefer_chacha(&mut provider.cipher_suites);
+            }
+            let provider = Arc::new(provider);
             let config = ClientConfig::builder_with_provider(provider)
                 .with_safe_default_protocol_versions()
                 .map_err(|e| format!("TLS configuration: {e}"))?
@@ -144,6 +148,53 @@ mod imp {
             }
             Ok(stream)
         }
+    }
+
+    /// Whether this CPU has AES and carry-less multiplication instructions
+    /// (what makes AES-GCM fast in ring).
+    fn aes_in_hardware() -> bool {
+        #[cfg(target_arch = "x86_64")]
+        {
+            std::arch::is_x86_feature_detected!("aes")
+                && std::arch::is_x86_feature_detected!("pclmulqdq")
+        }
+        #[cfg(target_arch = "aarch64")]
+        {
+            std::arch::is_aarch64_feature_detected!("aes")
+                && std::arch::is_aarch64_feature_detected!("pmull")
+        }
+        #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+        {
+            false
+        }
+    }
+
+    /// Offer ChaCha20-Poly1305 first (RFC 8446 section 9.1 makes AES-GCM
+    /// mandatory, RFC 8439's ChaCha20 is the fast one without AES
+    /// instructions); the order is otherwise kept. PURE.
+    pub fn prefer_chacha(suites: &mut [rustls::SupportedCipherSuite]) {
+        use rustls::CipherSuite as S;
+        suites.sort_by_key(|s| {
+            !matches!(
+                s.suite(),
+                S::TLS13_CHACHA20_POLY1305_SHA256
+                    | S::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256
+                    | S::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256
+            )
+        });
+    }
+
+    /// The session in words: `TLSv1_3 TLS13_CHACHA20_POLY1305_SHA256`.
+    pub fn session(s: &Stream) -> String {
+        let v = s
+            .conn
+            .protocol_version()
+            .map_or("?".into(), |v| format!("{v:?}"));
+        let c = s
+            .conn
+            .negotiated_cipher_suite()
+            .map_or("?".into(), |c| format!("{:?}", c.suite()));
+        format!("{v} {c}")
     }
 
     /// The name the certificate must carry: the URL's host, a DNS name or

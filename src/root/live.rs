@@ -380,7 +380,14 @@ impl Download<'_> {
             }
         };
         match client.connect(&url.host, sock) {
-            Ok(s) => Ok(Ok(Conn::Tls(Box::new(s)))),
+            Ok(s) => {
+                crate::info!(
+                    "live: TLS with {}: certificate verified, {}",
+                    url.host,
+                    tls::session(&s)
+                );
+                Ok(Ok(Conn::Tls(Box::new(s))))
+            }
             Err(Failure::Fatal(reason)) => Err(refused(reason)),
             Err(Failure::Io(e)) => Ok(Err(format!("TLS handshake: {e}"))),
         }

@@ -44,12 +44,13 @@ LOG="$T_LOGDIR/boot-trusted.log"
 boot_expect "ip=dhcp root=live:https://$SRV:8443/moved/root.squashfs netroot.sha256=$sum testwrite=host-https" \
 	"$ROOT_OK" \
 	'netroot: .*live: TLS: 1 CAs from /etc/netroot/ca-certificates\.crt' \
+	'netroot: .*live: TLS with 10\.0\.2\.2: certificate verified, TLSv1_[23] ' \
 	'netroot: .*live: https://10\.0\.2\.2:8443/moved/root\.squashfs redirects to https://10\.0\.2\.2:8443/root\.squashfs' \
 	"netroot: .*live: SHA-256 matches netroot.sha256=" \
 	'netroot: .*live: squashfs image mounted read-only [0-9.]+ s after the first request' \
 	'WROTE /host-https'
 assert_no_panic
-grep -Eo 'live: (random number generator.*|waiting for the kernel.s random.*|.*in [0-9.]+ s \(.*)' "$LOG" | sed 's/\r//' || true
+grep -Eo 'live: (random number generator.*|waiting for the kernel.s random.*|TLS with.*|.*in [0-9.]+ s \(.*)' "$LOG" | sed 's/\r//' || true
 grep -q 'live: waiting for the kernel.s random' "$LOG" || echo "the kernel's CRNG was ready before the first TLS handshake"
 report_uptime
 
