@@ -60,11 +60,14 @@ if ! DRACUT_PATH="$work/dest/usr/bin /usr/local/sbin /usr/local/bin /usr/sbin /u
 	exit 1
 fi
 cat "$work/dracut.log" >&2
-# The image must hold netroot and its hooks, and none of dracut's own network
+# The image must hold netroot and its hooks (and the system's CA bundle for
+# root=live:https://, when there is one), and none of dracut's own network
 # root handling.
 listing=$(lsinitrd "$out.tmp" 2>/dev/null || true)
-for f in usr/bin/netroot lib/dracut/hooks/cmdline/20-netroot-cmdline.sh \
-	lib/dracut/hooks/pre-mount/10-netroot-net.sh lib/dracut/hooks/mount/10-netroot-mount.sh; do
+need=(usr/bin/netroot lib/dracut/hooks/cmdline/20-netroot-cmdline.sh
+	lib/dracut/hooks/pre-mount/10-netroot-net.sh lib/dracut/hooks/mount/10-netroot-mount.sh)
+if [ -r /etc/ssl/certs/ca-certificates.crt ]; then need+=(etc/netroot/ca-certificates.crt); fi
+for f in "${need[@]}"; do
 	grep -Eq " (usr/)?$f\$" <<<"$listing" || {
 		grep -E 'netroot|hooks' <<<"$listing" >&2
 		rm -f "$out.tmp"
