@@ -9,6 +9,10 @@ use std::process::Command;
 /// Source the hook in bash with stubs that log each call, run `call`,
 /// return the log (one call per line) and the exit status.
 fn run_hook(fstab: &Path, call: &str) -> (String, bool) {
+    run_hook_ca(fstab, call, &fixture("ca.pem"))
+}
+
+fn run_hook_ca(fstab: &Path, call: &str, ca: &Path) -> (String, bool) {
     let hook = Path::new(env!("CARGO_MANIFEST_DIR")).join("install/netroot");
     let script = format!(
         r#"
@@ -27,6 +31,7 @@ error() {{ echo "error $*"; }}
         .arg(script)
         .env("NETROOT_BIN", env!("CARGO_BIN_EXE_netroot"))
         .env("NETROOT_FSTAB", fstab)
+        .env("NETROOT_CA_BUNDLE", ca)
         .output()
         .unwrap();
     assert!(
@@ -82,12 +87,38 @@ fn no_module_for_a_network_or_missing_fstab_root() {
     for fstab in [nfs, odd, dir.join("missing")] {
         let (log, ok) = run_hook(&fstab, "build");
         assert!(ok, "{log}");
+        // Only optional modules (name?), then the CA bundle and the runscript.
         assert!(
-            log.contains("add_module bridge?\nadd_runscript\n"),
+            log.lines()
+                .filter_map(|l| l.strip_prefix("add_module "))
+                .all(|m| m.ends_with('?')),
+            "{fstab:?}: {log}"
+        );
+        let ca = fixture("ca.pem");
+        assert!(
+            log.ends_with(&format!(
+                "add_file {} /etc/netroot/ca-certificates.crt 644\nadd_runscript\n",
+                ca.display()
+            )),
             "{fstab:?}: {log}"
         );
     }
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_ca_bundle_asked_for_must_exist() {
+    let (log, ok) = run_hook_ca(
+        &fixture("fstab-nbd-btrfs"),
+        "build",
+        Path::new("/nonexistent/ca.pem"),
+    );
+    assert!(!ok, "{log}");
+    assert!(
+        log.contains("error netroot: NETROOT_CA_BUNDLE=/nonexistent/ca.pem is not a readable file"),
+        "{log}"
+    );
+    assert!(!log.contains("add_runscript"), "{log}");
 }
 
 #[test]
