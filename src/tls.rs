@@ -198,10 +198,11 @@ mod imp {
     }
 
     /// The name the certificate must carry: the URL's host, a DNS name or
-    /// an IPv4 address.
+    /// an IP address.
     fn server_name(host: &Host) -> Result<ServerName<'static>, Failure> {
         match host {
             Host::Addr(a) => Ok(ServerName::IpAddress((*a).into())),
+            Host::Addr6(a) => Ok(ServerName::IpAddress((*a).into())),
             Host::Name(n) => ServerName::try_from(n.clone())
                 .map_err(|e| Failure::Fatal(format!("server name {n}: {e}"))),
         }
