@@ -239,7 +239,11 @@ mod imp {
                 if presented.is_empty() {
                     "nothing".to_string()
                 } else {
-                    presented.join(", ")
+                    presented
+                        .iter()
+                        .map(|n| super::presented_name(n))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 }
             ),
             CertificateError::Expired => {
@@ -295,6 +299,19 @@ mod imp {
     }
 }
 
+/// A name of the server's certificate as webpki presents it
+/// (`DnsName("a.lab")`, `IpAddress(10.0.2.99)`) in the words an
+/// administrator compares with the URL (`a.lab`, `10.0.2.99`).
+#[cfg(feature = "https")]
+fn presented_name(n: &str) -> &str {
+    for (open, close) in [("DnsName(\"", "\")"), ("IpAddress(", ")")] {
+        if let Some(inner) = n.strip_prefix(open).and_then(|r| r.strip_suffix(close)) {
+            return inner;
+        }
+    }
+    n
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -325,8 +342,11 @@ mod tests {
                 expected: ServerName::try_from("10.0.2.2").unwrap(),
                 presented: vec!["DnsName(\"other.lab\")".into()]
             }),
-            "certificate name mismatch: the server's certificate is not valid for 10.0.2.2 (it names DnsName(\"other.lab\"))"
+            "certificate name mismatch: the server's certificate is not valid for 10.0.2.2 (it names other.lab)"
         );
+        assert_eq!(super::presented_name("IpAddress(10.0.2.99)"), "10.0.2.99");
+        assert_eq!(super::presented_name("IpAddress(fec0::2)"), "fec0::2");
+        assert_eq!(super::presented_name("odd(\"x"), "odd(\"x");
         assert_eq!(
             d(C::ExpiredContext {
                 time: UnixTime::since_unix_epoch(std::time::Duration::from_secs(86_400 * 2)),
