@@ -524,7 +524,10 @@ pub fn plan_json_with(cfg: &BootConfig, facts: &MachineFacts) -> Value {
 /// Where an `ip=` without a device is applied, in words.
 fn which_interface(cfg: &BootConfig, p: &IpParam) -> String {
     let top = cfg.netdevs.top_level();
-    match (&p.device, &cfg.bootif) {
+    // An IPv6 ip= that names the interface names it for IPv4 too
+    // (net::bring_up configures one interface).
+    let named6 = cfg.ip6().and_then(|(_, p6)| p6.device.clone());
+    match (p.device.as_ref().or(named6.as_ref()), &cfg.bootif) {
         (Some(d), _) => format!("interface {d}"),
         (None, _) if !top.is_empty() => {
             format!("{} (created from the command line)", top.join(" or "))
@@ -542,7 +545,10 @@ fn describe_ip(cfg: &BootConfig, p: &IpParam, out: &mut String) {
     let mut extra: Vec<String> = Vec::new();
     match ip_mode(p) {
         "off" if p.has_v6() => {
-            let _ = writeln!(out, "  IPv4: not configured on {on}");
+            // (dual stack with one ip= per family: the other one said it)
+            if !cfg.ip.iter().any(|q| q.uses_dhcp() || q.client.is_some()) {
+                let _ = writeln!(out, "  IPv4: not configured on {on}");
+            }
         }
         "off" => {
             let _ = writeln!(

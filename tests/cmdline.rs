@@ -1477,6 +1477,19 @@ fn ipv6_dual_stack_with_one_ip_per_family() {
     let c = ok("ip=eth0:dhcp ip=eth0:off");
     assert_eq!(c.ip.len(), 1);
     assert_eq!(c.ip[0].autoconf, Autoconf::Off);
+    // One interface is configured: the two families on two named ones is
+    // refused, naming both (else IPv6 would land on eth0 without a word).
+    let e = err("ip=eth0:dhcp ip=eth1:dhcp6");
+    assert!(
+        e.contains("IPv4 on eth0 and IPv6 on eth1") && e.starts_with("ip=:"),
+        "{e}"
+    );
+    let e =
+        err("ip=10.0.0.5::10.0.0.1:255.255.255.0::eth2:off ip=[fd00::5]::[fd00::1]:64::eth1:none");
+    assert!(e.contains("IPv4 on eth2 and IPv6 on eth1"), "{e}");
+    // ... but an IPv4 ip= without an interface goes with the named one
+    // (net::bring_up selects eth1 for both).
+    assert_eq!(ok("ip=dhcp ip=eth1:dhcp6").ip.len(), 2);
 }
 
 #[test]

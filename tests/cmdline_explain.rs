@@ -359,6 +359,24 @@ fn ipv6_static_plan() {
 }
 
 #[test]
+fn ipv6_dual_stack_text() {
+    // One ip= per family: IPv4 is configured (by the other one), and an
+    // IPv4 ip= without an interface goes with the one IPv6 names.
+    for (line, dev) in [
+        ("ip=eth0:dhcp ip=eth0:dhcp6", "eth0"),
+        ("ip=dhcp ip=eth1:dhcp6", "eth1"),
+    ] {
+        let t = plan_text(&parse(line).unwrap());
+        assert!(t.contains(&format!("  DHCP on interface {dev}\n")), "{t}");
+        assert!(
+            t.contains(&format!("  IPv6: DHCPv6 (dhcp6) on interface {dev}\n")),
+            "{t}"
+        );
+        assert!(!t.contains("IPv4: not configured"), "{t}");
+    }
+}
+
+#[test]
 fn ipv6_dynamic_and_dual_stack_plans() {
     let line = "ip=eth0:dhcp ip=eth0:dhcp6 root=nfs4:[fd00::2]:/arch";
     let p = plan(line);

@@ -662,6 +662,26 @@ pub fn parse_tokens(tokens: &tokenize::Tokens) -> Result<BootConfig, Error> {
             }
         }
     };
+    // netroot configures one interface, and IPv6 goes where IPv4 went: an
+    // IPv4 `ip=` and an IPv6 one that name two interfaces would put IPv6 on
+    // the wrong one without a word.
+    if let Some(d6) = cfg.ip6().and_then(|(_, p)| p.device.as_deref()) {
+        let d4 = cfg
+            .ip
+            .iter()
+            .filter(|p| p.uses_dhcp() || p.client.is_some())
+            .filter_map(|p| p.device.as_deref())
+            .find(|d| *d != d6);
+        if let Some(d4) = d4 {
+            return Err(value_err(
+                "ip",
+                &format!("{d4}, {d6}"),
+                &format!(
+                    "names IPv4 on {d4} and IPv6 on {d6}: netroot configures one interface, name the same one for both (e.g. ip={d6}:dhcp ip={d6}:dhcp6)"
+                ),
+            ));
+        }
+    }
     // A live image is read-only: its root is always an overlay on a tmpfs.
     if matches!(cfg.root, RootSpec::Live(_)) {
         cfg.options.overlay = Some(Overlay::Tmpfs);

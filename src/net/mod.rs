@@ -325,7 +325,13 @@ pub fn bring_up(cfg: &BootConfig, env: &Env) -> Result<Outcome, Error> {
         (Some(Mode::Dhcp(p) | Mode::Static(p)), _) | (None, Some((_, p))) => p.clone(),
         (None, None) => return Err(Error::Disabled),
     };
-    let sel = select(&param);
+    // One interface is configured: an IPv4 ip= without an interface and an
+    // IPv6 one that names it (`ip=dhcp ip=eth1:dhcp6`) mean that one (the
+    // command line refuses two named ones that differ).
+    let sel = match (select(&param), cfg.ip6()) {
+        (Select::All, Some((_, p6))) => select(p6),
+        (s, _) => s,
+    };
 
     let mut rtnl = Rtnl::open()?;
     // Subscribe before anything changes, then look: no event can be missed.
