@@ -72,10 +72,17 @@ impl Url {
         if authority.contains('@') {
             return Err("has user information (user@), which netroot does not send".into());
         }
-        if authority.starts_with('[') {
-            return Err("has an IPv6 address; netroot connects over IPv4 only".into());
-        }
-        let (host, port) = match authority.rsplit_once(':') {
+        // An IPv6 address in brackets (RFC 3986 section 3.2.2), the port
+        // after the closing one.
+        let port_at = match authority.find(']') {
+            Some(i) if authority.starts_with('[') => authority[i..].find(':').map(|j| i + j),
+            None if authority.starts_with('[') => {
+                return Err("has \"[\" without \"]\" around its IPv6 address".into())
+            }
+            _ => authority.rfind(':'),
+        };
+        let split = port_at.map(|i| (&authority[..i], &authority[i + 1..]));
+        let (host, port) = match split {
             Some((h, p)) => match p.parse::<u16>() {
                 Ok(p) if p > 0 => (h, p),
                 _ => {
@@ -87,7 +94,9 @@ impl Url {
             None => (authority, if tls { 443 } else { 80 }),
         };
         let host = crate::cmdline::root::parse_host(host).ok_or_else(|| {
-            format!("has server \"{host}\" that is not an IPv4 address or host name")
+            format!(
+                "has server \"{host}\" that is not an IP address (IPv6 in brackets) or host name"
+            )
         })?;
         Ok(Url {
             tls,
@@ -546,6 +555,19 @@ mod tests {
         assert_eq!(u.to_string(), "http://boot.lab/");
         let u = Url::parse("https://boot.lab?x=1").unwrap();
         assert_eq!((u.tls, u.port, u.path.as_str()), (true, 443, "/?x=1"));
+        // IPv6 in brackets, with and without a port; the Host header and
+        // the URL keep the brackets (RFC 3986 section 3.2.2).
+        let u = Url::parse("http://[fec0::2]:8080/root.squashfs").unwrap();
+        assert_eq!(u.host, Host::Addr6("fec0::2".parse().unwrap()));
+        assert_eq!(u.port, 8080);
+        assert_eq!(u.to_string(), "http://[fec0::2]:8080/root.squashfs");
+        let r = String::from_utf8(request(&u, 0)).unwrap();
+        assert!(r.contains("\r\nHost: [fec0::2]:8080\r\n"), "{r}");
+        let u = Url::parse("https://[2001:db8::1]/r").unwrap();
+        assert_eq!(
+            (u.port, u.to_string().as_str()),
+            (443, "https://[2001:db8::1]/r")
+        );
         for (bad, why) in [
             ("ftp://x/y", "is not an http:// or https:// URL"),
             (
@@ -558,15 +580,19 @@ mod tests {
             ),
             (
                 "http://a b/",
-                "has server \"a b\" that is not an IPv4 address or host name",
+                "has server \"a b\" that is not an IP address (IPv6 in brackets) or host name",
             ),
             (
                 "http://u@x/",
                 "has user information (user@), which netroot does not send",
             ),
             (
-                "http://[::1]/",
-                "has an IPv6 address; netroot connects over IPv4 only",
+                "http://[::1/",
+                "has \"[\" without \"]\" around its IPv6 address",
+            ),
+            (
+                "http://[fec0::zz]:80/",
+                "has server \"[fec0::zz]\" that is not an IP address (IPv6 in brackets) or host name",
             ),
             (
                 "http://x/a b",
@@ -574,7 +600,7 @@ mod tests {
             ),
             (
                 "http:///a",
-                "has server \"\" that is not an IPv4 address or host name",
+                "has server \"\" that is not an IP address (IPv6 in brackets) or host name",
             ),
         ] {
             assert_eq!(Url::parse(bad).unwrap_err(), why, "{bad}");

@@ -1089,7 +1089,7 @@ fn malformed_parameters_name_the_parameter_field_and_value() {
         ),
         (
             "netroot=live:http://a%b/r",
-            r#"netroot=: "live:http://a%b/r" has server "a%b" that is not an IPv4 address or host name"#,
+            r#"netroot=: "live:http://a%b/r" has server "a%b" that is not an IP address (IPv6 in brackets) or host name"#,
         ),
         (
             "netroot.sha256=abc",

@@ -411,8 +411,8 @@ own_nbd_server() { # PORT
 	at_exit "'$TOP/qemu/servers.sh' pause 'nbd-$1'"
 }
 
-in_lab() {
-	nsenter --net --target "$(cat "$BUILD/lab/netns.pid")" -- "$@"
+in_lab() { # in the lab's namespace, or the test's own (LAB_NS, ipv6_only_lab)
+	nsenter --net --target "$(cat "${LAB_NS:-$BUILD/lab/netns.pid}")" -- "$@"
 }
 
 LIVE_DIR="$BUILD/lab/live"
@@ -443,11 +443,12 @@ live_stop() {
 	local p
 	for p in "${LIVE_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
 }
-live_server() { # PORT [DIR [CERT KEY]]
-	local port=$1 dir=${2:-$LIVE_DIR} conf="$T_LOGDIR/lighttpd-$1.conf"
+live_server() { # PORT [DIR [CERT KEY]]; LIVE_BIND=::1 for IPv6
+	local port=$1 dir=${2:-$LIVE_DIR} conf="$T_LOGDIR/lighttpd-$1.conf" bind=${LIVE_BIND:-127.0.0.1}
 	cat >"$conf" <<-EOF
 		server.document-root = "$dir"
-		server.bind = "127.0.0.1"
+		server.bind = "$bind"
+		server.use-ipv6 = "$(case $bind in *:*) echo enable ;; *) echo disable ;; esac)"
 		server.port = $port
 		server.errorlog = "$T_LOGDIR/lighttpd-$port.err"
 		server.modules = ("mod_redirect", "mod_accesslog")
@@ -463,11 +464,11 @@ live_server() { # PORT [DIR [CERT KEY]]
 	at_exit live_stop
 	local i
 	for ((i = 0; i < 50; i++)); do
-		in_lab bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null && return 0
+		in_lab bash -c "exec 3<>/dev/tcp/$bind/$port" 2>/dev/null && return 0
 		sleep 0.1
 	done
 	cat "$T_LOGDIR/lighttpd-$port".{out,err} >&2 2>/dev/null || true
-	fail "lighttpd did not listen on 127.0.0.1:$port in the lab netns"
+	fail "lighttpd did not listen on $bind port $port in the lab netns"
 }
 
 nbd_outage() { # NAME PORT CMDLINE: a background guest (LOG) on its own
