@@ -256,8 +256,12 @@ pub fn remote_off() {
 
 /// Send every record from now on to `dest`, starting with the ones kept
 /// while the network came up.
-pub fn remote_start(dest: std::net::SocketAddrV4, ident: Ident) -> std::io::Result<()> {
-    let sock = std::net::UdpSocket::bind((std::net::Ipv4Addr::UNSPECIFIED, 0))?;
+pub fn remote_start(dest: std::net::SocketAddr, ident: Ident) -> std::io::Result<()> {
+    let any: std::net::IpAddr = match dest {
+        std::net::SocketAddr::V4(_) => std::net::Ipv4Addr::UNSPECIFIED.into(),
+        std::net::SocketAddr::V6(_) => std::net::Ipv6Addr::UNSPECIFIED.into(),
+    };
+    let sock = std::net::UdpSocket::bind((any, 0))?;
     sock.connect(dest)?;
     sock.set_nonblocking(true)?;
     let Ok(mut g) = REMOTE.lock() else {
@@ -291,35 +295,36 @@ pub fn start_remote(cfg: &crate::cmdline::BootConfig, net: &crate::net::Outcome)
     let dest = match &cfg.options.syslog {
         None => return remote_off(),
         Some(Syslog::Dhcp { port }) => match l.log_servers.first() {
-            Some(a) => Ok((*a, *port)),
+            Some(a) => Ok(std::net::SocketAddr::from((*a, *port))),
             None => Err(
                 "netroot.syslog=dhcp: the DHCP server sent no log server (option 7)".to_string(),
             ),
         },
         Some(Syslog::Host { host, port }) => match crate::root::nfs::resolve(host, &l.dns) {
-            Ok(std::net::IpAddr::V4(a)) => Ok((a, *port)),
-            Ok(std::net::IpAddr::V6(_)) => Err(format!(
-                "netroot.syslog={host}: the remote log is sent over IPv4 only"
-            )),
+            Ok(a) => Ok(std::net::SocketAddr::new(a, *port)),
             Err(e) => Err(format!("netroot.syslog={host}: {e}")),
         },
     };
+    // Our address: IPv4's, else (an IPv6-only boot) the first IPv6 one.
+    let ip = l.addr.map(|a| a.to_string()).or_else(|| {
+        net.lease6
+            .as_ref()
+            .and_then(|l6| l6.addrs.first())
+            .map(|a| a.addr.to_string())
+    });
     let ident = Ident {
         mac: crate::util::fmt_mac(&net.mac),
-        ip: l.addr.map(|a| a.to_string()).unwrap_or_default(),
+        ip: ip.unwrap_or_default(),
         hostname: l.hostname.clone(),
     };
     match dest {
-        Ok((a, port)) => {
-            let dest = std::net::SocketAddrV4::new(a, port);
-            match remote_start(dest, ident) {
-                Ok(()) => crate::info!("remote log to {dest} (RFC 5424 over UDP)"),
-                Err(e) => {
-                    remote_off();
-                    crate::warn!("netroot.syslog: cannot send to {dest}: {e}");
-                }
+        Ok(dest) => match remote_start(dest, ident) {
+            Ok(()) => crate::info!("remote log to {dest} (RFC 5424 over UDP)"),
+            Err(e) => {
+                remote_off();
+                crate::warn!("netroot.syslog: cannot send to {dest}: {e}");
             }
-        }
+        },
         Err(e) => {
             remote_off();
             crate::warn!("{e}: no remote log");
@@ -375,3 +380,48 @@ macro_rules! error { ($($t:tt)*) => { $crate::log::emit($crate::log::Level::Err,
 /// Log at debug level.
 #[macro_export]
 macro_rules! debug { ($($t:tt)*) => { $crate::log::emit($crate::log::Level::Debug, format_args!($($t)*)) } }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The remote log reaches a collector over IPv6 (and the records kept
+    /// before the network was up come first).
+    #[test]
+    fn remote_log_over_ipv6() {
+        let Ok(collector) = std::net::UdpSocket::bind("[::1]:0") else {
+            eprintln!("skipped: no IPv6 loopback here");
+            return;
+        };
+        collector
+            .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+            .unwrap();
+        remote_record(
+            Level::Info,
+            Some("network"),
+            "kept before the network",
+            None,
+        );
+        let ident = Ident {
+            mac: "52:54:00:12:34:56".into(),
+            ip: "fec0::5054:ff:fe12:3456".into(),
+            hostname: None,
+        };
+        remote_start(collector.local_addr().unwrap(), ident).unwrap();
+        remote_record(Level::Info, Some("root"), "sent over IPv6", None);
+        let mut got = Vec::new();
+        let mut buf = [0u8; 2048];
+        while got.len() < 2 {
+            let n = collector.recv(&mut buf).expect("a datagram over IPv6");
+            got.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+        }
+        assert!(got[0].contains("kept before the network"), "{got:?}");
+        assert!(got[1].contains("sent over IPv6"), "{got:?}");
+        assert!(
+            got[1].contains(" fec0::5054:ff:fe12:3456 netroot ")
+                && got[1].contains("ip=\"fec0::5054:ff:fe12:3456\""),
+            "{got:?}"
+        );
+        remote_off();
+    }
+}

@@ -561,12 +561,16 @@ assert_shutdown_within() { # SECONDS LOG
 # The IPv6-only lab: a network namespace of the test's own in which ganesha
 # listens on ::1 only (nothing on IPv4), and QEMU started in it, so slirp's
 # fec0::2 reaches that ganesha. Needs qemu/lib.sh sourced. Stopped on exit.
+ipv6_only_lab_stop() {
+	lab_stop "$V6LAB_DIR/ganesha.pid"
+	lab_stop "$LAB_NS"
+}
 ipv6_only_lab() {
 	local dir="$T_LOGDIR/v6lab"
 	mkdir -p "$dir"
 	V6LAB_DIR=$dir
 	LAB_NS="$dir/netns.pid" # lab_netns_start's holder
-	trap 'lab_stop "$V6LAB_DIR/ganesha.pid"; lab_stop "$LAB_NS"' EXIT
+	at_exit ipv6_only_lab_stop
 	# ganesha resolves Bind_addr with getaddrinfo, which gives no IPv6
 	# address until the namespace has one beyond ::1: fd00::99 on lo.
 	lab_netns_start v6lab "$dir/netns.log" 'ip addr add fd00::99/128 dev lo'

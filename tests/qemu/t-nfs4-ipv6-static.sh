@@ -25,7 +25,7 @@ stop_v6lab() {
 	lab_stop "$dir/nbd-server.pid"
 	lab_stop "$LAB_NS"
 }
-trap stop_v6lab EXIT
+at_exit stop_v6lab
 # ganesha resolves Bind_addr with getaddrinfo, which gives no IPv6 address
 # until the namespace has one beyond ::1: fd00::99 on lo (never used).
 lab_netns_start v6lab "$dir/netns.log" 'ip addr add fd00::99/128 dev lo'

@@ -25,7 +25,7 @@ switch_cleanup() {
 	[ -z "$SW_PID" ] || kill "$SW_PID" 2>/dev/null || true
 	rm -rf "$SW_DIR"
 }
-trap switch_cleanup EXIT
+at_exit switch_cleanup
 
 switch_start() { # NAME
 	SW_STATS="$T_LOGDIR/switch-$1.json"
