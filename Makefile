@@ -75,6 +75,8 @@ test: deps
 	$(MAKE) --no-print-directory build build-https
 	cargo test --locked
 	cargo test --locked --features https --lib -- tls root::live image
+	@# the fuzz targets still build (they name the parsers' signatures)
+	cd fuzz && cargo check --locked --bins --quiet
 	tests/qemu/run.sh
 
 test-unit:
@@ -88,6 +90,7 @@ lint:
 	cargo fmt --check
 	cargo clippy --locked --all-targets -- -D warnings
 	cargo clippy --locked --all-targets --features https -- -D warnings
+	cd fuzz && cargo check --locked --bins --quiet
 	shellcheck -x $$(git ls-files '*.sh' hooks/netroot install/netroot 'tests/mkinitcpio/hooks/*' 'tests/mkinitcpio/install/*' .ci/run \
 		'initramfs-tools/*/netroot' kernel/netroot-kernel-hook 'kernel/*.d/*')
 

@@ -46,5 +46,7 @@ pub mod fuzzing {
     };
     pub use crate::net::handover::read_json as read_net_json;
     pub use crate::net::handover::read_json6 as read_net_json6;
-    pub use crate::root::dns::{parse_response as dns_parse_response, query as dns_query};
+    pub use crate::root::dns::{
+        parse_response as dns_parse_response, query as dns_query, Family as DnsFamily,
+    };
 }

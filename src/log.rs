@@ -292,6 +292,13 @@ pub fn remote_start(dest: std::net::SocketAddr, ident: Ident) -> std::io::Result
 pub fn start_remote(cfg: &crate::cmdline::BootConfig, net: &crate::net::Outcome) {
     use crate::cmdline::Syslog;
     let l = &net.lease;
+    let dns6 = net
+        .lease6
+        .as_ref()
+        .map(|l6| l6.dns.as_slice())
+        .unwrap_or(&[]);
+    let v6_only = l.addr.is_none() && net.lease6.as_ref().is_some_and(|l6| !l6.addrs.is_empty());
+    let servers = crate::root::dns::Servers::of_boot(&l.dns, dns6, v6_only);
     let dest = match &cfg.options.syslog {
         None => return remote_off(),
         Some(Syslog::Dhcp { port }) => match l.log_servers.first() {
@@ -300,7 +307,7 @@ pub fn start_remote(cfg: &crate::cmdline::BootConfig, net: &crate::net::Outcome)
                 "netroot.syslog=dhcp: the DHCP server sent no log server (option 7)".to_string(),
             ),
         },
-        Some(Syslog::Host { host, port }) => match crate::root::nfs::resolve(host, &l.dns) {
+        Some(Syslog::Host { host, port }) => match crate::root::nfs::resolve(host, servers) {
             Ok(a) => Ok(std::net::SocketAddr::new(a, *port)),
             Err(e) => Err(format!("netroot.syslog={host}: {e}")),
         },

@@ -112,6 +112,12 @@ fuzz_target!(|data: &[u8]| {
         xid: 0x0102_0304,
         rng_seed: u64::from_le_bytes(seed8),
         early_retry: flags & 4 != 0,
+        // Both schedules: a young, unproven link's and RFC 2131's.
+        settle_window: if flags & 8 != 0 {
+            machine::SETTLE_WINDOW
+        } else {
+            std::time::Duration::ZERO
+        },
     };
     let t0 = Instant::now();
     let mut now = t0;

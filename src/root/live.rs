@@ -10,7 +10,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
-use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpStream};
+use std::net::{IpAddr, SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -492,7 +492,7 @@ impl Download<'_> {
 /// and a refused image is never mounted.
 pub fn fetch(
     start: &Url,
-    dns: &[Ipv4Addr],
+    dns: super::dns::Servers<'_>,
     dir: &Path,
     sha256: Option<&str>,
     deadline: Instant,
@@ -519,7 +519,7 @@ pub fn fetch(
 fn fetch_into(
     dl: &mut Download<'_>,
     start: &Url,
-    dns: &[Ipv4Addr],
+    dns: super::dns::Servers<'_>,
     sha256: Option<&str>,
     deadline: Instant,
 ) -> Result<(PathBuf, &'static str), Error> {

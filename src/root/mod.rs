@@ -66,6 +66,8 @@ pub struct NetInfo {
     pub dhcp_server: Option<Ipv4Addr>,
     /// DNS servers from the lease or `ip=`.
     pub dns: Vec<Ipv4Addr>,
+    /// IPv6 name servers (RA RDNSS, DHCPv6, a static `ip=[...]`).
+    pub dns6: Vec<Ipv6Addr>,
     /// The DHCPv6 boot file URL (option 59), read like the DHCP root-path
     /// when DHCPv4 gave none (dracut's `root=dhcp6`).
     pub dhcp6_root_path: Option<String>,
@@ -101,6 +103,7 @@ impl NetInfo {
                 crate::net::Proto::Static => None,
             },
             dns: lease.dns.clone(),
+            dns6: lease6.map(|l| l.dns.clone()).unwrap_or_default(),
             mac,
         }
     }
@@ -114,6 +117,12 @@ impl NetInfo {
             IpAddr::V4(_) => (!self.client.is_unspecified()).then_some(IpAddr::V4(self.client)),
             IpAddr::V6(_) => self.client6.map(IpAddr::V6),
         }
+    }
+
+    /// The name servers, asked for AAAA records on an IPv6-only boot.
+    pub fn servers(&self) -> dns::Servers<'_> {
+        let v6_only = self.client.is_unspecified() && self.client6.is_some();
+        dns::Servers::of_boot(&self.dns, &self.dns6, v6_only)
     }
 
     /// The address `%s` in an NFS path stands for: the IPv4 one, else the
@@ -252,7 +261,7 @@ pub fn mount_root(
             let image_dir = run.join("netroot/image");
             let (image, fstype) = live::fetch(
                 &l.url,
-                &net.dns,
+                net.servers(),
                 &image_dir,
                 cfg.options.sha256.as_deref(),
                 deadline,
@@ -279,7 +288,7 @@ pub fn mount_root(
                 net.percent_s(),
             )?;
             crate::timeline::begin("mount");
-            let server = nfs::resolve(&merged.server, &net.dns)?;
+            let server = nfs::resolve(&merged.server, net.servers())?;
             let req = nfs::Request {
                 server,
                 path: merged.path,
@@ -299,7 +308,7 @@ pub fn mount_root(
         RootSpec::Nbd(nb) => {
             // Attaching the device and mounting it are one step of nbd.rs.
             crate::timeline::begin("attach");
-            let server = nfs::resolve(&nb.server, &net.dns)?;
+            let server = nfs::resolve(&nb.server, net.servers())?;
             let req = nbd::Request {
                 server,
                 port: nb.port,
@@ -375,6 +384,7 @@ mod tests {
             ip_server: None,
             dhcp_server: None,
             dns: vec![],
+            dns6: vec![],
             mac: None,
         };
         let url = |cfg: &BootConfig, net: &NetInfo| {
@@ -416,6 +426,7 @@ mod tests {
             ip_server: None,
             dhcp_server: None,
             dns: vec![],
+            dns6: vec![],
             mac: None,
         };
         let t = Path::new("/nonexistent");

@@ -382,8 +382,9 @@ fn mount_error(req: &Request, errno: i32, text: String, tried: &[&str]) -> Error
 }
 
 /// Resolve a server given by address or name through `dns` (the lease's
-/// DNS servers; names resolve to IPv4 addresses, A records).
-pub fn resolve(host: &Host, dns: &[Ipv4Addr]) -> Result<IpAddr, Error> {
+/// name servers; a name resolves to an IPv4 address, A record, or on an
+/// IPv6-only boot to an IPv6 one, AAAA).
+pub fn resolve(host: &Host, dns: super::dns::Servers<'_>) -> Result<IpAddr, Error> {
     match host {
         Host::Addr(a) => Ok(IpAddr::V4(*a)),
         Host::Addr6(a) => Ok(IpAddr::V6(*a)),
@@ -392,12 +393,10 @@ pub fn resolve(host: &Host, dns: &[Ipv4Addr]) -> Result<IpAddr, Error> {
             if let Ok(a) = n.parse::<Ipv4Addr>() {
                 return Ok(IpAddr::V4(a));
             }
-            super::dns::resolve(n, dns)
-                .map(IpAddr::V4)
-                .map_err(|source| Error::Resolve {
-                    host: n.clone(),
-                    source,
-                })
+            super::dns::resolve(n, dns).map_err(|source| Error::Resolve {
+                host: n.clone(),
+                source,
+            })
         }
     }
 }
@@ -405,6 +404,11 @@ pub fn resolve(host: &Host, dns: &[Ipv4Addr]) -> Result<IpAddr, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    const NO_DNS: crate::root::dns::Servers<'static> = crate::root::dns::Servers {
+        v4: &[],
+        v6: &[],
+        family: crate::root::dns::Family::V4,
+    };
     use std::io;
 
     fn req(v: Option<NfsVersion>, user: &[&str]) -> Request {
@@ -488,7 +492,7 @@ mod tests {
             "{e}"
         );
         assert_eq!(
-            resolve(&Host::Addr6("fd00::2".parse().unwrap()), &[]).unwrap(),
+            resolve(&Host::Addr6("fd00::2".parse().unwrap()), NO_DNS).unwrap(),
             "fd00::2".parse::<IpAddr>().unwrap()
         );
     }
@@ -624,11 +628,11 @@ mod tests {
     #[test]
     fn resolve_literal() {
         assert_eq!(
-            resolve(&Host::Name("10.1.2.3".into()), &[]).unwrap(),
+            resolve(&Host::Name("10.1.2.3".into()), NO_DNS).unwrap(),
             IpAddr::V4(Ipv4Addr::new(10, 1, 2, 3))
         );
         assert!(matches!(
-            resolve(&Host::Name("nfs.lan".into()), &[]),
+            resolve(&Host::Name("nfs.lan".into()), NO_DNS),
             Err(Error::Resolve { .. })
         ));
     }
