@@ -34,13 +34,19 @@
 #                     (grep -E on its console; default the test root's marker)
 #   --fail REGEX      stop a guest at once when its console matches (default: a
 #                     kernel panic); its status is then "failed: <the line>"
+#   --done REGEX      the guest has finished when its console matches (e.g.
+#                     netroot's `shutdown: done`): it gets 15 s more to power
+#                     off, then it is stopped and its status is "done, ...".
+#                     (Under a loaded TCG host a guest's kernel was seen
+#                     stuck in virtio_net's receive poll after reboot(2),
+#                     with an RCU stall, never reaching the ACPI power-off.)
 #   --timeout SEC     wall timeout for the whole room (default 240)
 #   --mem MB          guest memory (default 512)
 #   -- QEMU-ARGS      extra QEMU arguments for every guest (as boot.sh's)
 # Output: one line per guest `room: guest K MAC: <how it ended>, mark at W s,
 # end at E s (wall)`, then `room: N guests, M powered off, all marks within W s`;
 # the same per guest in DIR/room.tsv (guest, mac, log, status, mark_wall_s,
-# end_wall_s). Exit 0 when every guest powered off, 124 when one was stopped at
+# end_wall_s). Exit 0 when every guest powered off (or was done), 124 when one was stopped at
 # the timeout, 1 on a --fail match, a QEMU failure or a setup error.
 # Needs root (namespaces, TAP, ganesha's VFS FSAL).
 set -euo pipefail
@@ -51,7 +57,7 @@ build="$LAB_BUILD"
 
 guests=4 append="" initrd="$build/initramfs.img" kernel="$build/vmlinuz"
 logdir="$build/lab/room" mark='NETROOT-TEST-ROOT-OK' timeout=240 mem=512
-failre='Kernel panic - not syncing'
+failre='Kernel panic - not syncing' donere=''
 extra=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -62,6 +68,7 @@ while [ $# -gt 0 ]; do
 	--logdir) logdir=$2; shift 2 ;;
 	--mark) mark=$2; shift 2 ;;
 	--fail) failre=$2; shift 2 ;;
+	--done) donere=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
 	--) shift; extra=("$@"); break ;;
@@ -139,7 +146,7 @@ done
 echo "room: $guests guests on br0 ($SRV/24, dnsmasq without host names, ganesha NFSv4), logs in $logdir"
 
 since() { awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
-declare -A mark_at=() end_at=() status=()
+declare -A mark_at=() end_at=() status=() done_at=()
 deadline=$(($(date +%s) + timeout))
 running=$guests
 while [ "$running" -gt 0 ]; do
@@ -162,6 +169,17 @@ while [ "$running" -gt 0 ]; do
 			wait "${qpid[$k]}" || rc=$?
 			end_at[$k]=$(since)
 			if [ "$rc" = 0 ]; then status[$k]="powered off"; else status[$k]="qemu exited with $rc"; fi
+			running=$((running - 1))
+			continue
+		fi
+		if [ -n "$donere" ] && [ -z "${done_at[$k]:-}" ] && grep -Eq -- "$donere" "$logdir/guest-$k.log"; then
+			done_at[$k]=$(date +%s)
+		fi
+		if [ -n "${done_at[$k]:-}" ] && [ "$(date +%s)" -ge $((done_at[$k] + 15)) ]; then
+			kill "${qpid[$k]}" 2>/dev/null || true
+			wait "${qpid[$k]}" 2>/dev/null || true
+			end_at[$k]=$(since)
+			status[$k]="done, stopped 15 s after /$donere/ (it did not power off)"
 			running=$((running - 1))
 		fi
 	done
@@ -186,6 +204,7 @@ for ((k = 1; k <= guests; k++)); do
 	rm -f "$log.qemu"
 	case "${status[$k]}" in
 	"powered off") off=$((off + 1)) ;;
+	done,*) ;;
 	stopped*) rc=124 ;;
 	*) [ "$rc" != 0 ] || rc=1 ;;
 	esac
