@@ -292,13 +292,8 @@ pub fn remote_start(dest: std::net::SocketAddr, ident: Ident) -> std::io::Result
 pub fn start_remote(cfg: &crate::cmdline::BootConfig, net: &crate::net::Outcome) {
     use crate::cmdline::Syslog;
     let l = &net.lease;
-    let dns6 = net
-        .lease6
-        .as_ref()
-        .map(|l6| l6.dns.as_slice())
-        .unwrap_or(&[]);
-    let v6_only = l.addr.is_none() && net.lease6.as_ref().is_some_and(|l6| !l6.addrs.is_empty());
-    let servers = crate::root::dns::Servers::of_boot(&l.dns, dns6, v6_only);
+    let info = crate::root::NetInfo::new(cfg, net.proto, l, net.lease6.as_ref(), Some(net.mac));
+    let servers = info.servers();
     let dest = match &cfg.options.syslog {
         None => return remote_off(),
         Some(Syslog::Dhcp { port }) => match l.log_servers.first() {
@@ -312,16 +307,9 @@ pub fn start_remote(cfg: &crate::cmdline::BootConfig, net: &crate::net::Outcome)
             Err(e) => Err(format!("netroot.syslog={host}: {e}")),
         },
     };
-    // Our address: IPv4's, else (an IPv6-only boot) the first IPv6 one.
-    let ip = l.addr.map(|a| a.to_string()).or_else(|| {
-        net.lease6
-            .as_ref()
-            .and_then(|l6| l6.addrs.first())
-            .map(|a| a.addr.to_string())
-    });
     let ident = Ident {
         mac: crate::util::fmt_mac(&net.mac),
-        ip: ip.unwrap_or_default(),
+        ip: info.address().map(|a| a.to_string()).unwrap_or_default(),
         hostname: l.hostname.clone(),
     };
     match dest {

@@ -119,19 +119,30 @@ impl NetInfo {
         }
     }
 
+    /// An IPv6-only boot: an IPv6 address and no IPv4 one. The one place
+    /// this is decided (name lookups, `%s`, the remote log's `ip`).
+    pub fn ipv6_only(&self) -> bool {
+        self.client.is_unspecified() && self.client6.is_some()
+    }
+
     /// The name servers, asked for AAAA records on an IPv6-only boot.
     pub fn servers(&self) -> dns::Servers<'_> {
-        let v6_only = self.client.is_unspecified() && self.client6.is_some();
-        dns::Servers::of_boot(&self.dns, &self.dns6, v6_only)
+        dns::Servers::of_boot(&self.dns, &self.dns6, self.ipv6_only())
+    }
+
+    /// Our address: the IPv4 one, else (an IPv6-only boot) the first IPv6
+    /// one; None when we have neither.
+    pub fn address(&self) -> Option<IpAddr> {
+        match self.client6 {
+            Some(a) if self.ipv6_only() => Some(IpAddr::V6(a)),
+            _ => (!self.client.is_unspecified()).then_some(IpAddr::V4(self.client)),
+        }
     }
 
     /// The address `%s` in an NFS path stands for: the IPv4 one, else the
     /// IPv6 one.
     pub fn percent_s(&self) -> IpAddr {
-        match self.client6 {
-            Some(a) if self.client.is_unspecified() => IpAddr::V6(a),
-            _ => IpAddr::V4(self.client),
-        }
+        self.address().unwrap_or(IpAddr::V4(self.client))
     }
 }
 

@@ -415,6 +415,12 @@ in_lab() { # in the lab's namespace, or the test's own (LAB_NS, ipv6_only_lab)
 	nsenter --net --target "$(cat "${LAB_NS:-$BUILD/lab/netns.pid}")" -- "$@"
 }
 
+in_lab_bg() { # CMD...: in_lab in the background, with $! the command itself.
+	# `in_lab CMD &` would leave $! the subshell running the function: killing
+	# it leaves CMD running. Here the subshell execs nsenter, which execs CMD.
+	(exec nsenter --net --target "$(cat "${LAB_NS:-$BUILD/lab/netns.pid}")" -- "$@") &
+}
+
 LIVE_DIR="$BUILD/lab/live"
 live_images() {
 	mkdir -p "$LIVE_DIR"
@@ -459,7 +465,7 @@ live_server() { # PORT [DIR [CERT KEY]]; LIVE_BIND=::1 for IPv6
 		printf '%s\n' 'server.modules += ("mod_openssl")' 'ssl.engine = "enable"' \
 			"ssl.pemfile = \"$3\"" "ssl.privkey = \"$4\"" >>"$conf"
 	fi
-	in_lab lighttpd -D -f "$conf" </dev/null >"$T_LOGDIR/lighttpd-$port.out" 2>&1 &
+	in_lab_bg lighttpd -D -f "$conf" </dev/null >"$T_LOGDIR/lighttpd-$port.out" 2>&1
 	LIVE_PIDS+=($!)
 	at_exit live_stop
 	local i

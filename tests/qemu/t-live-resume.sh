@@ -57,7 +57,7 @@ while True:
     threading.Thread(target=handle, args=(c, n), daemon=True).start()
     n += 1
 PY
-in_lab python3 "$proxy" 8187 8186 $((3 << 20)) "$T_LOGDIR/proxy.log" </dev/null >"$T_LOGDIR/proxy.out" 2>&1 &
+in_lab_bg python3 "$proxy" 8187 8186 $((3 << 20)) "$T_LOGDIR/proxy.log" </dev/null >"$T_LOGDIR/proxy.out" 2>&1
 LIVE_PIDS+=($!)
 sleep 1
 sum=$(sha256sum "$LIVE_DIR/big.squashfs" | cut -d' ' -f1)

@@ -11,13 +11,12 @@
 . "$TOP/qemu/lib.sh"
 use_init netroot
 ipv6_only_lab
-dns_stop() { # by its pid file: $! is the shell that runs in_lab, not dnsmasq
-	[ ! -s "$T_LOGDIR/dnsmasq.pid" ] || kill "$(cat "$T_LOGDIR/dnsmasq.pid")" 2>/dev/null || true
-}
-in_lab dnsmasq --keep-in-foreground --no-resolv --no-hosts --bind-interfaces \
+dns_stop() { kill "$DNS_PID" 2>/dev/null || true; }
+in_lab_bg dnsmasq --keep-in-foreground --no-resolv --no-hosts --bind-interfaces \
 	--listen-address=::1 --port=53 --address=/nfs6.lab/fec0::2 --log-queries \
 	--log-facility="$T_LOGDIR/dnsmasq.log" --pid-file="$T_LOGDIR/dnsmasq.pid" \
-	</dev/null >"$T_LOGDIR/dnsmasq.out" 2>&1 &
+	</dev/null >"$T_LOGDIR/dnsmasq.out" 2>&1
+DNS_PID=$!
 at_exit dns_stop
 for _ in $(seq 50); do
 	grep -q 'started' "$T_LOGDIR/dnsmasq.log" 2>/dev/null && break

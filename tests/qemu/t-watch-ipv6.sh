@@ -15,8 +15,8 @@ ipv6_only_lab
 slaac='fec0::5054:ff:fe12:3456'
 [ -x "$NETROOT_BIN" ] || fail "no $NETROOT_BIN (make build)"
 WATCH_OUT="$T_LOGDIR/watch-v6.json" RELAY_PID=""
-in_lab "$NETROOT_BIN" watch --json --listen '[::1]:5514' --clients 1 --duration 150 \
-	>"$WATCH_OUT" 2>"$WATCH_OUT.err" &
+in_lab_bg "$NETROOT_BIN" watch --json --listen '[::1]:5514' --clients 1 --duration 150 \
+	>"$WATCH_OUT" 2>"$WATCH_OUT.err"
 WATCH_PID=$!
 at_exit watch_stop
 boot_expect "ip=eth0:auto6 nfsroot=[fec0::2]:/arch netroot.syslog=[fec0::2]:5514" \

@@ -31,12 +31,11 @@ watch_start() { # PORT [watch options]
 	WATCH_OUT="$T_LOGDIR/watch-$WATCH_PORT.json"
 	rm -f "$dg" "$dg.ready"
 	[ -x "$NETROOT_BIN" ] || fail "no $NETROOT_BIN (make build)"
-	# nsenter without --pid execs the command: $! is the process itself.
-	in_lab python3 "$TOP/tests/qemu/syslog_relay.py" relay --listen "$WATCH_PORT" \
-		--forward $((WATCH_PORT + 1)) --out "$dg" &
+	in_lab_bg python3 "$TOP/tests/qemu/syslog_relay.py" relay --listen "$WATCH_PORT" \
+		--forward $((WATCH_PORT + 1)) --out "$dg"
 	RELAY_PID=$!
-	in_lab "$NETROOT_BIN" watch --json --listen "127.0.0.1:$((WATCH_PORT + 1))" "$@" \
-		>"$WATCH_OUT" 2>"$WATCH_OUT.err" &
+	in_lab_bg "$NETROOT_BIN" watch --json --listen "127.0.0.1:$((WATCH_PORT + 1))" "$@" \
+		>"$WATCH_OUT" 2>"$WATCH_OUT.err"
 	WATCH_PID=$!
 	at_exit watch_stop
 	for _ in $(seq 50); do
