@@ -567,12 +567,26 @@ assert_shutdown_within() { # SECONDS LOG
 # The IPv6-only lab: a network namespace of the test's own in which ganesha
 # listens on ::1 only (nothing on IPv4), and QEMU started in it, so slirp's
 # fec0::2 reaches that ganesha. Needs qemu/lib.sh sourced. Stopped on exit.
+# --nfs3: rpcbind too and ganesha serving NFSv3 (the kernel asks rpcbind over
+# IPv6); --nbd: an nbd-server on [::1]:$LAB_NBD_PORT serving the test root's
+# btrfs image read-only as export "arch". V6LAB_DIR holds their files.
 ipv6_only_lab_stop() {
-	lab_stop "$V6LAB_DIR/ganesha.pid"
+	local d
+	for d in ganesha rpcbind nbd-server; do
+		lab_stop "$V6LAB_DIR/$d.pid"
+	done
 	lab_stop "$LAB_NS"
 }
-ipv6_only_lab() {
-	local dir="$T_LOGDIR/v6lab"
+ipv6_only_lab() { # [--nfs3] [--nbd]
+	local dir="$T_LOGDIR/v6lab" vers=4 nbd=""
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		--nfs3) vers="3, 4" ;;
+		--nbd) nbd=1 ;;
+		*) fail "ipv6_only_lab: unknown option $1" ;;
+		esac
+		shift
+	done
 	mkdir -p "$dir"
 	V6LAB_DIR=$dir
 	LAB_NS="$dir/netns.pid" # lab_netns_start's holder
@@ -580,7 +594,14 @@ ipv6_only_lab() {
 	# ganesha resolves Bind_addr with getaddrinfo, which gives no IPv6
 	# address until the namespace has one beyond ::1: fd00::99 on lo.
 	lab_netns_start v6lab "$dir/netns.log" 'ip addr add fd00::99/128 dev lo'
-	lab_ganesha_start "$dir" 4 ::1 0 "$BUILD/testroot=/arch" ||
+	[ "$vers" = 4 ] || lab_rpcbind_start "$dir"
+	lab_ganesha_start "$dir" "$vers" ::1 0 "$BUILD/testroot=/arch" ||
 		fail "ganesha did not start on ::1 (log $dir/ganesha.log)"
+	if [ -n "$nbd" ]; then
+		printf '[generic]\nlistenaddr = ::1\nport = %s\n[arch]\nexportname = %s\nreadonly = true\n' \
+			"$LAB_NBD_PORT" "$BUILD/testroot-btrfs.img" >"$dir/nbd-server.conf"
+		lab_in_ns nbd-server -C "$dir/nbd-server.conf" -p "$dir/nbd-server.pid" >"$dir/nbd-server.log" 2>&1
+		lab_wait_listen "$LAB_NBD_PORT" 10 "$dir/nbd-server.pid" nbd-server "$dir/nbd-server.log"
+	fi
 	BOOT_ARGS+=(--netns "$LAB_NS")
 }

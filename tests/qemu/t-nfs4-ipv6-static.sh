@@ -16,30 +16,15 @@
 # shellcheck source=qemu/lib.sh
 . "$TOP/qemu/lib.sh"
 use_init netroot
-dir="$T_LOGDIR/v6lab"
-mkdir -p "$dir"
-LAB_NS="$dir/netns.pid"
-stop_v6lab() {
-	lab_stop "$dir/ganesha.pid"
-	lab_stop "$dir/rpcbind.pid"
-	lab_stop "$dir/nbd-server.pid"
-	lab_stop "$LAB_NS"
-}
-at_exit stop_v6lab
-# ganesha resolves Bind_addr with getaddrinfo, which gives no IPv6 address
-# until the namespace has one beyond ::1: fd00::99 on lo (never used).
-lab_netns_start v6lab "$dir/netns.log" 'ip addr add fd00::99/128 dev lo'
 # NFSv3 too (the second boot): ganesha registers with rpcbind, which the
-# kernel asks for the ports over IPv6 ([fec0::2]:111).
-lab_rpcbind_start "$dir"
-lab_ganesha_start "$dir" "3, 4" ::1 0 "$BUILD/testroot=/arch" ||
-	fail "ganesha did not start on ::1 (log $dir/ganesha.log)"
+# kernel asks for the ports over IPv6 ([fec0::2]:111); the NBD boot's
+# nbd-server on ::1.
+ipv6_only_lab --nfs3 --nbd
 in_ns_listening() { nsenter --target "$(cat "$LAB_NS")" --net -- ss -Hltn; }
 in_ns_listening | grep -q '\[::1\]:2049' || fail "ganesha does not listen on [::1]:2049"
 if in_ns_listening | grep -q '127\.0\.0\.1:2049\|0\.0\.0\.0:2049'; then
 	fail "ganesha listens on IPv4 too"
 fi
-BOOT_ARGS+=(--netns "$LAB_NS")
 boot_expect "ip=[fec0::15]::[fec0::2]:64:node6:eth0:none nfsroot=[fec0::2]:/arch" \
 	"$ROOT_OK" \
 	'netroot: .*eth0: no IPv4, fec0::15/64' \
@@ -68,12 +53,8 @@ boot_expect "ip=[fec0::15]::[fec0::2]:64:node6:eth0:none nfsroot=[fec0::2]:/arch
 assert_log_lacks 'inet 10\.'
 assert_no_panic
 
-# NBD over IPv6: dracut's root=nbd: with the bracketed server, an
-# nbd-server on ::1 serving the test root's btrfs image read-only.
-printf '[generic]\nlistenaddr = ::1\nport = %s\n[arch]\nexportname = %s\nreadonly = true\n' \
-	"$LAB_NBD_PORT" "$BUILD/testroot-btrfs.img" >"$dir/nbd-server.conf"
-lab_in_ns nbd-server -C "$dir/nbd-server.conf" -p "$dir/nbd-server.pid" >"$dir/nbd-server.log" 2>&1
-lab_wait_listen "$LAB_NBD_PORT" 10 "$dir/nbd-server.pid" nbd-server "$dir/nbd-server.log"
+# NBD over IPv6: dracut's root=nbd: with the bracketed server (the lab's
+# nbd-server on ::1 serves the test root's btrfs image read-only).
 LOG="$T_LOGDIR/boot-nbd.log"
 boot_expect "ip=[fec0::15]::[fec0::2]:64:node6:eth0:none root=nbd:[fec0::2]:$LAB_NBD_PORT/arch:btrfs" \
 	"$ROOT_OK" \
