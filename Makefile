@@ -71,15 +71,18 @@ $(BIN_HTTPS): $(shell find src -name '*.rs') Cargo.toml
 	@file -L $(BIN_HTTPS) | grep -q 'statically linked\|static-pie linked' || { echo "error: $(BIN_HTTPS) is not static"; exit 1; }
 	@size=$$(stat -c %s $(BIN_HTTPS)); echo "netroot (https): $$size bytes"; [ $$size -le 2621440 ] || { echo "error: https binary over 2.5 MiB"; exit 1; }
 
+# The lab kernel (build/vmlinuz: qemu/kernel.sh, nothing to do when it is
+# there) comes before the cargo tests: tests/kernel_hook.rs builds an image
+# for it.
 test: deps
-	$(MAKE) --no-print-directory build build-https
+	$(MAKE) --no-print-directory build build-https $(BUILD)/vmlinuz
 	cargo test --locked
 	cargo test --locked --features https --lib -- tls root::live image
 	@# the fuzz targets still build (they name the parsers' signatures)
 	cd fuzz && cargo check --locked --bins --quiet
 	tests/qemu/run.sh
 
-test-unit:
+test-unit: $(BUILD)/vmlinuz
 	cargo test --locked
 	cargo test --locked --features https --lib -- tls root::live image
 
