@@ -202,7 +202,8 @@ use_init() {
 		if [ "$1" != initramfs-tools ]; then
 			build_framework_image dracut "$TOP"/dracut/*/* "$TOP"/dracut/*/*/*
 		else
-			build_framework_image initramfs-tools "$TOP"/initramfs-tools/*/* "$TOP"/packaging/debian/* "$BUILD/debroot.stamp"
+			build_framework_image initramfs-tools "$TOP"/initramfs-tools/*/* "$TOP"/packaging/debian/* \
+				"$TOP"/kernel/* "$TOP"/kernel/*/* "$BUILD/debroot.stamp"
 		fi
 		;;
 	*) fail "use_init: unknown init $1" ;;
