@@ -3,8 +3,9 @@
 # init: none (no boot). What `netroot initramfs` builds: the module sets
 # within their size limits, /init and /dev/console in place, the modules with
 # their dependency and softdep closure, and depmod's files generated at build
-# time; the 6.12 kernel's .ko.xz modules stored as .ko; the firmware the
-# modules name (found, decompressed; missing ones warned about); the same
+# time; `--modules host` has this machine's NIC drivers and no other NIC's;
+# the 6.12 kernel's .ko.xz modules stored as .ko; the firmware the modules
+# name (found, decompressed; missing ones warned about); the same
 # inputs give the same bytes; an unknown module is an error naming it.
 # shellcheck source=tests/qemu/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -62,6 +63,48 @@ check "$BUILD/initramfs.img" $((4 * 1024 * 1024)) "${default_mods[@]}"
 mk() { "$bin" initramfs --root "$BUILD/kernel" --kver "$ver" "$@"; }
 mk --modules generic -o "$T_LOGDIR/generic.img"
 check "$T_LOGDIR/generic.img" $((8 * 1024 * 1024)) "${generic_mods[@]}"
+
+# --modules host: the drivers of THIS machine's NICs, as found here
+# independently of netroot: each interface's device's bound driver module
+# (device/driver/module, Documentation/ABI/stable/sysfs-module) and the
+# module kmod's modprobe resolves its modalias to in the lab kernel's tree
+# (a driver built into this machine's kernel has no module link), each kept
+# when the lab kernel has it as a module (not built in, not absent). The
+# image has those, the network root's modules and this root's file system
+# type (when a module there), none of the generic set's other NIC drivers,
+# and is smaller than the generic image.
+mdir="$BUILD/kernel/lib/modules/$ver"
+lab_module() { # NAME: the lab kernel has it as a loadable module
+	local re="/${1//_/[_-]}\.ko(\.[a-z]+)?"
+	grep -Eq "$re:" "$mdir/modules.dep" && ! grep -Eq "$re\$" "$mdir/modules.builtin"
+}
+host_nics=()
+for i in /sys/class/net/*; do
+	[ -e "$i/device" ] || continue # virtual: lo, bridges, tunnels
+	cands=()
+	if m=$(readlink "$i/device/driver/module"); then cands+=("${m##*/}"); fi
+	if [ -r "$i/device/modalias" ]; then
+		mapfile -t -O "${#cands[@]}" cands < <(modprobe -d "$BUILD/kernel" -S "$ver" -R "$(cat "$i/device/modalias")" 2>/dev/null || true)
+	fi
+	for m in "${cands[@]}"; do
+		m=${m//-/_}
+		if lab_module "$m"; then host_nics+=("$m"); else echo "note: ${i##*/}'s $m is not a module of the lab kernel"; fi
+	done
+done
+host_mods=("${host_nics[@]}" nfsv4 nfsv3 nfs sunrpc nbd overlay)
+rootfs=$(findmnt -n -o FSTYPE /)
+if lab_module "$rootfs"; then host_mods+=("$rootfs"); fi
+echo "this machine: NIC modules ${host_nics[*]:-(none in the lab kernel)}; root file system $rootfs"
+mk --modules host -o "$T_LOGDIR/host.img"
+check "$T_LOGDIR/host.img" $((4 * 1024 * 1024)) "${host_mods[@]}"
+host_entries=$(list "$T_LOGDIR/host.img")
+for m in e1000 e1000e igb ixgbe r8169 tg3 bnx2x mlx4_en mlx5_core; do
+	case " ${host_nics[*]} " in *" $m "*) continue ;; esac
+	grep -Eq "/${m//_/[_-]}\.ko\$" <<<"$host_entries" && fail "the host image has $m, not a driver of this machine's NICs"
+done
+[ "$(stat -c %s "$T_LOGDIR/host.img")" -lt "$(stat -c %s "$T_LOGDIR/generic.img")" ] ||
+	fail "the host image ($(stat -c %s "$T_LOGDIR/host.img") bytes) is not smaller than the generic one ($(stat -c %s "$T_LOGDIR/generic.img"))"
+echo "ok: host image: $(grep -c '\.ko$' <<<"$host_entries") modules, $(stat -c %s "$T_LOGDIR/host.img") bytes; generic $(stat -c %s "$T_LOGDIR/generic.img") bytes"
 
 # Deterministic: a second build of the same inputs is byte-identical.
 mk -o "$T_LOGDIR/again.img" >/dev/null
