@@ -143,8 +143,8 @@ $(BUILD)/vmlinuz-bpo: qemu/kernel.sh
 $(BUILD)/initramfs-bpo.img: $(BIN) $(BUILD)/vmlinuz-bpo
 	$(BIN) initramfs --root $(BUILD)/kernel-bpo --kver "$$(qemu/kernel.sh --backports --print-version)" -o $@
 
-$(BUILD)/lab/baseline.img: qemu/mkinitramfs.sh qemu/baseline/busybox-init.sh $(BUILD)/vmlinuz
-	qemu/mkinitramfs.sh --baseline busybox --modules minimal --out $@
+$(BUILD)/lab/baseline.img: qemu/mkbaseline.sh qemu/baseline/busybox-init.sh $(BUILD)/vmlinuz
+	qemu/mkbaseline.sh --baseline busybox --modules minimal --out $@
 
 # TFTP roots (qemu/pxe.sh) for the PXE tests, one per initramfs.
 $(BUILD)/tftp/.made: qemu/pxe.sh $(BUILD)/initramfs.img $(BUILD)/vmlinuz

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build the benchmark's peer images into build/bench/ (each cached: rebuilt
 # only when one of its inputs changed, recorded as a sha256 stamp):
-#   busybox.img  qemu/mkinitramfs.sh --baseline busybox --modules minimal
+#   busybox.img  qemu/mkbaseline.sh --baseline busybox --modules minimal
 #   klibc.img    klibc-utils' sh/ipconfig/nfsmount/insmod/run-init + klibc .so,
 #                bench/peers/klibc-init.sh as /init, NIC + NFSv3 modules
 #   dracut.img   Debian's dracut, -m "base nfs network-legacy"
@@ -86,9 +86,9 @@ FLOOR_MODULES="virtio_pci virtio_net nfsv4 button evdev"
 
 build_busybox() {
 	local img="$out/busybox.img" st
-	st=$(stamp_of busybox "$ver" "$top/qemu/mkinitramfs.sh" "$top/qemu/baseline/busybox-init.sh")
+	st=$(stamp_of busybox "$ver" "$top/qemu/mkbaseline.sh" "$top/qemu/baseline/busybox-init.sh")
 	fresh "$img" "$st" && return 0
-	"$top/qemu/mkinitramfs.sh" --baseline busybox --modules minimal --out "$img" >&2 || return 1
+	"$top/qemu/mkbaseline.sh" --baseline busybox --modules minimal --out "$img" >&2 || return 1
 	echo "$st" >"$img.stamp"
 }
 

@@ -1,6 +1,6 @@
 #!/bin/sh
 # The "minimal busybox" baseline: an initramfs /init written as a busybox ash
-# script (qemu/mkinitramfs.sh --baseline busybox). It does what netroot does
+# script (qemu/mkbaseline.sh --baseline busybox). It does what netroot does
 # for an NFS root, with the tools a hand-made initramfs would use: modprobe,
 # udhcpc, mount(2) with the kernel's text NFS options, switch_root. The lab
 # uses it to prove itself before the agent exists and the benchmark uses it as

@@ -8,7 +8,7 @@
 # without netroot (bench/run.sh keeps the peers when netroot fails to build),
 # and because it is what a hand-made busybox initramfs is.
 #
-# Usage: qemu/mkinitramfs.sh [--baseline busybox] [--modules default|generic|minimal]
+# Usage: qemu/mkbaseline.sh [--baseline busybox] [--modules default|generic|minimal]
 #          [--extra "m1 m2"] [--out FILE] [--compress gzip|zstd|xz] [--measure]
 #
 #   --baseline busybox
@@ -45,7 +45,7 @@ compress=zstd
 measure=0
 
 die() {
-	echo "mkinitramfs: $*" >&2
+	echo "mkbaseline: $*" >&2
 	exit 1
 }
 
@@ -138,7 +138,7 @@ add() { # add a module and its closure (modules.dep + softdeps) to want[]
 	done
 	for s in $(softdeps_of "$n"); do
 		for r in $(resolve_name "$s"); do
-			add "$r" || echo "mkinitramfs: note: softdep $s of $n not found, skipped" >&2
+			add "$r" || echo "mkbaseline: note: softdep $s of $n not found, skipped" >&2
 		done
 	done
 }
@@ -146,7 +146,7 @@ for m in "${required[@]}"; do
 	add "$m" || die "module $m: not in kernel $ver (modules.dep) and not built in"
 done
 for m in "${optional[@]}"; do
-	add "$m" || echo "mkinitramfs: note: kernel $ver has no $m, skipped" >&2
+	add "$m" || echo "mkbaseline: note: kernel $ver has no $m, skipped" >&2
 done
 
 # --- stage ---------------------------------------------------------------------
@@ -212,10 +212,10 @@ if [ "$measure" = 1 ]; then
 		ext=${c/gzip/gz}
 		ext=${ext/zstd/zst}
 		comp "$c" <"$raw" >"$out.$ext"
-		echo "mkinitramfs: measure: $c $(stat -c %s "$out.$ext") bytes -> $out.$ext"
+		echo "mkbaseline: measure: $c $(stat -c %s "$out.$ext") bytes -> $out.$ext"
 	done
 fi
-echo "mkinitramfs: $out: $size bytes ($compress; cpio $raw_size bytes; $nmods modules, set $set_name; kernel $ver)"
+echo "mkbaseline: $out: $size bytes ($compress; cpio $raw_size bytes; $nmods modules, set $set_name; kernel $ver)"
 if [ "$size" -gt "$limit" ]; then
 	die "$out is $size bytes, over the $((limit / 1024 / 1024)) MiB limit of set $set_name"
 fi
