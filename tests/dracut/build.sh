@@ -2,10 +2,15 @@
 # Build an initramfs with Debian's dracut (dracut-core) and netroot's dracut
 # module, for the lab kernel (tests/qemu/t-dracut-*.sh boot it).
 #
-# Usage: tests/dracut/build.sh [--out FILE] [--modules "M..."]
+# Usage: tests/dracut/build.sh [--out FILE] [--modules "M..." | --add-netroot]
 #   --out FILE       default build/lab/dracut-netroot.img
 #   --modules "M..." dracut -m (default "base netroot": dracut's shell /init,
 #                    without systemd in the image)
+#   --add-netroot    no -m: dracut's own choice of modules (with systemd in
+#                    the image where the system has it, as on Fedora) and
+#                    `--add netroot`, as an administrator builds it by hand;
+#                    netroot's dracut.conf.d file leaves dracut's network
+#                    and network-root modules out
 #
 # The module, its dracut.conf.d file and the binary come from `make install
 # DESTDIR=<tmp>` (the layout the Debian package has). dracut reads its
@@ -25,7 +30,8 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	--out) out=$2; shift 2 ;;
 	--modules) modules=$2; shift 2 ;;
-	-h | --help) sed -n '2,16p' "${BASH_SOURCE[0]}"; exit 0 ;;
+	--add-netroot) modules=""; shift ;;
+	-h | --help) sed -n '2,21p' "${BASH_SOURCE[0]}"; exit 0 ;;
 	*) echo "build.sh: unknown argument: $1" >&2; exit 2 ;;
 	esac
 done
@@ -49,10 +55,11 @@ cp "$work/dest/usr/lib/dracut/dracut.conf.d/50-netroot.conf" "$base/dracut.conf.
 : >"$work/dracut.conf"
 
 mkdir -p "$(dirname "$out")"
+if [ -n "$modules" ]; then mods=(-m "$modules"); else mods=(--add netroot); fi
 # --no-hostonly: a generic image (the client's NIC is not this machine's).
 if ! DRACUT_PATH="$work/dest/usr/bin /usr/local/sbin /usr/local/bin /usr/sbin /usr/bin /sbin /bin" dracutbasedir="$base" dracut --force --no-hostonly --no-hostonly-cmdline \
 	--conf "$work/dracut.conf" --confdir "$work/confdir" \
-	--kver "$kver" --kmoddir "$build/kernel/lib/modules/$kver" -m "$modules" \
+	--kver "$kver" --kmoddir "$build/kernel/lib/modules/$kver" "${mods[@]}" \
 	"$out.tmp" >"$work/dracut.log" 2>&1; then
 	tail -n 30 "$work/dracut.log" >&2
 	rm -f "$out.tmp"

@@ -15,7 +15,8 @@
 #                               mkinitcpio: built with a real mkinitcpio by
 #                               tests/mkinitcpio/build.sh, skipped when
 #                               MKINITCPIO_DIR is unset; dracut (shell /init),
-#                               dracut-systemd (systemd in the image) and
+#                               dracut-systemd (`dracut --add netroot`:
+#                               dracut's default modules, systemd in them) and
 #                               initramfs-tools: built by tests/dracut/build.sh
 #                               and tests/initramfs-tools/build.sh)
 #   BOOT_ARGS=(...)             extra qemu/boot.sh options for the next boots
@@ -195,9 +196,10 @@ use_init() {
 		fi
 		INITRD="$BUILD/lab/$1.img" TFTP=""
 		if [ "$1" = dracut-systemd ]; then
-			# Fedora's way: systemd runs the initramfs, dracut's hooks
-			# run from its services.
-			FRAMEWORK_ARGS=(--modules "systemd systemd-initrd dracut-systemd base netroot")
+			# Fedora's way: `dracut --add netroot`, dracut's own
+			# module choice (systemd runs the initramfs, dracut's
+			# hooks run from its services).
+			FRAMEWORK_ARGS=(--add-netroot)
 		fi
 		if [ "$1" != initramfs-tools ]; then
 			build_framework_image dracut "$TOP"/dracut/*/* "$TOP"/dracut/*/*/*

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # init: dracut (Debian's dracut 059 with netroot's module and its
 # dracut.conf.d file, built by tests/dracut/build.sh), twice: `-m "base
-# netroot"` (dracut's shell /init) and with systemd in the image as Fedora
-# has it (`-m "systemd systemd-initrd dracut-systemd base netroot"`: the
-# hooks run from dracut's services). NFSv4 root with the kernel's
+# netroot"` (dracut's shell /init) and as the README tells Fedora users,
+# `dracut --add netroot` with no -m: dracut's default modules, with systemd
+# in the image as Fedora has it (the hooks run from dracut's services), and
+# without dracut's network, nfs and nbd modules (netroot's dracut.conf.d
+# file omits them). NFSv4 root with the kernel's
 # parameters: netroot's cmdline hook claims the root (no "Don't know how to
 # handle 'root=/dev/nfs'", no wait for a block device), its pre-mount hook
 # brings the network up after udev loaded the NIC driver, its mount hook
