@@ -164,6 +164,11 @@ $(BUILD)/lab/mkinitcpio.img: $(MKINITCPIO_INPUTS)
 	tests/mkinitcpio/build.sh --out $@.tmp
 	mv $@.tmp $@
 
+$(BUILD)/lab/mkinitcpio-bpo.img: $(MKINITCPIO_INPUTS) $(BUILD)/vmlinuz-bpo
+	@[ -n "$(MKINITCPIO_DIR)" ] || { echo "error: MKINITCPIO_DIR is not set" >&2; exit 1; }
+	tests/mkinitcpio/build.sh --backports --out $@.tmp
+	mv $@.tmp $@
+
 $(BUILD)/bench/mkinitcpio.img: $(MKINITCPIO_INPUTS) bench/peers/mkinitcpio.sh
 	@[ -n "$(MKINITCPIO_DIR)" ] || { echo "error: MKINITCPIO_DIR is not set" >&2; exit 1; }
 	bench/peers/mkinitcpio.sh "$(MKINITCPIO_DIR)" "$$(qemu/kernel.sh --print-version)" $@

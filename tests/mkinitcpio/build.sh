@@ -2,7 +2,7 @@
 # Build an initramfs with a real mkinitcpio, the `base` hook and netroot's
 # hooks, for the lab kernel (tests/qemu/t-mkinitcpio-*.sh boot it).
 #
-# Usage: MKINITCPIO_DIR=DIR tests/mkinitcpio/build.sh [--out FILE] [--hooks "H..."] [--no-test-hook]
+# Usage: MKINITCPIO_DIR=DIR tests/mkinitcpio/build.sh [--out FILE] [--hooks "H..."] [--no-test-hook] [--backports]
 #   MKINITCPIO_DIR  a mkinitcpio checkout (tests/mkinitcpio/prepare.sh DIR
 #                   makes one from the local mirror and substitutes its meson
 #                   placeholders; it is run here too, it is idempotent)
@@ -11,6 +11,8 @@
 #                   (default "base netroot fsck netroot-test": fsck as in
 #                   Arch's default HOOKS, so that /init's fsck_root runs)
 #   --no-test-hook  leave out the test-only netroot-test hook
+#   --backports     the 6.12 backports kernel (build/kernel-bpo, .ko.xz
+#                   modules, which mkinitcpio keeps compressed and kmod loads)
 #   --hook-help     print `mkinitcpio -H netroot` (the installed hook's help)
 #                   and exit
 #
@@ -28,12 +30,14 @@ build="$top/build"
 out="$build/lab/mkinitcpio.img"
 hooks="base netroot fsck netroot-test"
 hook_help=0
+kernel=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--out) out=$2; shift 2 ;;
 	--hooks) hooks=$2; shift 2 ;;
 	--no-test-hook) hooks=${hooks// netroot-test/}; shift ;;
 	--hook-help) hook_help=1; shift ;;
+	--backports) kernel=(--backports); shift ;;
 	-h | --help) sed -n '2,20p' "${BASH_SOURCE[0]}"; exit 0 ;;
 	*) echo "build.sh: unknown argument: $1" >&2; exit 2 ;;
 	esac
@@ -43,8 +47,10 @@ done
 "$here/prepare.sh" "$MKINITCPIO_DIR"
 mkc=$(cd "$MKINITCPIO_DIR" && pwd)
 
-"$top/qemu/kernel.sh"
-kver=$("$top/qemu/kernel.sh" --print-version)
+"$top/qemu/kernel.sh" "${kernel[@]}"
+kver=$("$top/qemu/kernel.sh" "${kernel[@]}" --print-version)
+kdir="$build/kernel"
+[ ${#kernel[@]} = 0 ] || kdir="$build/kernel-bpo"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/netroot-mkinitcpio.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -79,6 +85,6 @@ mkdir -p "$(dirname "$out")"
 NETROOT_BIN="$work/dest/usr/bin/netroot" "$mkc/mkinitcpio" \
 	-c "$work/mkinitcpio.conf" \
 	-D "$work/dest/usr/lib/initcpio" -D "$mkc" -D "$here" \
-	-r "$build/kernel" -k "$kver" \
+	-r "$kdir" -k "$kver" \
 	-g "$out"
 echo "build.sh: $out ($(stat -c %s "$out") bytes, HOOKS=($hooks), kernel $kver)"

@@ -2,8 +2,8 @@
 # Helpers for tests/qemu/t-*.sh (sourced; run.sh sets TOP, BUILD, T_LOGDIR).
 # A test exits 0 (pass), 77 (skip, after printing `SKIP: reason`) or else (fail).
 #
-#   use_init [baseline|netroot|netroot-bpo|mkinitcpio|dracut|dracut-systemd|
-#             initramfs-tools]
+#   use_init [baseline|netroot|netroot-bpo|mkinitcpio|mkinitcpio-bpo|dracut|
+#             dracut-systemd|initramfs-tools]
 #                               pick the initramfs and set INIT (no argument:
 #                               $NETROOT_QEMU_INIT, else netroot; a file
 #                               whose `# inits:` line names both runs once
@@ -14,7 +14,8 @@
 #                               baseline dry-runs a netroot test on the baseline;
 #                               mkinitcpio: built with a real mkinitcpio by
 #                               tests/mkinitcpio/build.sh, skipped when
-#                               MKINITCPIO_DIR is unset; dracut (shell /init),
+#                               MKINITCPIO_DIR is unset (mkinitcpio-bpo: for
+#                               the backports kernel, booted with it); dracut (shell /init),
 #                               dracut-systemd (`dracut --add netroot`:
 #                               dracut's default modules, systemd in them) and
 #                               initramfs-tools: built by tests/dracut/build.sh
@@ -180,14 +181,15 @@ use_init() {
 		INITRD="$BUILD/initramfs-bpo.img" TFTP=""
 		BOOT_ARGS+=(--kernel "$BUILD/vmlinuz-bpo")
 		;;
-	mkinitcpio)
+	mkinitcpio | mkinitcpio-bpo)
 		if [ -z "${MKINITCPIO_DIR:-}" ]; then
 			skip "MKINITCPIO_DIR is not set (a mkinitcpio checkout: tests/mkinitcpio/prepare.sh build/mkinitcpio SOURCE makes one from a clone of https://gitlab.archlinux.org/archlinux/mkinitcpio/mkinitcpio.git; mkinitcpio is not packaged here)"
 		fi
 		if [ "${NETROOT_QEMU_SKIP_AGENT:-0}" = 1 ]; then
 			skip "netroot mkinitcpio test (NETROOT_QEMU_SKIP_AGENT=1)"
 		fi
-		INITRD="$BUILD/lab/mkinitcpio.img" TFTP=""
+		INITRD="$BUILD/lab/$1.img" TFTP=""
+		[ "$1" = mkinitcpio ] || BOOT_ARGS+=(--kernel "$BUILD/vmlinuz-bpo")
 		build_mkinitcpio_image
 		;;
 	dracut | dracut-systemd | initramfs-tools)
@@ -218,9 +220,9 @@ build_mkinitcpio_image() { # $INITRD with tests/mkinitcpio/build.sh when the
 	mkdir -p "$BUILD/lab"
 	(
 		flock 9
-		make -s --no-print-directory -C "$TOP" -q build/lab/mkinitcpio.img && exit 0
+		make -s --no-print-directory -C "$TOP" -q "build/lab/$(basename "$INITRD")" && exit 0
 		echo "building $INITRD with mkinitcpio from $MKINITCPIO_DIR (log $T_LOGDIR/mkinitcpio-build.log)"
-		make -s --no-print-directory -C "$TOP" build/lab/mkinitcpio.img >"$T_LOGDIR/mkinitcpio-build.log" 2>&1 ||
+		make -s --no-print-directory -C "$TOP" "build/lab/$(basename "$INITRD")" >"$T_LOGDIR/mkinitcpio-build.log" 2>&1 ||
 			{ tail -n 20 "$T_LOGDIR/mkinitcpio-build.log" >&2; exit 1; }
 		tail -n 1 "$T_LOGDIR/mkinitcpio-build.log"
 	) 9>"$BUILD/lab/mkinitcpio.lock" || fail "building $INITRD failed (log $T_LOGDIR/mkinitcpio-build.log)"
