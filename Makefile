@@ -116,7 +116,8 @@ $(BUILD)/vmlinuz: qemu/kernel.sh
 	qemu/kernel.sh
 	touch $@
 
-$(BUILD)/testroot.stamp: qemu/mkroot.sh
+# The test root carries the binary (/usr/bin/netroot, for `netroot report`).
+$(BUILD)/testroot.stamp: qemu/mkroot.sh $(BIN)
 	qemu/mkroot.sh
 	touch $@
 

@@ -38,11 +38,11 @@ load_start="$(cut -d' ' -f1-3 /proc/loadavg), $(others) QEMU guests of other use
 # --- inputs (each cached), as bench/run.sh -------------------------------------
 "$top/qemu/kernel.sh" >&2
 ver=$("$top/qemu/kernel.sh" --print-version)
+bin="$top/target/x86_64-unknown-linux-musl/release/netroot"
+[ -x "$bin" ] || { say "no $bin (make build)"; exit 1; }
 "$top/qemu/mkroot.sh" >&2
 install -m 0755 "$here/peers/bench-init" "$build/testroot/sbin/bench-init"
 declare -A IMG=([netroot]="$build/initramfs.img" [busybox]="$build/bench/busybox.img")
-bin="$top/target/x86_64-unknown-linux-musl/release/netroot"
-[ -x "$bin" ] || { say "no $bin (make build)"; exit 1; }
 if [ ! -s "${IMG[netroot]}" ] || [ "$bin" -nt "${IMG[netroot]}" ]; then
 	"$bin" initramfs --root "$build/kernel" --kver "$ver" -o "${IMG[netroot]}" >&2
 fi

@@ -2,9 +2,13 @@
 # The lab's tiny test root: build/testroot/ (static busybox, an /sbin/init that
 # prints a marker, the network state and the mounts, then powers off) and the
 # same tree as a btrfs image, build/testroot-btrfs.img, for the NBD export.
+# It carries netroot itself as /usr/bin/netroot (where the package installs
+# it: `make install-bin`), from target/x86_64-unknown-linux-musl/release
+# (make build), so that the booted root can run `netroot report`.
 #
 # Usage: qemu/mkroot.sh [--force|--clean]
-# Cached: rebuilt only when missing, when this script changed, or with --force.
+# Cached: rebuilt only when missing, when this script or the netroot binary
+# changed, or with --force.
 # --clean: take out of build/testroot what clients wrote there (it is exported
 # read-write: testwrite=, testloop=, testio=, testshutdown= below): all that
 # build/testroot.list (the tree as built) does not name; a file of the tree's
@@ -37,10 +41,13 @@
 #                    (H: lines in the .hold file, = N when nothing was lost)
 #                    and the kernel's NFS lines as `TEST-ROOT kmsg ...`
 #                    (qemu/room.sh, tests/qemu/t-room-*.sh)
+#   testreport       run `netroot report` (the timeline PID 1 left in
+#                    /run/netroot/timeline.json, as a table): each line as
+#                    `TEST-ROOT report: ...`, then `TEST-ROOT report: exit N`
 set -euo pipefail
 
 case "${1:-}" in
--h | --help) sed -n '2,39p' "${BASH_SOURCE[0]}"; exit 0 ;;
+-h | --help) sed -n '2,46p' "${BASH_SOURCE[0]}"; exit 0 ;;
 "" | --force | --clean) ;;
 *) echo "mkroot: unknown argument: $1" >&2; exit 2 ;;
 esac
@@ -51,7 +58,9 @@ build="$LAB_BUILD" root="$LAB_BUILD/testroot"
 # build/testroot-btrfs.img, build/testroot.stamp, build/testroot.list
 img="$root-btrfs.img" stamp="$root.stamp" list="$root.list"
 
-sum=$(sha256sum "${BASH_SOURCE[0]}" | cut -d' ' -f1)
+bin=$LAB_BIN
+# The key: this script and the binary the tree carries.
+sum=$(cat "${BASH_SOURCE[0]}" "$bin" 2>/dev/null | sha256sum | cut -d' ' -f1)
 if [ "${1:-}" != --force ] && [ -x "$root/sbin/init" ] && [ -s "$img" ] && [ -s "$list" ] &&
 	[ "$(cat "$stamp" 2>/dev/null)" = "$sum" ]; then
 	[ "${1:-}" = --clean ] || exit 0
@@ -64,6 +73,7 @@ fi
 
 bb=$(command -v busybox) || { echo "mkroot: busybox not found (busybox-static)" >&2; exit 1; }
 file -L "$bb" | grep -q 'statically linked' || { echo "mkroot: $bb is not static (busybox-static)" >&2; exit 1; }
+[ -x "$bin" ] || { echo "mkroot: no $bin (make build): the test root carries netroot as /usr/bin/netroot" >&2; exit 1; }
 
 rm -rf "$root" "$list" "$build/lab/srv"
 # /mnt: systemd's switch-root (the dracut-systemd initramfs) moves the old
@@ -74,6 +84,8 @@ install -m 0755 "$bb" "$root/bin/busybox"
 for a in $("$bb" --list); do
 	[ "$a" = busybox ] || ln -s busybox "$root/bin/$a"
 done
+# The package's place (make install-bin): `netroot report` on the booted root.
+install -m 0755 "$bin" "$root/usr/bin/netroot"
 echo testroot >"$root/etc/test-root-id"
 # An executable that is no program (execve fails with ENOEXEC after the
 # switch): tests/qemu/t-fail-init-exec.sh boots it as init=.
@@ -181,6 +193,13 @@ for w in $(cat /proc/cmdline); do
 	testloop=*) loop=${w#testloop=} ;;
 	testio=*) io=${w#testio=} ;;
 	testshutdown=*) shut=${w#testshutdown=} ;;
+	testreport)
+		# As an administrator would ask on the booted system.
+		{
+			netroot report 2>&1
+			echo "exit $?"
+		} | sed 's/^/TEST-ROOT report: /'
+		;;
 	esac
 done
 if [ "$loop" -gt 0 ] 2>/dev/null; then

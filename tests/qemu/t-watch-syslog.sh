@@ -2,15 +2,16 @@
 # init: netroot. netroot.syslog=10.0.2.2:5514: every phase sends its messages
 # (those from before the network was up too) as RFC 5424 over UDP, checked
 # strictly by an independent parser (tests/qemu/syslog_relay.py); `netroot
-# watch --json` follows the guest to "switched"; the test root prints
-# /run/netroot/timeline.json and `netroot report --file` tables it.
+# watch --json` follows the guest to "switched"; on the booted root,
+# `netroot report` (the test root's /usr/bin/netroot, testreport) tables the
+# /run/netroot/timeline.json PID 1 left there.
 # shellcheck source=tests/qemu/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source=tests/qemu/watch-lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/watch-lib.sh"
 use_init netroot
 watch_start 5514 --clients 1 --duration 150
-boot_expect "ip=dhcp nfsroot=$SRV:/arch netroot.syslog=$SRV:5514" \
+boot_expect "ip=dhcp nfsroot=$SRV:/arch netroot.syslog=$SRV:5514 testreport" \
 	"$ROOT_OK" \
 	'netroot: remote log to 10.0.2.2:5514' \
 	'netroot: timeline: modules .* longest wait: ' \
@@ -28,10 +29,15 @@ assert c["mac"] == "52:54:00:12:34:56" and c["ip"] == "10.0.2.15", c
 assert 1000 < c["boot_ms"] < 120000 and c["last_error"] is None, c
 PY
 echo "ok: watch saw 52:54:00:12:34:56 switch"
-sed -n 's/.*TEST-ROOT timeline: //p' "$LOG" | tr -d '\r' | head -n 1 >"$T_LOGDIR/timeline.json"
-"$NETROOT_BIN" report --file "$T_LOGDIR/timeline.json" | tee "$T_LOGDIR/report.txt"
+# What the booted root's `netroot report` printed (qemu/mkroot.sh testreport):
+# a row per phase (sub-phases indented), start, end, took; the longest wait.
+sed -n 's/\r//; s/^TEST-ROOT report: //p' "$LOG" | tee "$T_LOGDIR/report.txt"
+assert_log_has '^phase +start +end +took$' "$T_LOGDIR/report.txt"
 for phase in modules network '  carrier' '  dhcp' root-modules root '  mount' switch; do
-	grep -q "^$phase " "$T_LOGDIR/report.txt" || fail "netroot report lacks the phase '$phase'"
+	grep -Eq "^$phase +[0-9]+\.[0-9]{2} s +[0-9]+\.[0-9]{2} s +[0-9]+\.[0-9]{2} s$" "$T_LOGDIR/report.txt" ||
+		fail "the guest's netroot report lacks a row for the phase '$phase'"
 done
-assert_log_has '^longest wait: [a-z-]+ \([0-9.]+ s, [0-9]+ % of it\)' "$T_LOGDIR/report.txt"
+assert_log_has '^netroot ran from [0-9.]+ s to [0-9.]+ s of uptime: [0-9.]+ s$' "$T_LOGDIR/report.txt"
+assert_log_has '^longest wait: [a-z-]+ \([0-9.]+ s, [0-9]+ % of it\)$' "$T_LOGDIR/report.txt"
+assert_log_has '^exit 0$' "$T_LOGDIR/report.txt"
 report_uptime
