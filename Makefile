@@ -19,7 +19,7 @@ APT_PACKAGES := build-essential musl-tools file cpio zstd xz-utils kmod iproute2
 	nfs-ganesha nfs-ganesha-vfs nbd-server btrfs-progs \
 	debootstrap dracut-core dracut-network rpcbind util-linux procps python3 \
 	libarchive-tools iputils-ping squashfs-tools erofs-utils lighttpd \
-	lighttpd-mod-openssl openssl
+	lighttpd-mod-openssl openssl rsyslog
 
 .PHONY: all help deps build build-https test test-unit test-qemu lint initramfs demo bench bench-dhcp bench-storm install fuzz fuzz-build clean \
 	install-bin install-mkinitcpio install-initramfs-tools install-dracut install-kernel-hooks deb

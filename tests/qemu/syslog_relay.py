@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Keep and check the syslog datagrams guests send (tests/qemu/t-watch-*.sh).
 
-  syslog_relay.py relay --listen PORT --forward PORT --out FILE
+  syslog_relay.py relay --listen PORT --forward PORT [--forward PORT]... --out FILE
       receive UDP on 127.0.0.1:PORT, append each datagram (base64, one a
-      line) to FILE, forward it unchanged to 127.0.0.1:FORWARD (where
-      `netroot watch` listens); FILE.ready appears once bound.
+      line) to FILE, forward it unchanged to 127.0.0.1:FORWARD, each of
+      them (where `netroot watch` listens, and rsyslogd when a test runs
+      one); FILE.ready appears once bound.
   syslog_relay.py check FILE [--msgid ID]... [--failure REGEX]
       check every datagram in FILE strictly against RFC 5424's ABNF (§6),
       with our SD-ID netroot@32473 carrying mac, ip and uptime; each
@@ -86,7 +87,8 @@ def relay(a):
             d, _ = rx.recvfrom(65535)
             out.write(base64.b64encode(d).decode() + "\n")
             out.flush()
-            tx.sendto(d, ("127.0.0.1", a.forward))
+            for port in a.forward:
+                tx.sendto(d, ("127.0.0.1", port))
 
 
 def check(a):
@@ -129,7 +131,7 @@ def main():
     sub = p.add_subparsers(dest="cmd", required=True)
     r = sub.add_parser("relay")
     r.add_argument("--listen", type=int, required=True)
-    r.add_argument("--forward", type=int, required=True)
+    r.add_argument("--forward", type=int, action="append", required=True)
     r.add_argument("--out", required=True)
     c = sub.add_parser("check")
     c.add_argument("file")

@@ -1,11 +1,20 @@
 #!/usr/bin/env bash
 # Helpers for tests/qemu/t-watch-*.sh (sourced after lib.sh).
 #
+#   rsyslog_start PORT    (before watch_start) rsyslogd, Debian's rsyslog, in
+#       the lab netns: in the foreground, its own configuration, work
+#       directory and pid file in $T_LOGDIR/rsyslog/ (no system file read or
+#       written), imudp on 127.0.0.1:PORT, each message a line
+#       `HOSTNAME APP-NAME MSGID STRUCTURED-DATA MSG` (its RFC 5424 parser's
+#       properties) in $RSYSLOG_OUT; watch_start's relay forwards there too
+#   rsyslog_lines         (after watch_wait) wait until rsyslogd wrote a line
+#                         for every datagram the relay kept, stop it, and
+#                         print the lines without MSG's UTF-8 BOM
 #   watch_start PORT [netroot watch options]
 #       in the lab netns (where slirp's 10.0.2.2:PORT arrives): a relay on
 #       127.0.0.1:PORT that keeps every datagram in $T_LOGDIR/syslog-PORT.b64
 #       and forwards it to `netroot watch --json` on PORT+1, whose output goes
-#       to $WATCH_OUT
+#       to $WATCH_OUT (and to rsyslog_start's port)
 #   watch_wait [SECONDS]  wait for watch to exit (it is given --clients or
 #                         --duration), then stop the relay
 #   syslog_check ARGS...  tests/qemu/syslog_relay.py check on the datagrams
@@ -16,12 +25,56 @@
 
 NETROOT_BIN="$TOP/target/x86_64-unknown-linux-musl/release/netroot"
 RELAY_PID="" WATCH_PID="" WATCH_PORT="" WATCH_OUT=""
+RSYSLOG_PID="" RSYSLOG_PORT="" RSYSLOG_OUT=""
 
 watch_stop() {
 	local p
-	for p in $RELAY_PID $WATCH_PID; do
+	for p in $RELAY_PID $WATCH_PID $RSYSLOG_PID; do
 		kill "$p" 2>/dev/null || true
 	done
+}
+
+rsyslog_start() { # PORT
+	local dir="$T_LOGDIR/rsyslog" _
+	RSYSLOG_PORT=$1 RSYSLOG_OUT="$T_LOGDIR/rsyslog/messages"
+	command -v rsyslogd >/dev/null || fail "no rsyslogd (Debian package rsyslog: make deps)"
+	rm -rf "$dir"
+	mkdir -p "$dir/work"
+	cat >"$dir/rsyslog.conf" <<-EOF
+		global(workDirectory="$dir/work")
+		module(load="imudp")
+		template(name="fields" type="string"
+			string="%HOSTNAME% %APP-NAME% %MSGID% %STRUCTURED-DATA% %msg%\n")
+		ruleset(name="lab") {
+			action(type="omfile" file="$RSYSLOG_OUT" template="fields")
+		}
+		input(type="imudp" address="127.0.0.1" port="$RSYSLOG_PORT" ruleset="lab")
+	EOF
+	in_lab_bg rsyslogd -n -f "$dir/rsyslog.conf" -i "$dir/rsyslogd.pid" \
+		</dev/null >"$dir/rsyslogd.out" 2>&1
+	RSYSLOG_PID=$!
+	at_exit watch_stop
+	for _ in $(seq 50); do
+		in_lab ss -Hlun "sport = :$RSYSLOG_PORT" | grep -q . && return 0
+		kill -0 "$RSYSLOG_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$dir/rsyslogd.out" >&2
+	fail "rsyslogd did not listen on 127.0.0.1:$RSYSLOG_PORT in the lab netns"
+}
+
+rsyslog_lines() {
+	local want got=0 _
+	want=$(wc -l <"$T_LOGDIR/syslog-$WATCH_PORT.b64")
+	for _ in $(seq 50); do
+		[ ! -f "$RSYSLOG_OUT" ] || got=$(wc -l <"$RSYSLOG_OUT")
+		[ "$got" -lt "$want" ] || break
+		sleep 0.1
+	done
+	kill "$RSYSLOG_PID" 2>/dev/null || true
+	wait "$RSYSLOG_PID" 2>/dev/null || true
+	[ "$got" = "$want" ] || fail "rsyslogd wrote $got lines for $want datagrams (log $T_LOGDIR/rsyslog/rsyslogd.out)"
+	LC_ALL=C sed 's/\xef\xbb\xbf//' "$RSYSLOG_OUT"
 }
 
 watch_start() { # PORT [watch options]
@@ -32,7 +85,7 @@ watch_start() { # PORT [watch options]
 	rm -f "$dg" "$dg.ready"
 	[ -x "$NETROOT_BIN" ] || fail "no $NETROOT_BIN (make build)"
 	in_lab_bg python3 "$TOP/tests/qemu/syslog_relay.py" relay --listen "$WATCH_PORT" \
-		--forward $((WATCH_PORT + 1)) --out "$dg"
+		--forward $((WATCH_PORT + 1)) ${RSYSLOG_PORT:+--forward "$RSYSLOG_PORT"} --out "$dg"
 	RELAY_PID=$!
 	in_lab_bg "$NETROOT_BIN" watch --json --listen "127.0.0.1:$((WATCH_PORT + 1))" "$@" \
 		>"$WATCH_OUT" 2>"$WATCH_OUT.err"
