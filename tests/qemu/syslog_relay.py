@@ -6,11 +6,13 @@
       line) to FILE, forward it unchanged to 127.0.0.1:FORWARD, each of
       them (where `netroot watch` listens, and rsyslogd when a test runs
       one); FILE.ready appears once bound.
-  syslog_relay.py check FILE [--msgid ID]... [--failure REGEX]
+  syslog_relay.py check FILE [--msgid ID]... [--failure REGEX [--cmdline TEXT]]
       check every datagram in FILE strictly against RFC 5424's ABNF (§6),
       with our SD-ID netroot@32473 carrying mac, ip and uptime; each
       --msgid must occur; --failure: a 'failure' report whose error
-      matches REGEX and whose MSG holds the command line and last messages.
+      matches REGEX and whose MSG holds `command line: ` with TEXT in it,
+      and `last messages:` followed by messages (`[uptime] phase: text`
+      each), one of them the error as it was logged.
 
 An implementation of its own (regular expressions after the ABNF), not
 netroot's parser, so the two check each other.
@@ -91,6 +93,29 @@ def relay(a):
                 tx.sendto(d, ("127.0.0.1", port))
 
 
+def report_problems(m, error, cmdline):
+    """Why failure report m is not what --failure asks, or None."""
+    if not re.search(error, m["sd"].get("error", "")):
+        return f"error={m['sd'].get('error')!r} does not match /{error}/"
+    lines = m["msg"].split("\n")
+    cl = [x for x in lines if x.startswith("command line: ")]
+    if not cl:
+        return "no 'command line: ' line"
+    if cmdline and cmdline not in cl[0]:
+        return f"the command line lacks {cmdline!r}"
+    if "last messages:" not in lines:
+        return "no 'last messages:' line"
+    last = lines[lines.index("last messages:") + 1:]
+    if not last:
+        return "no message after 'last messages:'"
+    for x in last:
+        if not re.fullmatch(r"\[ *[0-9]+\.[0-9]{3}\] [a-z0-9-]+: \S.*", x):
+            return f"{x!r} is not '[uptime] phase: message'"
+    if not any(re.search(error, x) for x in last):
+        return f"no last message says /{error}/"
+    return None
+
+
 def check(a):
     bad = 0
     seen = {}
@@ -115,14 +140,15 @@ def check(a):
             print(f"MISSING: no message with MSGID {want}")
             ok = False
     if a.failure:
-        good = [m for m in failures
-                if re.search(a.failure, m["sd"].get("error", ""))
-                and "command line: " in m["msg"] and "last messages:" in m["msg"]]
-        if not good:
-            print(f"MISSING: no failure report with error /{a.failure}/, command line and last messages")
+        for m in failures:
+            print("failure report:\n" + m["msg"])
+            why = report_problems(m, a.failure, a.cmdline)
+            if why:
+                print(f"BAD REPORT: {why}")
+        if not any(report_problems(m, a.failure, a.cmdline) is None for m in failures):
+            print(f"MISSING: no failure report with error /{a.failure}/, the command line"
+                  " and the last messages")
             ok = False
-        else:
-            print("failure report:\n" + good[0]["msg"])
     return 0 if ok else 1
 
 
@@ -137,6 +163,7 @@ def main():
     c.add_argument("file")
     c.add_argument("--msgid", action="append", default=[])
     c.add_argument("--failure")
+    c.add_argument("--cmdline")
     a = p.parse_args()
     if a.cmd == "relay":
         relay(a)
