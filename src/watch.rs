@@ -5,13 +5,15 @@
 //!
 //! [`Room`] is PURE (fed `now` and parsed messages); [`run`] is the UDP
 //! loop and the terminal. Output: a table redrawn in place (ANSI, with
-//! colours) when stdout is a terminal, one plain line per change when it
-//! is not, and with `--json` one JSON object per line (the shapes are in
+//! colours unless `NO_COLOR` is set) when stdout is a terminal that is not
+//! `TERM=dumb`, one plain line per change otherwise ([`screen`] decides),
+//! and with `--json` one JSON object per line (the shapes are in
 //! README.md: `message`, `invalid`, `stuck`, `final` events).
 
 use crate::json::Value;
 use crate::syslog::{self, Message};
 use std::collections::BTreeMap;
+use std::ffi::OsStr;
 use std::fmt::Write as _;
 use std::io::Write;
 use std::net::SocketAddr;
@@ -262,14 +264,41 @@ pub struct Options {
     pub clients: Option<usize>,
     /// `--duration SECONDS`: exit after this long.
     pub duration: Option<f64>,
-    /// stdout is a terminal: redraw the table in place, in colour.
-    pub terminal: bool,
+    /// How the table is shown without `--json` ([`screen`]).
+    pub screen: Screen,
+}
+
+/// How the table is shown on stdout (without `--json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    /// Redrawn in place (ANSI cursor home and clear), rows coloured by
+    /// state when `color`.
+    Redraw {
+        /// Green switched, red failed, yellow stuck.
+        color: bool,
+    },
+    /// One plain row per change, then the final table: no escape at all.
+    Lines,
+}
+
+/// How to show the table, PURE: from whether stdout is a terminal and the
+/// environment's `TERM` and `NO_COLOR`. A terminal redraws in place unless
+/// `TERM` is `dumb` (a terminal without cursor control: Emacs shell
+/// buffers, some CI logs); it gets colours unless `NO_COLOR` is set and not
+/// empty (<https://no-color.org>: whatever its value).
+pub fn screen(is_terminal: bool, term: Option<&OsStr>, no_color: Option<&OsStr>) -> Screen {
+    if !is_terminal || term == Some(OsStr::new("dumb")) {
+        return Screen::Lines;
+    }
+    Screen::Redraw {
+        color: no_color.map_or(true, OsStr::is_empty),
+    }
 }
 
 /// How the room is shown.
 enum Mode {
     Json,
-    Terminal,
+    Terminal { color: bool },
     Lines,
 }
 
@@ -289,12 +318,10 @@ pub fn run(o: &Options, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         }
     };
     let _ = sock.set_read_timeout(Some(Duration::from_millis(500)));
-    let mode = if o.json {
-        Mode::Json
-    } else if o.terminal {
-        Mode::Terminal
-    } else {
-        Mode::Lines
+    let mode = match (o.json, o.screen) {
+        (true, _) => Mode::Json,
+        (false, Screen::Redraw { color }) => Mode::Terminal { color },
+        (false, Screen::Lines) => Mode::Lines,
     };
     if !matches!(mode, Mode::Json) {
         let _ = writeln!(err, "netroot watch: listening on {} (UDP)", o.listen);
@@ -368,9 +395,9 @@ pub fn run(o: &Options, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             }
         }
         match mode {
-            Mode::Terminal if !changed.is_empty() || now - last_draw >= 1.0 => {
+            Mode::Terminal { color } if !changed.is_empty() || now - last_draw >= 1.0 => {
                 // Home, clear, redraw: the table updates in place.
-                let _ = write!(out, "\x1b[H\x1b[2J{}", room.table(now, true));
+                let _ = write!(out, "\x1b[H\x1b[2J{}", room.table(now, color));
                 last_draw = now;
             }
             Mode::Lines => {
@@ -397,7 +424,7 @@ pub fn run(o: &Options, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                     s.push('\n');
                     s
                 }
-                Mode::Terminal => format!("\x1b[H\x1b[2J{}", room.table(now, true)),
+                Mode::Terminal { color } => format!("\x1b[H\x1b[2J{}", room.table(now, color)),
                 Mode::Lines => room.table(now, false),
             };
             let _ = out.write_all(fin.as_bytes());
@@ -521,6 +548,85 @@ mod tests {
             "{t}"
         );
         assert!(room.table(41.0, true).contains("\x1b[0m"));
+    }
+
+    #[test]
+    fn colours_follow_the_terminal_term_and_no_color() {
+        let os = |s: &'static str| Some(OsStr::new(s));
+        let colour = Screen::Redraw { color: true };
+        let plain = Screen::Redraw { color: false };
+        for (tty, term, no_color, want) in [
+            (true, os("xterm-256color"), None, colour),
+            (true, None, None, colour),
+            // no-color.org: set and not empty, whatever the value.
+            (true, os("xterm"), os(""), colour),
+            (true, os("xterm"), os("1"), plain),
+            (true, os("xterm"), os("0"), plain),
+            (true, os("linux"), os("yes"), plain),
+            // A dumb terminal gets no escape at all, coloured or not.
+            (true, os("dumb"), None, Screen::Lines),
+            (true, os("dumb"), os("1"), Screen::Lines),
+            (false, os("xterm"), None, Screen::Lines),
+            (false, None, os("1"), Screen::Lines),
+        ] {
+            assert_eq!(
+                screen(tty, term, no_color),
+                want,
+                "{tty} {term:?} {no_color:?}"
+            );
+        }
+    }
+
+    /// `run` on loopback until one client switched, showing it as `screen`.
+    fn run_one_switch(screen: Screen) -> String {
+        let port = std::net::UdpSocket::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let listen: SocketAddr = ([127, 0, 0, 1], port).into();
+        let o = Options {
+            listen,
+            json: false,
+            stuck: 30.0,
+            clients: Some(1),
+            duration: Some(10.0),
+            screen,
+        };
+        let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let sender = {
+            let done = done.clone();
+            std::thread::spawn(move || {
+                let tx = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+                let m = msg("52:54:00:12:34:56", "switched", "4.900", 6, "timeline: ...");
+                // Until `run` is listening and has it.
+                while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                    let _ = tx.send_to(&m.render(), listen);
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+            })
+        };
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let code = run(&o, &mut out, &mut err);
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        sender.join().unwrap();
+        assert_eq!(code, 0, "{}", String::from_utf8_lossy(&err));
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn the_screen_decides_escapes_and_colours() {
+        let row = "52:54:00:12:34:56  10.0.2.15        node1             switched";
+        let lines = run_one_switch(Screen::Lines);
+        assert!(lines.contains(row) && !lines.contains('\x1b'), "{lines:?}");
+        let plain = run_one_switch(Screen::Redraw { color: false });
+        assert!(plain.starts_with("\x1b[H\x1b[2J"), "{plain:?}");
+        assert!(
+            plain.contains(row) && !plain.contains("\x1b[0m"),
+            "{plain:?}"
+        );
+        let colour = run_one_switch(Screen::Redraw { color: true });
+        assert!(colour.contains("\x1b[32m52:54:00:12:34:56"), "{colour:?}");
     }
 
     #[test]

@@ -77,7 +77,11 @@ fn options(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> Result<
                 })
                 .transpose()?,
             duration: secs("--duration")?,
-            terminal: std::io::stdout().is_terminal(),
+            screen: crate::watch::screen(
+                std::io::stdout().is_terminal(),
+                std::env::var_os("TERM").as_deref(),
+                std::env::var_os("NO_COLOR").as_deref(),
+            ),
         })
     })();
     parsed.map_err(bad)
