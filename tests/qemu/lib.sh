@@ -72,6 +72,11 @@
 #   assert_log_has REGEX [LOG]  / assert_log_lacks REGEX [LOG]
 #   assert_no_panic             no "Kernel panic" / "Attempted to kill init" in
 #                               $LOG (LOG=file assert_no_panic for another)
+#   assert_timeline PARENT/PHASE...
+#                               $LOG's `TEST-ROOT timeline: <json>` (netroot's
+#                               /run/netroot/timeline.json, printed by the
+#                               test root) has each PHASE, ended, directly
+#                               inside PARENT (LOG=file for another log)
 #   debian_check_token PREFIX   for a boot of the Debian root with
 #                               netroot.check=$token: sets token and written
 #                               (the file the guest writes on the server,
@@ -540,6 +545,33 @@ debian_check_token() { # PREFIX
 
 root_uptime() { # LOG
 	sed -n "s/.*$ROOT_OK uptime=\([0-9.]*\).*/\1/p" "$1" | head -n 1
+}
+
+assert_timeline() { # PARENT/PHASE...
+	local json
+	json=$(sed -n 's/\r//; s/^TEST-ROOT timeline: //p' "$LOG" | head -n 1)
+	[ -n "$json" ] || fail "log $(basename "$LOG") has no 'TEST-ROOT timeline:' line"
+	python3 - "$json" "$@" <<-'PY' || fail "the timeline in $(basename "$LOG") lacks a phase: $*"
+		import json, sys
+		spans = json.loads(sys.argv[1])["phases"]
+		ok = True
+		for want in sys.argv[2:]:
+		    parent, name = want.split("/")
+		    hits = []
+		    for i, s in enumerate(spans):
+		        up = [p for p in spans[:i] if p["depth"] < s["depth"]]
+		        if s["phase"] == name and up and up[-1]["phase"] == parent \
+		                and up[-1]["depth"] == s["depth"] - 1:
+		            hits.append(s)
+		    ended = [s for s in hits if s["end_ms"] is not None and s["end_ms"] >= s["start_ms"]]
+		    if ended:
+		        s = ended[-1]
+		        print(f"ok: timeline: {parent} > {name} from {s['start_ms']} to {s['end_ms']} ms")
+		    else:
+		        print(f"MISSING: no ended phase {name} inside {parent} in {spans}")
+		        ok = False
+		sys.exit(0 if ok else 1)
+	PY
 }
 
 report_uptime() { # of $LOG; run.sh shows it next to PASS

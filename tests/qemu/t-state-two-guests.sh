@@ -2,7 +2,8 @@
 # parallel: yes
 # init: netroot. netroot.state=/var/log,/var/spool/cups: two guests share one
 # read-only export; each writes into its own tmpfs /var/log, neither sees the
-# other's file, and nothing reaches the server.
+# other's file, and nothing reaches the server; each timeline has `state`
+# after the mount, inside `root`.
 # shellcheck source=tests/qemu/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 use_init netroot
@@ -12,6 +13,7 @@ for g in a b; do
 	assert_log_has " /var/log tmpfs " "$(bg_log $g)"
 	assert_log_has " /var/spool/cups tmpfs " "$(bg_log $g)"
 	assert_isolated $g /var/log/host-state
+	LOG=$(bg_log $g) assert_timeline root/mount root/state
 done
 for f in "$BUILD"/testroot/var/log/host-*; do
 	[ -e "$f" ] && fail "a guest's write reached the server: $f"
