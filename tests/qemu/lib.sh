@@ -614,6 +614,7 @@ ipv6_only_lab_stop() {
 	done
 	lab_stop "$LAB_NS"
 }
+# shellcheck disable=SC2120 # options are optional: most callers pass none
 ipv6_only_lab() { # [--nfs3] [--nbd]
 	local dir="$T_LOGDIR/v6lab" vers=4 nbd=""
 	while [ $# -gt 0 ]; do
