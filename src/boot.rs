@@ -139,7 +139,15 @@ pub(crate) fn pid1() -> i32 {
     let mut args = vec![init.clone()];
     args.extend(cfg.init_args.iter().cloned());
     crate::net::dhcp::resident::start_before_switch(&cfg, &net, net_start, target);
-    crate::watchdog::start_before_switch(&cfg, watchdog_modules.as_ref());
+    // systemd as the root's init: its shutdowns arm the watchdog too.
+    let systemd = crate::switch_root::check_init(target, &init)
+        .is_ok_and(|p| p.file_name().is_some_and(|n| n == "systemd"));
+    crate::watchdog::start_before_switch(
+        &cfg,
+        watchdog_modules.as_ref(),
+        systemd,
+        Path::new("/run/systemd/system"),
+    );
     crate::timeline::begin("switch");
     info!("switching to the root, exec {init} at {:.2} s", uptime());
     crate::log::restore_ratelimit(ratelimit);

@@ -998,11 +998,11 @@ pub fn plan_text_with(cfg: &BootConfig, facts: &MachineFacts) -> String {
     if cfg.options.watchdog {
         let _ = writeln!(
             out,
-            "; after the power button the machine is off within {} s even if the server is gone (@netroot-watchdog, netroot.shutdown.timeout + 5 s)",
+            "; after the power button, or once a systemd root begins a poweroff, reboot or halt, the machine stops within {} s even if the server is gone (@netroot-watchdog, netroot.shutdown.timeout + 5 s)",
             cfg.options.shutdown_timeout.as_secs() + crate::shutdown::STEP_BUDGET.as_secs()
         );
     } else {
-        out.push_str("; no power-button watchdog (netroot.watchdog=0)\n");
+        out.push_str("; no shutdown watchdog (netroot.watchdog=0)\n");
     }
     let _ = write!(out, "  init: {}", cfg.init_path());
     if cfg.init.is_none() {

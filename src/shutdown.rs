@@ -208,6 +208,11 @@ pub fn resident_exe() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("/proc/self/exe"))
 }
 
+/// The copy in [`DIR`], once [`install_logged`] has made it.
+pub fn installed() -> Option<PathBuf> {
+    INSTALLED.get().cloned()
+}
+
 /// [`install`] of the running binary into [`DIR`], logged; a failure only
 /// costs the clean shutdown, never the boot. Resident helpers started
 /// afterwards run from the copy ([`resident_exe`]).
@@ -265,7 +270,8 @@ pub(crate) fn within<T: Send + 'static>(
     rx.recv_timeout(budget).ok()
 }
 
-fn verb_name(how: Stop) -> &'static str {
+/// The action's name in log lines.
+pub(crate) fn verb_name(how: Stop) -> &'static str {
     match how {
         Stop::PowerOff => "power-off",
         Stop::Reboot => "reboot",

@@ -22,6 +22,10 @@
 //! machine is still up then, it syncs within [`crate::shutdown::STEP_BUDGET`]
 //! and powers off with reboot(2), which needs no path. When the normal
 //! shutdown completes first the machine is off and nothing else happens.
+//!
+//! When the root's init is systemd, any shutdown systemd begins arms it too
+//! ([`arm`]: a sentinel unit per shutdown target sends it a signal naming
+//! the action); the first of the button and the signals wins.
 
 use std::io::Read;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
@@ -29,6 +33,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::sys::init::Stop;
+
+pub mod arm;
 
 /// argv[0] of the resident watchdog.
 pub const ARGV0: &str = "@netroot-watchdog";
@@ -106,9 +112,6 @@ pub fn parse(args: &[String]) -> Result<Args, String> {
             _ => return Err(bad()),
         }
     }
-    if out.devs.is_empty() {
-        return Err("missing dev=".into());
-    }
     Ok(out)
 }
 
@@ -154,11 +157,16 @@ fn open_buttons(loading: Option<&crate::kmod::Handle>) -> Vec<std::fs::File> {
 
 /// PID 1, just before the switch to a network root: start the watchdog
 /// unless `netroot.watchdog=0`. `loading`: its [`MODULES`], loading
-/// (`boot::modules::start_watchdog_modules`). Logs what it did; a failure
-/// costs only the bound, never the boot.
+/// (`boot::modules::start_watchdog_modules`). `systemd`: the root's init is
+/// systemd, so its shutdowns arm the watchdog too ([`arm::install`] into
+/// `units`, /run/systemd/system); then the watchdog starts even without a
+/// power button. Logs what it did; a failure costs only the bound, never
+/// the boot.
 pub fn start_before_switch(
     cfg: &crate::cmdline::BootConfig,
     loading: Option<&crate::kmod::Handle>,
+    systemd: bool,
+    units: &Path,
 ) {
     use std::os::unix::process::CommandExt;
     use std::process::Stdio;
@@ -167,7 +175,10 @@ pub fn start_before_switch(
         return;
     }
     let devs = open_buttons(loading);
-    if devs.is_empty() {
+    // The sentinels run from the copy in RAM; without it, no arming.
+    let exe = crate::shutdown::installed();
+    let armed = systemd && exe.is_some();
+    if devs.is_empty() && !armed {
         crate::warn!(
             "watchdog: no \"{POWER_BUTTON_NAME}\" input device: a poweroff is not bounded if the server goes away"
         );
@@ -201,31 +212,76 @@ pub fn start_before_switch(
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn();
-    match spawned {
-        Ok(child) => crate::info!(
-            "watchdog: {ARGV0} (pid {}) watches the power button: after a press the machine is off within {} s",
-            child.id(),
-            cfg.options.shutdown_timeout.as_secs() + crate::shutdown::STEP_BUDGET.as_secs()
-        ),
-        Err(e) => crate::warn!("watchdog: cannot start {ARGV0}: {e}"),
+    let child = match spawned {
+        Ok(c) => c,
+        Err(e) => {
+            crate::warn!("watchdog: cannot start {ARGV0}: {e}");
+            return;
+        }
+    };
+    let bound = cfg.options.shutdown_timeout.as_secs() + crate::shutdown::STEP_BUDGET.as_secs();
+    if !devs.is_empty() {
+        crate::info!(
+            "watchdog: {ARGV0} (pid {}) watches the power button: after a press the machine is off within {bound} s",
+            child.id()
+        );
     }
+    let Some(exe) = exe.filter(|_| armed) else {
+        return;
+    };
+    match arm::install(units, &exe.to_string_lossy(), child.id()) {
+        Ok(()) => crate::info!(
+            "watchdog: {ARGV0} (pid {}) is armed by systemd's poweroff, reboot, halt and kexec ({} in {}): the machine stops within {bound} s of their start",
+            child.id(),
+            arm::UNIT,
+            units.display()
+        ),
+        Err(e) => crate::warn!(
+            "watchdog: cannot write {} into {}: {e}; systemd's shutdowns do not arm the watchdog",
+            arm::UNIT,
+            units.display()
+        ),
+    }
+}
+
+/// Why the watchdog counts down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Trigger {
+    /// The power button went down: power off.
+    Button,
+    /// A sentinel ([`arm`]) said systemd began this shutdown.
+    Systemd(Stop),
 }
 
 /// Read `dev` until the power key goes down; then send on `tx`. A read
 /// error ends the thread (the device went away).
-fn watch(dev: OwnedFd, tx: std::sync::mpsc::Sender<()>) {
+fn watch(dev: OwnedFd, tx: std::sync::mpsc::Sender<Trigger>) {
     let mut f = std::fs::File::from(dev);
     let mut rec = [0u8; EVENT_SIZE];
     // evdev hands out whole events only (a read shorter than one is EINVAL).
     while f.read_exact(&mut rec).is_ok() {
         if is_power_press(&rec) {
-            let _ = tx.send(());
+            let _ = tx.send(Trigger::Button);
         }
     }
 }
 
-/// Entry point for argv[0] = [`ARGV0`]: wait for the power button, then
-/// bound the shutdown. Returns only on bad arguments (2).
+/// Take the sentinels' signals (blocked in every thread beforehand) and
+/// send their actions on `tx`.
+fn take_signals(tx: std::sync::mpsc::Sender<Trigger>) {
+    let sigs: Vec<i32> = arm::SIGNALS.iter().map(|(s, _)| *s).collect();
+    while let Ok((sig, _)) = crate::sys::signal::wait(&sigs) {
+        if let Some(how) = arm::stop_of_signal(sig) {
+            if tx.send(Trigger::Systemd(how)).is_err() {
+                return;
+            }
+        }
+    }
+}
+
+/// Entry point for argv[0] = [`ARGV0`]: wait for the power button or a
+/// sentinel's signal, then bound the shutdown. Returns only on bad
+/// arguments (2) or with nothing left to wait for (1).
 pub fn main(argv: &[String]) -> i32 {
     let args = match parse(argv.get(1..).unwrap_or(&[])) {
         Ok(a) => a,
@@ -239,7 +295,16 @@ pub fn main(argv: &[String]) -> i32 {
         Some(Some(k)) => crate::log::init_with_kmsg(k.into(), false),
         _ => crate::log::init(true, false, false),
     }
+    // Before any thread: they inherit the mask, and only take_signals waits.
+    let sigs: Vec<i32> = arm::SIGNALS.iter().map(|(s, _)| *s).collect();
     let (tx, rx) = std::sync::mpsc::channel();
+    match crate::sys::signal::block(&sigs) {
+        Ok(()) => {
+            let tx = tx.clone();
+            let _ = std::thread::Builder::new().spawn(move || take_signals(tx));
+        }
+        Err(e) => crate::warn!("watchdog: cannot block the arming signals: {e}"),
+    }
     for &fd in &args.devs {
         match crate::sys::fs::adopt_fd(fd) {
             Ok(dev) => {
@@ -250,25 +315,42 @@ pub fn main(argv: &[String]) -> i32 {
         }
     }
     drop(tx);
-    if rx.recv().is_err() {
-        crate::warn!("watchdog: no power button left to watch");
+    let Ok(trigger) = rx.recv() else {
+        crate::warn!("watchdog: no power button and no arming left to watch");
         return 1;
-    }
-    crate::info!(
-        "watchdog: power button pressed: the shutdown has {} s before the watchdog powers off",
-        args.timeout.as_secs()
-    );
+    };
+    let t = args.timeout.as_secs();
+    let (how, after) = match trigger {
+        Trigger::Button => {
+            crate::info!(
+                "watchdog: power button pressed: the shutdown has {t} s before the watchdog powers off"
+            );
+            (Stop::PowerOff, "the power button".to_string())
+        }
+        Trigger::Systemd(how) => {
+            let verb = crate::shutdown::verb_name(how);
+            crate::info!(
+                "watchdog: systemd began a {verb}: the shutdown has {t} s before the watchdog does the {verb}"
+            );
+            (how, format!("systemd began the {verb}"))
+        }
+    };
     std::thread::sleep(args.timeout);
     let budget = crate::shutdown::STEP_BUDGET;
     crate::error!(
-        "watchdog: the machine is still up {} s after the power button (server unreachable?): syncing (at most {} s), then power-off",
-        args.timeout.as_secs(),
-        budget.as_secs()
+        "watchdog: the machine is still up {t} s after {after} (server unreachable?): syncing (at most {} s), then {}",
+        budget.as_secs(),
+        crate::shutdown::verb_name(how)
     );
     if crate::shutdown::within(budget, crate::sys::init::sync).is_none() {
         crate::warn!("watchdog: sync did not finish in {} s", budget.as_secs());
     }
     loop {
+        let e = crate::sys::init::reboot_now(how);
+        crate::error!(
+            "watchdog: {} failed: {e}; powering off",
+            crate::shutdown::verb_name(how)
+        );
         let e = crate::sys::init::reboot_now(Stop::PowerOff);
         crate::error!("watchdog: power-off failed: {e}");
         std::thread::sleep(Duration::from_secs(5));
@@ -308,7 +390,8 @@ mod tests {
         };
         assert_eq!(parse(&a.to_argv()), Ok(a));
         let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-        assert_eq!(parse(&s(&["kmsg=3"])), Err("missing dev=".into()));
+        // No power button (a systemd root arms it by signal).
+        assert_eq!(parse(&s(&["kmsg=3"])).map(|a| a.devs.len()), Ok(0));
         assert!(parse(&s(&["dev=1"])).unwrap_err().contains("dev=1"));
         assert!(parse(&s(&["dev=4", "timeout=x"]))
             .unwrap_err()

@@ -61,6 +61,12 @@ pub fn main_entry() -> i32 {
     {
         return crate::watchdog::main(&args);
     }
+    if args
+        .first()
+        .is_some_and(|a| a.starts_with(crate::watchdog::arm::ARGV0))
+    {
+        return crate::watchdog::arm::main(&args);
+    }
     let as_init = crate::sys::init::is_pid1();
     if let Some(how) = crate::shutdown::invoked_as(&args, as_init, crate::shutdown::oldroot_present)
     {

@@ -12,5 +12,6 @@ pub mod netlink;
 pub mod packet;
 #[cfg(feature = "https")]
 pub mod random;
+pub mod signal;
 pub mod time;
 pub mod udp;
