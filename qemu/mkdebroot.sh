@@ -35,7 +35,12 @@
 #   - netroot-check.service: runs only with `netroot.check=TOKEN` on the
 #     kernel command line (tests/qemu/t-debian-*.sh): after multi-user.target
 #     and network-online.target it prints NETROOT-CHECK lines on ttyS0 (units,
-#     `ip -4 addr`, `networkctl`), writes /var/tmp/netroot-TOKEN and powers off
+#     `ip -4 addr`, `networkctl`, netroot's resident processes and their
+#     memory), writes /var/tmp/netroot-TOKEN and powers off; for the tests of
+#     a server gone: `netroot.check.cut` sets the link down and stops there,
+#     `netroot.check.cut=poweroff` then runs `systemctl poweroff`,
+#     `netroot.check.gone=SECONDS` says "stop the server now" and runs
+#     `systemctl poweroff` SECONDS later
 #
 # Measured here (2 shared cores, deb.debian.org at ~80 MB/s): see the
 # "mkdebroot:" summary line it prints (time, download size, tree and image size).
@@ -53,7 +58,7 @@ while [ $# -gt 0 ]; do
 	--force) force=1 ;;
 	--reset) reset=1 ;;
 	--clean) clean=1 ;;
-	-h | --help) sed -n '2,37p' "${BASH_SOURCE[0]}"; exit 0 ;;
+	-h | --help) sed -n '2,43p' "${BASH_SOURCE[0]}"; exit 0 ;;
 	*) echo "mkdebroot: unknown argument: $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -234,12 +239,44 @@ cat >"$root/usr/local/sbin/netroot-check" <<-'EOF'
 		say "poweroff"
 	}
 	check 2>&1 | out
+	# netroot's residents and their memory (the shutdown watchdog, its
+	# sentinels @netroot-arm, the DHCP renewer, the NBD helper), from
+	# smaps_rollup (a page table walk: status's VmRSS lags for processes
+	# that faulted in few pages, the kernel batches those counters).
+	for p in /proc/[0-9]*; do
+		read -r c <"$p/cmdline" 2>/dev/null || true
+		case "$c" in
+		@netroot*) echo "NETROOT-CHECK resident ${p#/proc/} $(tr '\0' ' ' <"$p/cmdline")$(grep -E '^(Rss|Pss|Private_Dirty):' "$p/smaps_rollup" | tr -s '\t\n ' '  ')" ;;
+		esac
+	done 2>/dev/null | out
 	# netroot.check.cut: the root's server goes away (the boot link is set
 	# down) and the check stops there: the test then presses the power
 	# button, and the machine must still stop (netroot's shutdown watchdog).
-	if grep -q 'netroot\.check\.cut' /proc/cmdline; then
+	# netroot.check.cut=poweroff: the same, then `systemctl poweroff` (was
+	# run above, so it is in the page cache) once the link is down. `ip` in
+	# the background: on NFSv4 it may never exit (its last close of a file
+	# waits for the server's answer to CLOSE).
+	case " $(cat /proc/cmdline) " in
+	*" netroot.check.cut=poweroff "*)
+		echo "NETROOT-CHECK cut, then systemctl poweroff" | out
+		ip link set dev eth0 down &
+		s=
+		until [ "$s" = down ]; do read -r s </sys/class/net/eth0/operstate; done
+		systemctl poweroff
+		exit 0 ;;
+	*" netroot.check.cut "*)
 		echo "NETROOT-CHECK cut" | out
 		ip link set dev eth0 down
+		exit 0 ;;
+	esac
+	# netroot.check.gone=SECONDS: the test stops the root's server when it
+	# sees the line below; `systemctl poweroff` comes SECONDS later.
+	gone=$(sed -n 's/.*netroot\.check\.gone=\([0-9]*\).*/\1/p' /proc/cmdline)
+	if [ -n "$gone" ]; then
+		echo "NETROOT-CHECK stop the server now; systemctl poweroff in $gone s" | out
+		sleep "$gone"
+		echo "NETROOT-CHECK systemctl poweroff" | out
+		systemctl poweroff
 		exit 0
 	fi
 	systemctl --no-block poweroff

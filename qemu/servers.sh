@@ -24,10 +24,12 @@
 #   start   (no service flag = the first three); idempotent: a running server is kept
 #   stop    (no service flag = all)
 #   env     print NFS_PORT= MNT_PORT= NBD_PORT= NETNS_PID= (for `eval`)
-#        qemu/servers.sh nbd-extra PORT
+#        qemu/servers.sh nbd-extra PORT [debian]
 #   an additional nbd-server on PORT (export "arch", its own fresh copy of the
 #   btrfs image, build/lab/nbd-PORT.*) for a test that takes its server away
-#   without disturbing other guests; `stop` removes it
+#   without disturbing other guests; `stop` removes it. With `debian`: export
+#   "debian", a fresh copy of build/debroot-btrfs.img, with a transaction log
+#   build/lab/nbd-PORT.trlog
 #        qemu/servers.sh pause|resume nfs|nbd|nbd-PORT
 #   stop a server (ganesha, the lab's nbd-server, or the extra one on PORT)
 #   and start it again later on the same data and configuration (server
@@ -187,22 +189,31 @@ run_nbd() { # NAME PORT: start nbd-server with build/lab/NAME.conf
 	lab_wait_listen "$2" 10 "$pidf" "$1" "$log"
 }
 
-start_nbd_extra() { # PORT: an extra nbd-server with its own image
-	local port=$1 name="nbd-$1"
+start_nbd_extra() { # PORT [debian]: an extra nbd-server with its own image
+	local port=$1 name="nbd-$1" export=${2:-arch} src=testroot made=qemu/mkroot.sh
 	case "$port" in '' | *[!0-9]*) echo "servers.sh: nbd-extra needs a port number" >&2; return 2 ;; esac
 	[ "$port" != "$NBD_PORT" ] || { echo "servers.sh: port $port is the lab's nbd-server" >&2; return 2; }
-	[ -s "$build/testroot-btrfs.img" ] || { echo "servers.sh: no build/testroot-btrfs.img (run qemu/mkroot.sh)" >&2; return 1; }
+	case "$export" in
+	arch) ;;
+	debian) src=debroot made=qemu/mkdebroot.sh ;;
+	*) echo "servers.sh: nbd-extra exports arch or debian, not $export" >&2; return 2 ;;
+	esac
+	[ -s "$build/$src-btrfs.img" ] || { echo "servers.sh: no build/$src-btrfs.img (run $made)" >&2; return 1; }
 	stop_one "$name"
-	cp --sparse=always "$build/testroot-btrfs.img" "$lab/$name.img"
+	cp --sparse=always "$build/$src-btrfs.img" "$lab/$name.img"
 	cat >"$lab/$name.conf" <<-EOF
 		# written by qemu/servers.sh nbd-extra
 		[generic]
 		    listenaddr = 127.0.0.1
 		    port = $port
 		    allowlist = true
-		[arch]
+		[$export]
 		    exportname = $lab/$name.img
 	EOF
+	if [ "$export" = debian ]; then
+		: >"$lab/$name.trlog"
+		echo "    transactionlog = $lab/$name.trlog" >>"$lab/$name.conf"
+	fi
 	: >"$lab/$name.log"
 	run_nbd "$name" "$port"
 }
@@ -289,7 +300,7 @@ stop)
 status) status ;;
 nbd-extra)
 	start_netns
-	start_nbd_extra "${extra_args[0]:-}"
+	start_nbd_extra "${extra_args[0]:-}" "${extra_args[1]:-}"
 	;;
 pause | resume) pause_resume "$cmd" "${extra_args[0]:-}" ;;
 env)
@@ -297,7 +308,7 @@ env)
 		"$(lab_alive "$LAB_NS" && cat "$LAB_NS")"
 	;;
 *)
-	echo "usage: $0 start|stop|status|env [--nfs4] [--nfs3] [--nbd] [--http] [--https] | nbd-extra PORT | pause|resume nfs|nbd|nbd-PORT" >&2
+	echo "usage: $0 start|stop|status|env [--nfs4] [--nfs3] [--nbd] [--http] [--https] | nbd-extra PORT [debian] | pause|resume nfs|nbd|nbd-PORT" >&2
 	exit 2
 	;;
 esac

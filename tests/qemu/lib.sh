@@ -58,7 +58,23 @@
 #   boot_wait NAME              wait for it; its status is returned
 #   wait_log REGEX SECONDS LOG  wait until REGEX is in LOG (a background
 #                               boot's), fail after SECONDS
-#   own_nbd_server PORT         a private nbd-server on PORT (servers.sh
+#   monitor SOCK COMMAND        send COMMAND to the QEMU human monitor on the
+#                               unix socket SOCK (boot.sh --monitor), wait for
+#                               its echo and the next prompt
+#   boot_monitored CMDLINE      boot in the background (log $LOG) with a QEMU
+#                               monitor: sets QEMU_PID and MON (its socket)
+#   wait_stopped SINCE WHAT MAX wait for QEMU_PID; fail unless the guest
+#                               stopped (boot.sh exit 0) within MAX s of SINCE
+#                               (date +%s); sets took
+#   debian_nfs_cut TIMEOUT ARG...
+#                               boot_monitored the Debian root over NFSv4 with
+#                               netroot.shutdown.timeout=TIMEOUT and the ARGs
+#                               (netroot.check.cut[=MODE]: qemu/mkdebroot.sh);
+#                               return once the guest cut its link
+#   report_shutdown             which of the watchdog and the normal shutdown
+#                               stopped the guest, and their last lines
+#   own_nbd_server PORT [debian]
+#                               a private nbd-server on PORT (servers.sh
 #                               nbd-extra) that the test may take away;
 #                               stopped when the test exits
 #   nbd_outage NAME PORT CMDLINE
@@ -105,6 +121,10 @@
 #                               "reboot: Power down", guest uptime
 #   assert_shutdown_within SECONDS LOG
 #                               fail unless that span is at most SECONDS
+#   assert_sentinels            in $LOG (a Debian root's netroot.check): the
+#                               watchdog armed by systemd's shutdowns, its four
+#                               @netroot-arm sentinels resident (their memory
+#                               printed), and the power-off arming it
 set -euo pipefail
 
 : "${TOP:?run through tests/qemu/run.sh}"
@@ -416,8 +436,71 @@ wait_log() { # REGEX SECONDS LOG
 	fail "no /$1/ in $(basename "$3") within $2 s"
 }
 
-own_nbd_server() { # PORT
-	"$TOP/qemu/servers.sh" nbd-extra "$1"
+boot_monitored() { # CMDLINE
+	local d
+	d=$(mktemp -d /tmp/netroot-mon.XXXXXX)
+	at_exit "rm -rf '$d'"
+	MON=$d/sock
+	boot "$1" "$LOG" --monitor "$MON" &
+	QEMU_PID=$!
+}
+
+wait_stopped() { # SINCE WHAT MAX
+	local rc=0
+	wait "$QEMU_PID" || rc=$?
+	took=$(($(date +%s) - $1))
+	[ "$rc" = 0 ] || fail "the guest did not stop (boot.sh exit $rc) $took s after $2"
+	echo "the guest stopped $took s after $2 (bound: $3 s)"
+	[ "$took" -le "$3" ] || fail "the guest stopped $took s after $2 (> $3 s)"
+}
+
+debian_nfs_cut() { # TIMEOUT ARG...
+	local t=$1
+	shift
+	debian_check_token gone
+	boot_monitored "ip=dhcp root=/dev/nfs nfsroot=$SRV:/debian rw netroot.check=$token netroot.shutdown.timeout=$t $*"
+	wait_log 'NETROOT-CHECK cut' "$BOOT_TIMEOUT" "$LOG"
+}
+
+report_shutdown() {
+	if grep -aq 'watchdog: the machine is still up' "$LOG"; then
+		echo "ok: the watchdog stopped the machine (the normal shutdown did not finish in time)"
+	else
+		echo "ok: the normal shutdown finished before the watchdog acted"
+	fi
+	grep -a 'arm:\|watchdog\|systemd-shutdown\|shutdown: \|Power down\|Restarting' "$LOG" | tail -n 12
+}
+
+monitor() { # SOCK COMMAND
+	# The monitor drops a command still unread when the client hangs up: wait
+	# for the prompt that follows the command's echo before closing.
+	python3 - "$1" "$2" <<-'PY'
+		import socket, sys, time
+		cmd = sys.argv[2].encode()
+		s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+		s.connect(sys.argv[1])
+		s.settimeout(10)
+		s.sendall(cmd + b"\n")
+		got, end = b"", time.time() + 10
+		while time.time() < end:
+		    try:
+		        chunk = s.recv(4096)
+		    except OSError:
+		        break
+		    if not chunk:
+		        break
+		    got += chunk
+		    tail = got.split(cmd, 1)
+		    if len(tail) == 2 and b"(qemu)" in tail[1]:
+		        break
+		s.close()
+		if cmd not in got:
+		    sys.exit("monitor: no echo of %r: %r" % (cmd, got[-200:]))
+	PY
+}
+
+own_nbd_server() { # PORT [debian]
+	"$TOP/qemu/servers.sh" nbd-extra "$@"
 	at_exit "'$TOP/qemu/servers.sh' pause 'nbd-$1'"
 }
 
@@ -599,6 +682,18 @@ assert_shutdown_within() { # SECONDS LOG
 	echo "shutdown: $span from the hand-over to /run/initramfs/shutdown to power-off ($(basename "$2"))"
 	awk -v s="${span% s}" -v max="$1" 'BEGIN { exit !(s + 0 > 0 && s + 0 <= max) }' ||
 		fail "power-off took $span after netroot's shutdown started (bound: $1 s)"
+}
+
+assert_sentinels() {
+	local t
+	assert_log_has "netroot: watchdog: @netroot-watchdog \(pid [0-9]+\) is armed by systemd's poweroff, reboot, halt and kexec \(netroot-arm@\.service in /run/systemd/system\)"
+	for t in poweroff reboot halt kexec; do
+		assert_log_has "NETROOT-CHECK resident [0-9]+ @netroot-arm $t [0-9]+ +Rss: +[0-9]+ kB"
+	done
+	assert_log_has 'netroot: arm: poweroff\.target starts: armed @netroot-watchdog \(pid [0-9]+\) for power-off'
+	assert_log_has 'netroot: watchdog: systemd began a power-off: the shutdown has [0-9]+ s before the watchdog does the power-off'
+	echo "resident memory (smaps_rollup):"
+	tr -d '\r' <"$LOG" | sed -n 's/.*NETROOT-CHECK resident [0-9]* \(@[^ ]*\( [a-z]*\)\?\) .*\(Rss: [0-9]* kB\) \(Pss: [0-9]* kB\).*\(Private_Dirty: [0-9]* kB\).*/  \1: \3 \4 \5/p'
 }
 
 # The IPv6-only lab: a network namespace of the test's own in which ganesha

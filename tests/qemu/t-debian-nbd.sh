@@ -39,6 +39,8 @@ boot_expect "ip=dhcp nbd_host=$SRV nbd_name=debian root=/dev/nbd0 rootfstype=btr
 	'netroot: shutdown: done in [0-9.]+ s: power-off' \
 	'reboot: Power down'
 assert_log_lacks 'netroot: shutdown: .*(detached|did not finish|not done after|failed)'
+assert_sentinels
+assert_log_lacks 'watchdog: (power button pressed|the machine is still up)'
 # The server saw the clean disconnect: the last request of the connection.
 last=$(nbd-trdump <"$trlog" | grep -E 'NBD_CMD_[A-Z_]+' | tail -n 1)
 echo "nbd-server transaction log, last request: $last"

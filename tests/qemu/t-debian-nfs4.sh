@@ -50,9 +50,11 @@ boot_expect "ip=dhcp root=/dev/nfs nfsroot=$SRV:/debian rw netroot.check=$token"
 	'netroot: shutdown: done in [0-9.]+ s: power-off' \
 	'reboot: Power down'
 assert_log_lacks 'netroot: shutdown: .*(detached|did not finish|not done after)'
-# The shutdown watchdog is there, and a clean `systemctl poweroff` (no power
-# button) leaves it alone.
+# The shutdown watchdog is there, armed by systemd's shutdowns too (one
+# sentinel per target), and a clean `systemctl poweroff` finishes before it
+# would act.
 assert_log_has 'netroot: watchdog: @netroot-watchdog \(pid [0-9]+\) watches the power button'
+assert_sentinels
 assert_log_lacks 'watchdog: (power button pressed|the machine is still up)'
 # The identity (README "Each client's identity"): systemd uses the id netroot
 # derived for this machine, not the root's `uninitialized`, and the shared
