@@ -61,12 +61,15 @@ pub fn stop_of(target: &str) -> Option<Stop> {
     }
 }
 
-/// The signal a sentinel sends the watchdog for an action.
+/// The signal a sentinel sends the watchdog for an action. Signals nothing
+/// else sends it: SIGUSR1 and SIGUSR2 only come from kill(2), SIGURG only
+/// to the owner of a socket with out-of-band data (the watchdog owns none),
+/// not SIGWINCH, which a terminal sends its foreground process group.
 pub fn signal_of(how: Stop) -> i32 {
     match how {
         Stop::PowerOff => libc::SIGUSR1,
         Stop::Reboot | Stop::Kexec => libc::SIGUSR2,
-        Stop::Halt => libc::SIGWINCH,
+        Stop::Halt => libc::SIGURG,
     }
 }
 
@@ -74,7 +77,7 @@ pub fn signal_of(how: Stop) -> i32 {
 pub const SIGNALS: [(i32, Stop); 3] = [
     (libc::SIGUSR1, Stop::PowerOff),
     (libc::SIGUSR2, Stop::Reboot),
-    (libc::SIGWINCH, Stop::Halt),
+    (libc::SIGURG, Stop::Halt),
 ];
 
 /// The action a signal the watchdog received asks for.
