@@ -71,6 +71,17 @@
 #                               netroot.shutdown.timeout=TIMEOUT and the ARGs
 #                               (netroot.check.cut[=MODE]: qemu/mkdebroot.sh);
 #                               return once the guest cut its link
+#   poweroff_or_ctrl_alt_del SECONDS
+#                               wait up to SECONDS for systemd to arm the
+#                               watchdog for the guest's `systemctl poweroff`;
+#                               if it does not, print where the guest's tasks
+#                               wait (SysRq-W; needs sysrq_always_enabled) and
+#                               press Ctrl-Alt-Del on MON. Sets how, verb, end
+#                               (the target, the watchdog's word, the kernel's
+#                               last line) and since (date +%s)
+#   assert_armed TIMEOUT        in $LOG: the sentinel of $how armed the
+#                               watchdog (only it), which gave the shutdown
+#                               TIMEOUT s; $end; no panic
 #   report_shutdown             which of the watchdog and the normal shutdown
 #                               stopped the guest, and their last lines
 #   own_nbd_server PORT [debian]
@@ -460,6 +471,42 @@ debian_nfs_cut() { # TIMEOUT ARG...
 	debian_check_token gone
 	boot_monitored "ip=dhcp root=/dev/nfs nfsroot=$SRV:/debian rw netroot.check=$token netroot.shutdown.timeout=$t $*"
 	wait_log 'NETROOT-CHECK cut' "$BOOT_TIMEOUT" "$LOG"
+}
+
+# shellcheck disable=SC2034 # how, verb, end, since: for the test that calls it
+poweroff_or_ctrl_alt_del() { # SECONDS
+	local i
+	for ((i = 0; i < $1; i++)); do
+		grep -aq 'netroot: arm: poweroff\.target starts' "$LOG" && break
+		sleep 1
+	done
+	since=$(date +%s)
+	if grep -aq 'netroot: arm: poweroff\.target starts' "$LOG"; then
+		echo "systemctl poweroff reached systemd"
+		how=poweroff verb=power-off end='reboot: Power down'
+		return 0
+	fi
+	monitor "$MON" 'sendkey alt-sysrq-w'
+	sleep 3
+	echo "systemctl poweroff did not reach systemd in $1 s; blocked tasks (task: the file system function it waits in):"
+	tr -d '\r' <"$LOG" | awk '/sysrq: Show Blocked State/ { on = 1; next }
+		on && /task:/ { sub(/.*task:/, ""); t = $1; next }
+		on && t != "" && match($0, / (nfs4?|btrfs)_[a-z0-9_]+\+/) { print "  " t ": " substr($0, RSTART + 1, RLENGTH - 2); t = "" }' | sort -u
+	echo "pressing Ctrl-Alt-Del"
+	monitor "$MON" 'sendkey ctrl-alt-delete'
+	since=$(date +%s)
+	how=reboot verb=reboot end='reboot: Restarting system'
+}
+
+assert_armed() { # TIMEOUT
+	local others
+	others=$([ "$how" = reboot ] && echo poweroff || echo reboot)
+	assert_log_has "netroot: arm: $how\\.target starts: armed @netroot-watchdog \\(pid [0-9]+\\) for $verb"
+	assert_log_has "netroot: watchdog: systemd began a $verb: the shutdown has $1 s before the watchdog does the $verb"
+	# Only the target's own sentinel fired (their slice outlives the shutdown).
+	assert_log_lacks "netroot: arm: (halt|kexec|$others)\\.target starts"
+	assert_log_has "$end"
+	assert_no_panic
 }
 
 report_shutdown() {

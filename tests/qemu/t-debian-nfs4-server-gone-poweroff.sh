@@ -5,8 +5,10 @@
 # poweroff` (netroot.check.cut=poweroff), as an administrator would. On a
 # dead NFSv4 root no program starts or ends: every open(2) of a file (the
 # program, its libraries) is an OPEN to the server and the last close a
-# CLOSE, so `ip link set down` itself never exits and systemctl never runs;
-# the test records that (SysRq-W: the blocked tasks and where they wait).
+# CLOSE, so `ip link set down` itself never exits and the exec of systemctl
+# waits for its OPEN;
+# after 15 s the test records that (SysRq-W: the blocked tasks and where
+# they wait, lib.sh's poweroff_or_ctrl_alt_del).
 # What still reaches systemd is what needs no new program: here Ctrl-Alt-Del
 # on the console (QEMU sendkey), for which systemd starts reboot.target.
 # That stops the sentinel netroot-arm@reboot.service that netroot wrote into
@@ -23,27 +25,7 @@ use_init netroot
 BOOT_TIMEOUT=${BOOT_TIMEOUT_GONE:-300}
 timeout=20 margin=15
 debian_nfs_cut "$timeout" netroot.check.cut=poweroff sysrq_always_enabled
-sleep 15
-# Where the tasks wait: the kernel lists the blocked ones (SysRq-W).
-monitor "$MON" 'sendkey alt-sysrq-w'
-sleep 3
-echo "blocked tasks 15 s after the cut (task: the NFS function it waits in):"
-tr -d '\r' <"$LOG" | awk '/sysrq: Show Blocked State/ { on = 1; next }
-	on && /task:/ { sub(/.*task:/, ""); t = $1; next }
-	on && t != "" && match($0, / nfs4?_[a-z0-9_]+\+/) { print "  " t ": " substr($0, RSTART + 1, RLENGTH - 2); t = "" }' | sort -u
-if grep -aq 'netroot: arm: poweroff\.target starts' "$LOG"; then
-	echo "systemctl poweroff reached systemd on the dead root"
-	how=poweroff verb=power-off end='reboot: Power down'
-else
-	echo "systemctl poweroff did not reach systemd in 15 s; pressing Ctrl-Alt-Del"
-	monitor "$MON" 'sendkey ctrl-alt-delete'
-	how=reboot verb=reboot end='reboot: Restarting system'
-fi
-wait_stopped "$(date +%s)" "the $how began" $((timeout + 5 + margin))
-assert_log_has "netroot: arm: $how\\.target starts: armed @netroot-watchdog \\(pid [0-9]+\\) for $verb"
-assert_log_has "netroot: watchdog: systemd began a $verb: the shutdown has $timeout s before the watchdog does the $verb"
-# Only the target's own sentinel fired (their slice outlives the shutdown).
-assert_log_lacks "netroot: arm: (halt|kexec|$([ "$how" = reboot ] && echo poweroff || echo reboot))\\.target starts"
-assert_log_has "$end"
-assert_no_panic
+poweroff_or_ctrl_alt_del 15
+wait_stopped "$since" "the $how began" $((timeout + 5 + margin))
+assert_armed "$timeout"
 report_shutdown
