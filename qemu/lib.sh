@@ -28,7 +28,9 @@
 #   lab_dnsmasq_start DIR IFACE ROUTER FIRST LAST [OPTION...]
 #                             dnsmasq in it, DHCP only on IFACE, FIRST-LAST/24
 #                             with ROUTER, no ping check; pid, leases and log
-#                             in DIR (dnsmasq.pid/.leases/.log)
+#                             in DIR (dnsmasq.pid/.leases/.log); leases of
+#                             LAB_DHCP_LEASE (default 1h; dnsmasq's shortest
+#                             is 2m)
 #   lab_ganesha_start DIR PROTOS BIND ATTR_EXP EXPORT...
 #                             DIR/ganesha.conf (EXPORT = PATH=PSEUDO, numbered
 #                             from 1), then lab_ganesha_run DIR
@@ -60,6 +62,7 @@ LAB_BUILD="$LAB_TOP/build"
 LAB_BIN="$LAB_TOP/target/x86_64-unknown-linux-musl/release/netroot"
 LAB_NS=""
 LAB_QEMU=()
+LAB_DHCP_LEASE=1h
 # The servers' standard ports (the Arch guide's nfsroot=10.0.0.1:/arch works verbatim).
 LAB_NFS_PORT=2049 LAB_MNT_PORT=20048 LAB_NBD_PORT=10809
 
@@ -158,7 +161,7 @@ lab_dnsmasq_start() { # DIR IFACE ROUTER FIRST LAST [OPTION...]
 	lab_alive "$dir/dnsmasq.pid" && return 0
 	lab_in_ns dnsmasq --conf-file=/dev/null --port=0 --bind-interfaces --interface="$iface" \
 		--except-interface=lo --no-ping "$@" \
-		--dhcp-range="$first,$last,255.255.255.0,1h" --dhcp-option="option:router,$router" \
+		--dhcp-range="$first,$last,255.255.255.0,$LAB_DHCP_LEASE" --dhcp-option="option:router,$router" \
 		--dhcp-leasefile="$dir/dnsmasq.leases" --pid-file="$dir/dnsmasq.pid" \
 		--log-dhcp --log-facility="$dir/dnsmasq.log"
 	for ((i = 0; i < 50; i++)); do

@@ -24,16 +24,20 @@
 #   testwrite=PATH   write PATH (default dir /), read it back, print `WROTE PATH`,
 #                    then list the other host-* files in that directory
 #                    (`OTHERS: ...`), to prove per-client isolation
-#   testhold=N       sleep N seconds before powering off (two guests at once),
-#                    then list them again (`OTHERS-AFTER-HOLD: ...`)
+#   testhold=N       sleep N seconds before powering off (two guests at once;
+#                    the lease renewal), then list them again
+#                    (`OTHERS-AFTER-HOLD: ...`); `TEST-ROOT resident ...`
+#                    lines (as testloop's) before and after the sleep, and
+#                    `TEST-ROOT held N s uptime=...` when it is over
 #   testloop=N       N rounds, one a second, of: append `line I` to
 #                    /host-testloop, sync, read the line back; each prints
 #                    `TESTLOOP I ok|error uptime=...`; 3 errors in a row end
 #                    it (`TESTLOOP-ERRORS`). Then drop the page cache and
 #                    compare the whole file with what was written
 #                    (`TESTLOOP-INTACT lines=N md5=...` or `TESTLOOP-CORRUPT`).
-#                    Before the loop: `TEST-ROOT resident PID ARGV0 VmRSS: ...
-#                    exe=PATH` for each process whose argv[0] starts with `@`.
+#                    Before the loop: `TEST-ROOT resident PID ARGV0 VmRSS: N kB
+#                    smaps Rss: N kB Anonymous: N kB exe=PATH` for each
+#                    process whose argv[0] starts with `@`.
 #   testio=SECONDS   for SECONDS: every 0.2 s write /tmp/io-<address>, read it
 #                    back and compare, and append the same line to
 #                    /tmp/io-<address>.hold, kept open the whole time (NFSv4
@@ -47,7 +51,7 @@
 set -euo pipefail
 
 case "${1:-}" in
--h | --help) sed -n '2,46p' "${BASH_SOURCE[0]}"; exit 0 ;;
+-h | --help) sed -n '2,50p' "${BASH_SOURCE[0]}"; exit 0 ;;
 "" | --force | --clean) ;;
 *) echo "mkroot: unknown argument: $1" >&2; exit 2 ;;
 esac
@@ -136,14 +140,23 @@ others() { # PATH LABEL: the other host-* files next to PATH
 	done
 	echo "$2:${o_list:- none}"
 }
-testloop() { # ROUNDS
-	l_file=/host-testloop l_errs=0 l_i=0 l_n=0
-	for l_p in /proc/[0-9]*; do
-		l_cmd=$(tr '\0' ' ' <"$l_p/cmdline" 2>/dev/null)
-		case "$l_cmd" in
-		@*) echo "TEST-ROOT resident ${l_p#/proc/} ${l_cmd%% *} $(grep VmRSS "$l_p/status") exe=$(readlink "$l_p/exe")" ;;
+residents() { # netroot's resident helpers (argv[0] @...) and their memory:
+	# VmRSS, and Rss/Anonymous from a walk of the page tables (smaps_rollup).
+	# VmRSS is inexact by design (Documentation/filesystems/proc.rst: "use
+	# smaps or smaps_rollup" for accurate values): up to Linux 6.1 a task's
+	# page faults reach it in batches of 64, so a helper that goes to sleep
+	# soon after its start shows next to nothing there.
+	for r_p in /proc/[0-9]*; do
+		r_cmd=$(tr '\0' ' ' <"$r_p/cmdline" 2>/dev/null)
+		case "$r_cmd" in
+		@*) echo "TEST-ROOT resident ${r_p#/proc/} ${r_cmd%% *} $(grep VmRSS "$r_p/status")" \
+			"smaps $(grep -E '^(Rss|Anonymous):' "$r_p/smaps_rollup" | tr -s ' \t\n' ' ')exe=$(readlink "$r_p/exe")" ;;
 		esac
 	done
+}
+testloop() { # ROUNDS
+	l_file=/host-testloop l_errs=0 l_i=0 l_n=0
+	residents
 	# A copy in /run (a tmpfs) powers off even when the root's own busybox
 	# can no longer be read (the root's server gone for good).
 	cp /bin/busybox /run/busybox-testloop 2>/dev/null || true
@@ -256,7 +269,10 @@ if [ "${shut:-}" = up ] || [ "${shut:-}" = cut ]; then
 		exec /shutdown poweroff' sh "$shut"
 fi
 if [ "$hold" -gt 0 ] 2>/dev/null; then
+	residents
 	sleep "$hold"
+	echo "TEST-ROOT held $hold s uptime=$(cut -d' ' -f1 /proc/uptime)"
+	residents
 	# Again after the hold, when a guest booted at the same time has written too.
 	[ -n "$wrote" ] && others "$wrote" OTHERS-AFTER-HOLD
 fi

@@ -6,9 +6,9 @@
 #   - a private network + mount namespace (held by a `sleep`), with a bridge
 #     br0 = 10.0.3.1/24 (inside the namespace only) and one TAP per guest,
 #     tap1..tapN, enslaved to it
-#   - dnsmasq on br0: DHCP 10.0.3.100-199, router 10.0.3.1, and NO host name,
-#     no domain (like the Arch guide's dhcpd.conf): every guest is nameless
-#     unless its initramfs names it
+#   - dnsmasq on br0: DHCP 10.0.3.100-199 (1 h leases unless --lease), router
+#     10.0.3.1, and NO host name, no domain (like the Arch guide's
+#     dhcpd.conf): every guest is nameless unless its initramfs names it
 #   - nfs-ganesha bound to 10.0.3.1: NFSv4 only, build/testroot at Pseudo
 #     /arch and, once qemu/mkdebroot.sh built it, build/debroot at /debian
 #   - N QEMU guests (TCG, -m 512 by default, virtio-net on tapK with MAC
@@ -42,6 +42,10 @@
 #                     with an RCU stall, never reaching the ACPI power-off.)
 #   --timeout SEC     wall timeout for the whole room (default 240)
 #   --mem MB          guest memory (default 512)
+#   --lease TIME      dnsmasq's lease time (default 1h; 2m, its shortest, for
+#                     tests of the renewal)
+#   --dhcp-option OPT one more dnsmasq --dhcp-option (e.g.
+#                     option:log-server,10.0.3.1); may be given again
 #   -- QEMU-ARGS      extra QEMU arguments for every guest (as boot.sh's)
 # Output: one line per guest `room: guest K MAC: <how it ended>, mark at W s,
 # end at E s (wall)`, then `room: N guests, M powered off, all marks within W s`;
@@ -58,7 +62,7 @@ build="$LAB_BUILD"
 guests=4 append="" initrd="$build/initramfs.img" kernel="$build/vmlinuz"
 logdir="$build/lab/room" mark='NETROOT-TEST-ROOT-OK' timeout=240 mem=512
 failre='Kernel panic - not syncing' donere=''
-extra=()
+extra=() dhcp_opts=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--guests) guests=$2; shift 2 ;;
@@ -71,14 +75,18 @@ while [ $# -gt 0 ]; do
 	--done) donere=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
+	--lease) LAB_DHCP_LEASE=$2; shift 2 ;;
+	--dhcp-option) dhcp_opts+=("--dhcp-option=$2"); shift 2 ;;
 	--) shift; extra=("$@"); break ;;
-	-h | --help) sed -n '2,45p' "${BASH_SOURCE[0]}"; exit 0 ;;
+	-h | --help) sed -n '2,55p' "${BASH_SOURCE[0]}"; exit 0 ;;
 	*) echo "room.sh: unknown argument: $1" >&2; exit 2 ;;
 	esac
 done
 lab_number room.sh --guests "$guests" 1 99
 lab_number room.sh --timeout "$timeout" 1 86400
 lab_number room.sh --mem "$mem" 64 65536
+[[ $LAB_DHCP_LEASE =~ ^[0-9]+[smhdw]?$|^infinite$ ]] ||
+	{ echo "room.sh: --lease wants a dnsmasq lease time (120, 2m, 1h, infinite), not '$LAB_DHCP_LEASE'" >&2; exit 2; }
 for f in "$initrd" "$kernel"; do
 	[ -s "$f" ] || { echo "room.sh: no $f" >&2; exit 1; }
 done
@@ -121,7 +129,8 @@ lab_netns_start room-netns "$logdir/netns.log" "
 # --dhcp-ignore-names: a name the client sends is not taken for the lease
 # (dnsmasq 2.90 still echoes it in option 12, cut at the first dot, seen
 # with systemd-networkd's requests: tests/qemu/t-room-debian.sh).
-lab_dnsmasq_start "$logdir" br0 "$SRV" 10.0.3.100 10.0.3.199 --dhcp-ignore-names --dhcp-rapid-commit || exit 1
+lab_dnsmasq_start "$logdir" br0 "$SRV" 10.0.3.100 10.0.3.199 --dhcp-ignore-names --dhcp-rapid-commit \
+	"${dhcp_opts[@]}" || exit 1
 
 # --- ganesha: one server, NFSv4, the shared roots ---------------------------------
 # lib.sh's configuration (graceless, short leases, numeric owners, attributes

@@ -44,6 +44,11 @@
 #                               qemu/room.sh: N guests of $INITRD at once on
 #                               its bridge (logs $T_LOGDIR/guest-K.log, 300 s,
 #                               a panic or a retry fails a guest); ROOM_RC
+#   room_bg N [room.sh options] / room_wait
+#                               room_boot in the background (ROOM_PID; stopped
+#                               if the test exits first), then wait for it
+#   room_ns                     wait for room_bg's network namespace; sets
+#                               LAB_NS to it (for in_lab, in_lab_bg)
 #   room_passed                 fail unless room.sh exited 0 (call it after the
 #                               per-guest checks, which say more)
 #   assert_guest K REGEX... [-- REGEX...]
@@ -381,12 +386,36 @@ assert_isolated() { # G FILE
 	LOG=$log assert_no_panic
 }
 
-room_boot() { # N [room.sh options]
+room_bg() { # N [room.sh options]
 	local n=$1
 	shift
-	ROOM_RC=0
 	"$TOP/qemu/room.sh" --guests "$n" --initrd "$INITRD" --logdir "$T_LOGDIR" --timeout 300 \
-		--fail 'Kernel panic - not syncing|netroot: trying again' "$@" || ROOM_RC=$?
+		--fail 'Kernel panic - not syncing|netroot: trying again' "$@" &
+	ROOM_PID=$!
+	# room.sh stops its guests and servers on TERM.
+	at_exit "kill $ROOM_PID 2>/dev/null"
+}
+
+room_wait() {
+	ROOM_RC=0
+	wait "$ROOM_PID" || ROOM_RC=$?
+}
+
+room_boot() { # N [room.sh options]
+	room_bg "$@"
+	room_wait
+}
+
+room_ns() { # wait until room_bg's namespace is up; LAB_NS then names it
+	local _
+	LAB_NS="$T_LOGDIR/netns.pid"
+	for _ in $(seq 300); do
+		# (a pid file left by an earlier run names a process long gone)
+		[ -s "$LAB_NS" ] && kill -0 "$(cat "$LAB_NS")" 2>/dev/null && return 0
+		kill -0 "$ROOM_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	fail "qemu/room.sh made no network namespace ($LAB_NS)"
 }
 
 room_passed() {

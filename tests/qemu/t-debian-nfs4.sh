@@ -16,7 +16,8 @@
 # powers off), and that the
 # client runs with its own identity: node name = its address, the NFSv4
 # uniquifier = its MAC, a machine-id of its own that systemd uses while the
-# shared root's /etc/machine-id stays `uninitialized`. ~19 s here
+# shared root's /etc/machine-id stays `uninitialized`, and that netroot
+# leaves the DHCP lease to networkd (no @netroot-dhcp). ~19 s here
 # (TCG; multi-user at ~12 s guest uptime).
 # shellcheck source=tests/qemu/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -56,6 +57,12 @@ assert_log_lacks 'netroot: shutdown: .*(detached|did not finish|not done after)'
 assert_log_has 'netroot: watchdog: @netroot-watchdog \(pid [0-9]+\) watches the power button'
 assert_sentinels
 assert_log_lacks 'watchdog: (power button pressed|the machine is still up)'
+# The lease (README "The lease"): the root enables systemd-networkd, so
+# netroot leaves the renewal to it and starts no @netroot-dhcp; the booted
+# system's process list has the watchdog and no renewer.
+assert_log_has 'netroot: dhcp: the lease of 10\.0\.2\.15 is left to the booted system: the root enables systemd-networkd, which renews it'
+assert_log_has 'NETROOT-CHECK resident [0-9]+ @netroot-watchdog'
+assert_log_lacks '@netroot-dhcp|dhcp renewer:'
 # The identity (README "Each client's identity"): systemd uses the id netroot
 # derived for this machine, not the root's `uninitialized`, and the shared
 # root is not written.

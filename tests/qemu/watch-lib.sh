@@ -15,12 +15,18 @@
 #       127.0.0.1:PORT that keeps every datagram in $T_LOGDIR/syslog-PORT.b64
 #       and forwards it to `netroot watch --json` on PORT+1, whose output goes
 #       to $WATCH_OUT (and to rsyslog_start's port)
+#   watch_listen ADDR:PORT [netroot watch options]
+#       `netroot watch --json` on ADDR:PORT in the lab netns (LAB_NS), no
+#       relay; its output goes to $WATCH_OUT (watch_start's relay uses it)
 #   watch_wait [SECONDS]  wait for watch to exit (it is given --clients or
 #                         --duration), then stop the relay
 #   syslog_check ARGS...  tests/qemu/syslog_relay.py check on the datagrams
 #   watch_final_is WHAT   the python program on stdin gets watch's `final`
 #                         event (JSON) as sys.argv[1]; fail "watch's final
 #                         table is not WHAT" unless it exits 0
+#   watch_one_switched MAC IP
+#                         watch's final table is that one client, switched,
+#                         without an error
 : "${TOP:?run through tests/qemu/run.sh}"
 
 NETROOT_BIN="$TOP/target/x86_64-unknown-linux-musl/release/netroot"
@@ -81,21 +87,32 @@ watch_start() { # PORT [watch options]
 	WATCH_PORT=$1
 	shift
 	local dg="$T_LOGDIR/syslog-$WATCH_PORT.b64" _
-	WATCH_OUT="$T_LOGDIR/watch-$WATCH_PORT.json"
 	rm -f "$dg" "$dg.ready"
 	[ -x "$NETROOT_BIN" ] || fail "no $NETROOT_BIN (make build)"
 	in_lab_bg python3 "$TOP/tests/qemu/syslog_relay.py" relay --listen "$WATCH_PORT" \
 		--forward $((WATCH_PORT + 1)) ${RSYSLOG_PORT:+--forward "$RSYSLOG_PORT"} --out "$dg"
 	RELAY_PID=$!
-	in_lab_bg "$NETROOT_BIN" watch --json --listen "127.0.0.1:$((WATCH_PORT + 1))" "$@" \
-		>"$WATCH_OUT" 2>"$WATCH_OUT.err"
-	WATCH_PID=$!
-	at_exit watch_stop
+	watch_listen "127.0.0.1:$((WATCH_PORT + 1))" "$@"
 	for _ in $(seq 50); do
 		[ -e "$dg.ready" ] && return 0
 		sleep 0.1
 	done
 	fail "the syslog relay did not start on port $WATCH_PORT"
+}
+
+watch_listen() { # ADDR:PORT [watch options]
+	WATCH_PORT=${WATCH_PORT:-${1##*:}}
+	WATCH_OUT="$T_LOGDIR/watch-$WATCH_PORT.json"
+	in_lab_bg "$NETROOT_BIN" watch --json --listen "$1" "${@:2}" >"$WATCH_OUT" 2>"$WATCH_OUT.err"
+	WATCH_PID=$!
+	at_exit watch_stop
+	local _
+	for _ in $(seq 50); do
+		in_lab ss -Hlun "sport = :${1##*:}" | grep -q . && return 0
+		sleep 0.1
+	done
+	cat "$WATCH_OUT.err" >&2
+	fail "netroot watch did not listen on $1 (UDP)"
 }
 
 watch_wait() { # [SECONDS]
@@ -124,4 +141,15 @@ watch_final_is() { # WHAT
 	final=$(grep '"event":"final"' "$WATCH_OUT" | tail -n 1)
 	echo "final: $final"
 	python3 - "$final" || fail "watch's final table is not $1"
+}
+
+watch_one_switched() { # MAC IP
+	watch_final_is "one client, $1 at $2, switched" <<-PY
+		import json, sys
+		[c] = json.loads(sys.argv[1])["clients"]
+		assert c["state"] == "switched" and c["phase"] == "switched", c
+		assert c["mac"] == "$1" and c["ip"] == "$2", c
+		assert c["last_error"] is None, c
+	PY
+	echo "ok: watch saw $1 ($2) switch"
 }
