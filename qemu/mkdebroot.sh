@@ -36,7 +36,7 @@
 #     kernel command line (tests/qemu/t-debian-*.sh): after multi-user.target
 #     and network-online.target it prints NETROOT-CHECK lines on ttyS0 (units,
 #     `ip -4 addr`, `networkctl`, netroot's resident processes and their
-#     memory), writes /var/tmp/netroot-TOKEN and powers off; for the tests of
+#     memory), writes /var/lib/netroot-check/netroot-TOKEN and powers off; for the tests of
 #     a server gone: `netroot.check.cut` sets the link down and stops there,
 #     `netroot.check.cut=poweroff` then runs `systemctl poweroff`,
 #     `netroot.check.gone=SECONDS` reads systemctl and its libraries into the
@@ -89,10 +89,11 @@ undo_boots() { # what booted clients wrote into the shared root
 	# netroot gives each client its own (derived from its DMI UUID or MAC) and
 	# bind-mounts it over this file, so systemd uses it and never writes it here.
 	echo uninitialized >"$root/etc/machine-id"
-	rm -f "$root/var/lib/dbus/machine-id" "$root/var/lib/systemd/random-seed" "$root"/var/tmp/netroot-* \
+	rm -f "$root/var/lib/dbus/machine-id" "$root/var/lib/systemd/random-seed" "$root"/var/lib/netroot-check/netroot-* \
 		"$root/root/.bash_history"
 	rm -rf "$root"/var/tmp/systemd-private-*
-	# Hidden under each client's tmpfs /tmp (fstab below): from boots before it.
+	# Hidden under each client's tmpfs /tmp and /var/tmp (fstab below): from
+	# boots before them.
 	find "$root/tmp" -mindepth 1 -delete
 	for f in var/log/wtmp var/log/btmp var/log/lastlog; do
 		[ -f "$root/$f" ] && : >"$root/$f"
@@ -155,11 +156,16 @@ EOF
 cat >"$root/etc/fstab" <<-'EOF'
 	# written by qemu/mkdebroot.sh: the root file system is mounted over the
 	# network by netroot before systemd starts, so it has no line here.
-	# Each client its own /tmp: on the shared root, every boot's
+	# Each client its own /tmp and /var/tmp: on the shared root, every boot's
 	# systemd-tmpfiles would empty the /tmp of all the others (tmp.conf's
-	# `D /tmp`), services' PrivateTmp= directories included.
+	# `D /tmp`) and remove their services' PrivateTmp= directories in
+	# /var/tmp (systemd-tmp.conf's `R! /var/tmp/systemd-private-*`).
 	tmpfs /tmp tmpfs mode=1777,nosuid,nodev,size=25% 0 0
+	tmpfs /var/tmp tmpfs mode=1777,nosuid,nodev,size=25% 0 0
 EOF
+# Where the check (below) writes what must reach the server: not /var/tmp,
+# which is each client's own tmpfs.
+mkdir -p "$root/var/lib/netroot-check"
 rm -f "$list"
 undo_boots
 # apt's caches and package lists are half the tree (~100 MiB); `apt update`
@@ -194,7 +200,7 @@ cat >"$root/usr/local/sbin/netroot-check" <<-'EOF'
 	# written by qemu/mkdebroot.sh; run by netroot-check.service when the kernel
 	# command line has netroot.check=TOKEN (tests/qemu/t-debian-*.sh): proves the
 	# booted system reached multi-user with the root's address kept by
-	# systemd-networkd, writes /var/tmp/netroot-TOKEN, then powers off.
+	# systemd-networkd, writes /var/lib/netroot-check/netroot-TOKEN, then powers off.
 	token=$(sed -n 's/.*netroot\.check=\([A-Za-z0-9_-]*\).*/\1/p' /proc/cmdline)
 	# The serial getty starts (Type=idle) while this runs, and its vhangup()
 	# of ttyS0 kills the descriptor systemd gave us: each line opens the
@@ -233,9 +239,9 @@ cat >"$root/usr/local/sbin/netroot-check" <<-'EOF'
 			journalctl -b -u "$u" -n 15 --no-pager 2>&1 | sed "s/^/NETROOT-CHECK journal $u /"
 		done
 		if [ -n "$token" ]; then
-			echo "netroot-check $token $(uname -r) uptime $(cut -d' ' -f1 /proc/uptime)" >"/var/tmp/netroot-$token"
+			echo "netroot-check $token $(uname -r) uptime $(cut -d' ' -f1 /proc/uptime)" >"/var/lib/netroot-check/netroot-$token"
 			sync
-			say "wrote /var/tmp/netroot-$token: $(cat "/var/tmp/netroot-$token")"
+			say "wrote /var/lib/netroot-check/netroot-$token: $(cat "/var/lib/netroot-check/netroot-$token")"
 		fi
 		say "poweroff"
 	}

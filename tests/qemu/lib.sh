@@ -698,8 +698,8 @@ debian_check_token() { # PREFIX
 	[ -f "$BUILD/debroot/etc/os-release" ] || fail "no $BUILD/debroot (run.sh builds it with qemu/mkdebroot.sh)"
 	token=$1-$$-$RANDOM
 	# shellcheck disable=SC2034 # for the test that calls it
-	written="$BUILD/debroot/var/tmp/netroot-$token"
-	guest_files "debroot/var/tmp/netroot-$token"
+	written="$BUILD/debroot/var/lib/netroot-check/netroot-$token"
+	guest_files "debroot/var/lib/netroot-check/netroot-$token"
 }
 
 root_uptime() { # LOG

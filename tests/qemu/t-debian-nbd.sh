@@ -30,7 +30,7 @@ boot_expect "ip=dhcp nbd_host=$SRV nbd_name=debian root=/dev/nbd0 rootfstype=btr
 	'NETROOT-CHECK status eth0 +Network File: /run/systemd/network/10-netroot-eth0.network' \
 	'NETROOT-CHECK machine-id [0-9a-f]{32} mount [^ ]*netroot/machine-id' \
 	'NETROOT-CHECK unit systemd-machine-id-commit.service masked-runtime inactive' \
-	"NETROOT-CHECK wrote /var/tmp/netroot-$token" \
+	"NETROOT-CHECK wrote /var/lib/netroot-check/netroot-$token" \
 	'NETROOT-CHECK poweroff' \
 	'netroot: shutdown: /run/initramfs/shutdown ready' \
 	'netroot: shutdown: netroot .* as /run/initramfs/shutdown, power-off' \

@@ -8,7 +8,7 @@
 # wait-online finished; the .link file kept the name eth0: without it udev's
 # failed rename of the up interface leaves the link "pending" and
 # wait-online times out after 2 min), that a file written in the booted
-# system lands on the server (build/debroot/var/tmp/netroot-TOKEN, removed
+# system lands on the server (build/debroot/var/lib/netroot-check/netroot-TOKEN, removed
 # afterwards), and that `systemctl poweroff` completes on the network root
 # (QEMU exits after "reboot: Power down" within the timeout) with netroot
 # as the shutdown initramfs having the last word (systemd-shutdown execs
@@ -38,7 +38,7 @@ boot_expect "ip=dhcp root=/dev/nfs nfsroot=$SRV:/debian rw netroot.check=$token"
 	'NETROOT-CHECK networkctl +2 eth0 +ether +routable +configured' \
 	'NETROOT-CHECK status eth0 +Link File: /run/systemd/network/10-netroot-eth0.link' \
 	'NETROOT-CHECK status eth0 +Network File: /run/systemd/network/10-netroot-eth0.network' \
-	"NETROOT-CHECK wrote /var/tmp/netroot-$token" \
+	"NETROOT-CHECK wrote /var/lib/netroot-check/netroot-$token" \
 	'NETROOT-CHECK hostname 10\.0\.2\.15' \
 	'NETROOT-CHECK machine-id [0-9a-f]{32} mount [^ ]*netroot/machine-id' \
 	'NETROOT-CHECK nfs4_unique_id 52:54:00:12:34:56' \

@@ -20,7 +20,7 @@ boot_expect "ip=dhcp nbd_host=$SRV nbd_name=debian root=/dev/nbd0 rootfstype=btr
 	'NETROOT-CHECK unit multi-user.target active' \
 	'NETROOT-CHECK root /dev/nbd0 btrfs +rw,.*compress=lzo' \
 	'NETROOT-CHECK networkctl +2 [a-z0-9]+ +ether +routable +configured' \
-	"NETROOT-CHECK wrote /var/tmp/netroot-$token" \
+	"NETROOT-CHECK wrote /var/lib/netroot-check/netroot-$token" \
 	'reboot: Power down'
 assert_log_lacks '^NETROOT-CHECK failed |IP-Config:|nbd-client'
 assert_no_panic

@@ -31,7 +31,7 @@ boot_expect "ip=dhcp root=/dev/nfs nfsroot=$SRV:/debian rw netroot.check=$token"
 	'NETROOT-CHECK networkd-file /run/systemd/network/10-netroot-[a-z0-9]+\.network' \
 	'NETROOT-CHECK addr 2: [a-z0-9]+ +inet 10\.0\.2\.15/24' \
 	'NETROOT-CHECK networkctl +2 [a-z0-9]+ +ether +routable +configured' \
-	"NETROOT-CHECK wrote /var/tmp/netroot-$token" \
+	"NETROOT-CHECK wrote /var/lib/netroot-check/netroot-$token" \
 	'NETROOT-CHECK machine-id [0-9a-f]{32} mount [^ ]*netroot/machine-id' \
 	'NETROOT-CHECK poweroff' \
 	'reboot: Power down'

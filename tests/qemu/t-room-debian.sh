@@ -22,7 +22,7 @@ mid_before=$(cat "$root/etc/machine-id" 2>/dev/null || echo "(missing)")
 # Leave the root as it was, whatever the guests wrote (its machine-id too).
 cp -a "$root/etc/machine-id" "$T_LOGDIR/machine-id.before"
 at_exit "cp -a '$T_LOGDIR/machine-id.before' '$root/etc/machine-id'"
-guest_files "debroot/var/tmp/netroot-$token-*"
+guest_files "debroot/var/lib/netroot-check/netroot-$token-*"
 # Each guest powers off through netroot's shutdown initramfs; a guest whose
 # kernel then stalls before the ACPI power-off (seen once on a loaded host:
 # an RCU stall in virtio_net's receive poll after reboot(2)) is stopped 15 s
@@ -58,7 +58,7 @@ for ((k = 1; k <= n; k++)); do
 	[ "$ctl" = "$host" ] || fail "guest $k: hostnamectl says '$ctl', hostname '$host'"
 	assert_machine_id "$k" "$mid"
 	assert_unique "host name" "$host" "$k"
-	f="$root/var/tmp/netroot-$token-$k"
+	f="$root/var/lib/netroot-check/netroot-$token-$k"
 	grep -q "^netroot-check $token-$k " "$f" 2>/dev/null || fail "guest $k's file is not on the server: $f"
 	echo "guest $k: multi-user at guest uptime $(log_word 'NETROOT-CHECK begin .*uptime=') s"
 done
