@@ -22,7 +22,9 @@
 # A test file with the line `# parallel: yes` reports no boot timing and
 # leaves the shared servers alone: those run after the others, two at a time
 # (-p N to change), so the long ones (image builds, outages, shutdowns) do
-# not add up while the timed boots still run alone.
+# not add up while the timed boots still run alone. `# parallel: idle` marks
+# one whose guest mostly waits (a lease held for minutes): it starts first in
+# that group and takes no slot, so it runs beside the others.
 # Logs: build/lab/tests/<test>/ (output.txt and the serial logs).
 set -euo pipefail
 
@@ -59,8 +61,8 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 # Each run: "NAME FILE INIT" (INIT -: the one the file picks); runs of files
-# marked `# parallel: yes` go to par_runs.
-runs=() par_runs=()
+# marked `# parallel: yes` go to par_runs, `# parallel: idle` to idle_runs.
+runs=() par_runs=() idle_runs=()
 for t in "$here"/t-*.sh; do
 	base=$(basename "$t" .sh)
 	inits=$(sed -n 's/^# inits: //p' "$t" | head -n1)
@@ -73,10 +75,14 @@ for t in "$here"/t-*.sh; do
 			for f in "${filters[@]}"; do [[ $name == *"$f"* ]] && hit=1; done
 			[ $hit = 1 ] || continue
 		fi
-		if [ "$par" = yes ]; then par_runs+=("$name $t $init"); else runs+=("$name $t $init"); fi
+		case "$par" in
+		yes) par_runs+=("$name $t $init") ;;
+		idle) idle_runs+=("$name $t $init") ;;
+		*) runs+=("$name $t $init") ;;
+		esac
 	done
 done
-all_runs=("${runs[@]}" "${par_runs[@]}")
+all_runs=("${runs[@]}" "${idle_runs[@]}" "${par_runs[@]}")
 if [ ${#all_runs[@]} = 0 ]; then
 	echo "no test matches: ${filters[*]}"
 	echo "0 passed, 0 failed"
@@ -182,17 +188,29 @@ reap_one() { # wait for any running test, record it
 	done
 }
 
+declare -A idle_of=()
+busy() { # how many running tests take a slot (not the idle ones)
+	local name c=0
+	for name in "${!pid_of[@]}"; do [ -n "${idle_of[$name]:-}" ] || c=$((c + 1)); done
+	echo "$c"
+}
+
 run_all() { # JOBS RUN...
 	local n=$1 r
 	shift
 	for r in "$@"; do
-		while [ ${#pid_of[@]} -ge "$n" ]; do reap_one; done
+		while [ "$(busy)" -ge "$n" ]; do reap_one; done
 		# shellcheck disable=SC2086 # NAME FILE INIT, none with spaces
 		launch $r
 	done
 	while [ ${#pid_of[@]} -gt 0 ]; do reap_one; done
 }
 run_all "$jobs" "${runs[@]}"
+for r in "${idle_runs[@]}"; do
+	# shellcheck disable=SC2086 # NAME FILE INIT, none with spaces
+	launch $r
+	idle_of[${r%% *}]=1
+done
 run_all "$par_jobs" "${par_runs[@]}"
 
 [ "$skipped" -gt 0 ] && echo "$skipped skipped: ${skips[*]}"

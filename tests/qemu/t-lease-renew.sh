@@ -14,7 +14,7 @@
 # Also netroot.syslog=dhcp end to end: the guest sends its log to option 7's
 # server (10.0.3.1:514), where `netroot watch --json` in the room's namespace
 # sees it reach "switched". ~8 min wall (the hold), mostly asleep.
-# parallel: yes
+# parallel: idle
 # shellcheck source=tests/qemu/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source=tests/qemu/watch-lib.sh
